@@ -1,0 +1,140 @@
+//! The engine: the one object the shell holds.
+//!
+//! It owns the account registry, the secret store, the cache and the TLS context, and offers the
+//! operations the UI needs. Network operations are `async` and never hold a lock across an
+//! `.await`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::account::{AccountConfig, AccountRegistry, ImapServer, NewAccount};
+use crate::error::{Error, Result};
+use crate::imap::tls::TlsContext;
+use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
+use crate::secrets::SecretStore;
+use crate::store::Store;
+
+/// Tern's mail engine.
+#[derive(Debug)]
+pub struct Engine {
+    /// Root of Tern's data (settings file and cache).
+    data_dir: PathBuf,
+    /// Configured accounts.
+    accounts: Mutex<AccountRegistry>,
+    /// Where passwords live.
+    secrets: Arc<dyn SecretStore>,
+    /// The sled cache.
+    store: Store,
+    /// Certificate trust, built once.
+    tls: TlsContext,
+    /// Network time limits.
+    timeouts: Timeouts,
+}
+
+impl Engine {
+    /// Opens the engine over `data_dir` (created if needed).
+    pub fn open(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Storage { path: data_dir.to_path_buf(), source })?;
+        let accounts = AccountRegistry::open(data_dir)?;
+        let store = Store::open(&data_dir.join("cache"))?;
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            accounts: Mutex::new(accounts),
+            secrets,
+            store,
+            tls: TlsContext::new()?,
+            timeouts: Timeouts::default(),
+        })
+    }
+
+    /// Where the engine keeps its files.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn registry(&self) -> MutexGuard<'_, AccountRegistry> {
+        // A panic while holding the lock cannot leave the registry half-updated (it swaps whole
+        // lists), so a poisoned lock is still safe to use.
+        self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// All configured accounts.
+    pub fn accounts(&self) -> Vec<AccountConfig> {
+        self.registry().list().to_vec()
+    }
+
+    /// One account.
+    pub fn account(&self, id: &str) -> Result<AccountConfig> {
+        self.registry().get(id).cloned()
+    }
+
+    /// Logs in to `server` with `password` and lists its folders, without saving anything: the
+    /// "Test settings" step of adding an account.
+    pub async fn probe(&self, server: &ImapServer, password: &Password) -> Result<Vec<Folder>> {
+        let mut session = connect_and_login(&self.tls, server, password, self.timeouts).await?;
+        let folders = list_folders(&mut session).await;
+        logout(session).await;
+        folders
+    }
+
+    /// Adds an account: checks the settings against the server first, then stores the password
+    /// in the keychain, the settings in the registry, and the folder list in the cache. Nothing is
+    /// saved when the server refuses.
+    pub async fn add_account(&self, new: NewAccount, password: Password) -> Result<AccountConfig> {
+        let config = new.into_config()?;
+        let folders = self.probe(&config.imap, &password).await?;
+        self.secrets.set(&config.id, password.expose())?;
+        if let Err(e) = self.registry().upsert(config.clone()) {
+            // Keep keychain and settings consistent: no orphaned secret.
+            let _ = self.secrets.delete(&config.id);
+            return Err(e);
+        }
+        self.store.put_folders(&config.id, &folders)?;
+        tracing::info!(account = %config.id, folders = folders.len(), "account added");
+        Ok(config)
+    }
+
+    /// Removes an account, its keychain entry and its cache.
+    pub fn remove_account(&self, id: &str) -> Result<()> {
+        self.registry().remove(id)?;
+        self.secrets.delete(id)?;
+        self.store.forget_account(id)?;
+        tracing::info!(account = %id, "account removed");
+        Ok(())
+    }
+
+    /// The folders of an account as last seen (instant, no network).
+    pub fn cached_folders(&self, id: &str) -> Result<Vec<Folder>> {
+        self.registry().get(id)?;
+        self.store.folders(id)
+    }
+
+    /// Lists the folders of an account from the server and updates the cache.
+    pub async fn refresh_folders(&self, id: &str) -> Result<Vec<Folder>> {
+        let mut session = self.login(id).await?;
+        let folders = list_folders(&mut session).await;
+        logout(session).await;
+        let folders = folders?;
+        self.store.put_folders(id, &folders)?;
+        Ok(folders)
+    }
+
+    /// Opens a logged-in session for a configured account, password from the keychain.
+    pub async fn login(&self, id: &str) -> Result<ImapSession> {
+        let account = self.account(id)?;
+        let password = self.secrets.get(id)?.ok_or_else(|| Error::MissingSecret(account.email.clone()))?;
+        connect_and_login(&self.tls, &account.imap, &Password::new(password), self.timeouts).await
+    }
+
+    /// Flushes the cache; call before exit.
+    pub fn shutdown(&self) -> Result<()> {
+        self.store.flush()
+    }
+}
+
+/// Logs out politely, ignoring a server that already hung up.
+async fn logout(mut session: ImapSession) {
+    if let Err(e) = session.logout().await {
+        tracing::debug!(error = %e, "logout failed");
+    }
+}

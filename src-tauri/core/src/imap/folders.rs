@@ -1,0 +1,354 @@
+//! The folder list: names, hierarchy and roles.
+//!
+//! Roles come from SPECIAL-USE attributes (RFC 6154) when the server sends them. Servers that do
+//! not get a name-based guess ([`guess_role`]) over the names common providers use in several
+//! languages, applied to top-level folders and folders directly under INBOX. Names on the wire
+//! are modified UTF-7 (RFC 3501 5.1.3); [`Folder::path`] keeps the wire form for commands and
+//! [`Folder::name`] is the decoded leaf the user sees.
+
+use std::collections::{BTreeMap, HashSet};
+
+use async_imap::types::NameAttribute;
+use futures::TryStreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::ImapSession;
+use crate::error::{Error, Result};
+
+/// What a folder is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderRole {
+    /// The inbox.
+    Inbox,
+    /// Unsent drafts.
+    Drafts,
+    /// Sent mail.
+    Sent,
+    /// Archived mail.
+    Archive,
+    /// Spam.
+    Junk,
+    /// Deleted mail.
+    Trash,
+    /// A virtual folder of all mail (Gmail's All Mail).
+    All,
+    /// A virtual folder of flagged mail.
+    Flagged,
+}
+
+/// One mailbox on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folder {
+    /// The name on the wire (modified UTF-7, full path): what IMAP commands use.
+    pub path: String,
+    /// The decoded last component, shown to the user.
+    pub name: String,
+    /// Hierarchy delimiter, if the server has a hierarchy.
+    pub delimiter: Option<String>,
+    /// `path` of the parent folder, if any.
+    pub parent: Option<String>,
+    /// Depth in the tree (0 for top level).
+    pub depth: u32,
+    /// Special-use role, from the server or guessed from the name.
+    pub role: Option<FolderRole>,
+    /// False for `\Noselect` / `\NonExistent` containers.
+    pub selectable: bool,
+    /// Whether the user subscribed to it.
+    pub subscribed: bool,
+}
+
+/// Lists every folder of the session, in display order (roles first, then by name; children
+/// right after their parent).
+pub async fn list_folders(session: &mut ImapSession) -> Result<Vec<Folder>> {
+    let names: Vec<_> = session
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(list_error)?
+        .try_collect()
+        .await
+        .map_err(list_error)?;
+    let subscribed: HashSet<String> = session
+        .lsub(Some(""), Some("*"))
+        .await
+        .map_err(list_error)?
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(list_error)?
+        .iter()
+        .map(|n| n.name().to_string())
+        .collect();
+
+    let raw = names
+        .iter()
+        .map(|n| RawFolder {
+            path: n.name().to_string(),
+            delimiter: n.delimiter().map(str::to_string),
+            attributes: n.attributes().iter().map(attribute).collect(),
+            subscribed: subscribed.contains(n.name()),
+        })
+        .collect();
+    Ok(build_tree(raw))
+}
+
+fn list_error(e: async_imap::error::Error) -> Error {
+    Error::Protocol(format!("listing folders failed: {e}"))
+}
+
+/// A folder's attributes reduced to what Tern uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    /// Cannot be selected.
+    NoSelect,
+    /// A special-use role.
+    Role(FolderRole),
+    /// Anything else.
+    Other,
+}
+
+fn attribute(a: &NameAttribute<'_>) -> Attr {
+    match a {
+        NameAttribute::NoSelect => Attr::NoSelect,
+        NameAttribute::All => Attr::Role(FolderRole::All),
+        NameAttribute::Archive => Attr::Role(FolderRole::Archive),
+        NameAttribute::Drafts => Attr::Role(FolderRole::Drafts),
+        NameAttribute::Flagged => Attr::Role(FolderRole::Flagged),
+        NameAttribute::Junk => Attr::Role(FolderRole::Junk),
+        NameAttribute::Sent => Attr::Role(FolderRole::Sent),
+        NameAttribute::Trash => Attr::Role(FolderRole::Trash),
+        NameAttribute::Extension(ext) if ext.eq_ignore_ascii_case("\\NonExistent") => Attr::NoSelect,
+        _ => Attr::Other,
+    }
+}
+
+/// A LIST response line, before decoding and ordering.
+#[derive(Debug, Clone)]
+pub struct RawFolder {
+    /// Wire name.
+    pub path: String,
+    /// Delimiter.
+    pub delimiter: Option<String>,
+    /// Attributes.
+    pub attributes: Vec<Attr>,
+    /// Subscribed.
+    pub subscribed: bool,
+}
+
+/// Decodes a modified UTF-7 name; names that are not valid modified UTF-7 are shown as sent.
+pub fn decode_name(wire: &str) -> String {
+    if wire.contains('&') { utf7_imap::decode_utf7_imap(wire.to_string()) } else { wire.to_string() }
+}
+
+/// Guesses a role from a decoded folder name, for servers without SPECIAL-USE.
+pub fn guess_role(name: &str) -> Option<FolderRole> {
+    const NAMES: &[(FolderRole, &[&str])] = &[
+        (FolderRole::Sent, &[
+            "sent", "sent items", "sent messages", "sent mail", "gesendet", "gesendete objekte",
+            "gesendete elemente", "envoyés", "éléments envoyés", "messages envoyés", "enviados",
+            "elementos enviados", "inviati", "posta inviata", "verzonden", "verzonden items",
+            "skickat", "wysłane", "отправленные", "送信済み",
+        ]),
+        (FolderRole::Drafts, &[
+            "drafts", "draft", "entwürfe", "brouillons", "borradores", "bozze", "concepten",
+            "utkast", "kopie robocze", "черновики", "下書き",
+        ]),
+        (FolderRole::Trash, &[
+            "trash", "bin", "deleted", "deleted items", "deleted messages", "papierkorb",
+            "gelöschte elemente", "corbeille", "éléments supprimés", "papelera",
+            "elementos eliminados", "cestino", "posta eliminata", "prullenbak",
+            "verwijderde items", "papperskorgen", "kosz", "корзина", "ゴミ箱",
+        ]),
+        (FolderRole::Junk, &[
+            "junk", "spam", "junk e-mail", "junk email", "junk mail", "bulk mail", "courrier indésirable",
+            "pourriel", "correo no deseado", "posta indesiderata", "ongewenste e-mail", "skräppost",
+            "спам", "迷惑メール",
+        ]),
+        (FolderRole::Archive, &[
+            "archive", "archives", "archiv", "archivio", "archivo", "archief", "arkiv", "archiwum", "архив",
+        ]),
+    ];
+    let lower = name.trim().to_lowercase();
+    NAMES.iter().find(|(_, names)| names.contains(&lower.as_str())).map(|(role, _)| *role)
+}
+
+/// Decodes names, assigns roles and parents, and orders folders for display.
+pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
+    let paths: HashSet<&str> = raw.iter().map(|r| r.path.as_str()).collect();
+    let mut server_roles: HashSet<FolderRole> = HashSet::new();
+    for r in &raw {
+        for a in &r.attributes {
+            if let Attr::Role(role) = a {
+                server_roles.insert(*role);
+            }
+        }
+    }
+
+    let mut folders: Vec<Folder> = raw
+        .iter()
+        .map(|r| {
+            let is_inbox = r.path.eq_ignore_ascii_case("INBOX");
+            let (parent, leaf) = match r.delimiter.as_deref().filter(|d| !d.is_empty()) {
+                Some(delim) => match r.path.rsplit_once(delim) {
+                    Some((parent, leaf)) if paths.contains(parent) => (Some(parent.to_string()), leaf),
+                    Some((_, leaf)) => (None, leaf),
+                    None => (None, r.path.as_str()),
+                },
+                None => (None, r.path.as_str()),
+            };
+            let name = if is_inbox { "Inbox".to_string() } else { decode_name(leaf) };
+            let server_role = r.attributes.iter().find_map(|a| match a {
+                Attr::Role(role) => Some(*role),
+                _ => None,
+            });
+            let near_top = parent.as_deref().is_none_or(|p| p.eq_ignore_ascii_case("INBOX"));
+            let role = if is_inbox {
+                Some(FolderRole::Inbox)
+            } else {
+                server_role.or_else(|| {
+                    guess_role(&name).filter(|role| near_top && !server_roles.contains(role))
+                })
+            };
+            Folder {
+                path: r.path.clone(),
+                name,
+                delimiter: r.delimiter.clone(),
+                parent,
+                depth: 0,
+                role,
+                selectable: !r.attributes.contains(&Attr::NoSelect),
+                subscribed: r.subscribed || is_inbox,
+            }
+        })
+        .collect();
+
+    // A guessed role is only kept for the first folder (by name) that claims it.
+    let mut claimed = server_roles;
+    folders.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in folders.iter_mut() {
+        if let Some(role) = f.role {
+            let from_server = raw.iter().any(|r| r.path == f.path && r.attributes.contains(&Attr::Role(role)));
+            if !from_server && role != FolderRole::Inbox && !claimed.insert(role) {
+                f.role = None;
+            }
+        }
+    }
+
+    // Order: children after their parent; siblings by role, then name.
+    let mut children: BTreeMap<Option<String>, Vec<Folder>> = BTreeMap::new();
+    for f in folders.drain(..) {
+        children.entry(f.parent.clone()).or_default().push(f);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by(|a, b| {
+            let rank = |f: &Folder| f.role.map(|r| r as u8).unwrap_or(u8::MAX);
+            rank(a).cmp(&rank(b)).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
+    }
+    let mut out = Vec::new();
+    flatten(&mut children, None, 0, &mut out);
+    out
+}
+
+fn flatten(children: &mut BTreeMap<Option<String>, Vec<Folder>>, parent: Option<String>, depth: u32, out: &mut Vec<Folder>) {
+    let Some(list) = children.remove(&parent) else { return };
+    for mut f in list {
+        f.depth = depth;
+        let path = f.path.clone();
+        out.push(f);
+        flatten(children, Some(path), depth + 1, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(path: &str, attrs: &[Attr]) -> RawFolder {
+        RawFolder { path: path.into(), delimiter: Some("/".into()), attributes: attrs.to_vec(), subscribed: true }
+    }
+
+    #[test]
+    fn role_guesses() {
+        let table = [
+            ("Sent", Some(FolderRole::Sent)),
+            ("Sent Items", Some(FolderRole::Sent)),
+            ("Gesendete Objekte", Some(FolderRole::Sent)),
+            ("Éléments envoyés", Some(FolderRole::Sent)),
+            ("Entwürfe", Some(FolderRole::Drafts)),
+            ("Papierkorb", Some(FolderRole::Trash)),
+            ("Deleted Items", Some(FolderRole::Trash)),
+            ("Spam", Some(FolderRole::Junk)),
+            ("Junk E-mail", Some(FolderRole::Junk)),
+            ("Archiv", Some(FolderRole::Archive)),
+            ("Корзина", Some(FolderRole::Trash)),
+            ("Receipts", None),
+            ("Sent stuff", None),
+        ];
+        for (name, expected) in table {
+            assert_eq!(guess_role(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn modified_utf7_names() {
+        let table = [("INBOX", "INBOX"), ("Entw&APw-rfe", "Entwürfe"), ("&BCcENQRABD0EPgQyBDgEOgQ4-", "Черновики"), ("A&-B", "A&B")];
+        for (wire, expected) in table {
+            assert_eq!(decode_name(wire), expected, "{wire}");
+        }
+    }
+
+    fn summary(folders: &[Folder]) -> Vec<(String, u32, Option<FolderRole>)> {
+        folders.iter().map(|f| (f.name.clone(), f.depth, f.role)).collect()
+    }
+
+    #[test]
+    fn tree_with_special_use() {
+        let folders = build_tree(vec![
+            raw("Work", &[]),
+            raw("Trash", &[Attr::Role(FolderRole::Trash)]),
+            raw("Work/Projects", &[]),
+            raw("INBOX", &[]),
+            raw("Sent Messages", &[Attr::Role(FolderRole::Sent)]),
+            raw("Sent", &[]),
+            raw("Drafts", &[Attr::Role(FolderRole::Drafts)]),
+            raw("Lists", &[Attr::NoSelect]),
+        ]);
+        let expected = vec![
+            ("Inbox".to_string(), 0, Some(FolderRole::Inbox)),
+            ("Drafts".to_string(), 0, Some(FolderRole::Drafts)),
+            ("Sent Messages".to_string(), 0, Some(FolderRole::Sent)),
+            ("Trash".to_string(), 0, Some(FolderRole::Trash)),
+            ("Lists".to_string(), 0, None),
+            // The server named its Sent folder: a folder merely called "Sent" gets no role.
+            ("Sent".to_string(), 0, None),
+            ("Work".to_string(), 0, None),
+            ("Projects".to_string(), 1, None),
+        ];
+        assert_eq!(summary(&folders), expected);
+        assert!(!folders.iter().find(|f| f.name == "Lists").unwrap().selectable);
+        assert_eq!(folders.last().unwrap().parent.as_deref(), Some("Work"));
+    }
+
+    #[test]
+    fn tree_without_special_use_guesses_near_top_only() {
+        let folders = build_tree(vec![
+            raw("INBOX", &[]),
+            raw("INBOX/Gesendet", &[]),
+            raw("Projects", &[]),
+            raw("Projects/Trash", &[]),
+            raw("Papierkorb", &[]),
+            raw("Spam", &[]),
+            raw("Junk", &[]),
+        ]);
+        let expected = vec![
+            ("Inbox".to_string(), 0, Some(FolderRole::Inbox)),
+            ("Gesendet".to_string(), 1, Some(FolderRole::Sent)),
+            ("Junk".to_string(), 0, Some(FolderRole::Junk)),
+            ("Papierkorb".to_string(), 0, Some(FolderRole::Trash)),
+            ("Projects".to_string(), 0, None),
+            ("Trash".to_string(), 1, None),
+            ("Spam".to_string(), 0, None),
+        ];
+        assert_eq!(summary(&folders), expected);
+    }
+}

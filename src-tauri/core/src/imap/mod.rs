@@ -1,0 +1,39 @@
+//! Talking IMAP: connecting securely, logging in, and reading the folder list.
+//!
+//! How the parts fit: [`tls`] decides whether a server certificate is acceptable (the system's
+//! trust store, or a fingerprint the user pinned). [`connect`] opens the TCP connection, secures it
+//! (implicit TLS or STARTTLS, never a silent downgrade), reads the greeting and logs in, producing
+//! an [`ImapSession`]. [`folders`] lists the mailboxes of a session and works out their roles
+//! (Inbox, Sent, Drafts...) from SPECIAL-USE, falling back to well-known names.
+//!
+//! Every network step runs under a timeout from [`Timeouts`], and every failure is mapped to a
+//! typed [`crate::Error`] the UI can explain.
+
+pub mod connect;
+pub mod folders;
+pub mod stream;
+pub mod tls;
+
+pub use connect::{Password, connect_and_login};
+pub use folders::{Folder, FolderRole, list_folders};
+pub use stream::ImapStream;
+
+use std::time::Duration;
+
+/// A logged-in IMAP session over Tern's stream type.
+pub type ImapSession = async_imap::Session<ImapStream>;
+
+/// Time limits for each network step.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP connect and TLS handshake.
+    pub connect: Duration,
+    /// Any single command's response (greeting, LOGIN, LIST...).
+    pub command: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { connect: Duration::from_secs(15), command: Duration::from_secs(60) }
+    }
+}

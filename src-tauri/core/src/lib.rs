@@ -1,0 +1,29 @@
+//! Tern's mail engine.
+//!
+//! `tern-core` owns everything that talks to mail servers or touches the disk. It has no idea a
+//! UI exists: the desktop shell (`src-tauri`) turns its types into IPC DTOs and its events into UI
+//! events. Cargo enforces the boundary: this crate does not depend on Tauri.
+//!
+//! # Layout
+//!
+//! - [`account`]: what an account is ([`account::AccountConfig`]) and where account settings live
+//!   on disk ([`account::AccountRegistry`]). Settings never contain a secret.
+//! - [`secrets`]: the one door to the OS keychain (macOS Keychain, Windows Credential Manager,
+//!   Secret Service on Linux). Passwords and tokens go through it and nowhere else.
+//! - [`imap`]: connecting (implicit TLS or STARTTLS with rustls; plaintext only to loopback),
+//!   logging in, and listing folders with their special-use roles.
+//! - [`store`]: the sled cache. Folder lists today; envelopes and MIME parts as sync lands.
+//! - [`engine`]: the façade the shell holds. It ties accounts, secrets, connections and the cache
+//!   together and is the only type the shell needs.
+//! - [`error`]: the typed errors every public function returns, each one saying what the user
+//!   can do about it.
+
+pub mod account;
+pub mod engine;
+pub mod error;
+pub mod imap;
+pub mod secrets;
+pub mod store;
+
+pub use engine::Engine;
+pub use error::{Error, Result};
