@@ -1,0 +1,768 @@
+//! A real Dovecot on loopback, owned by one test (or benchmark, or the demo).
+//!
+//! [`Dovecot::start`] writes a complete configuration into its own directory (a temporary one by
+//! default), generates a self-signed certificate, picks free ports, starts `dovecot -c CONF -F` as
+//! a child in its own process group and waits until both listeners accept connections. Dropping
+//! the [`Dovecot`] stops it (`doveadm stop`, then a kill of the whole process group), also when
+//! the test panics, so parallel tests each get their own server and leave no process behind.
+//!
+//! # What the server looks like
+//!
+//! - Implicit TLS on `127.0.0.1:`[`Dovecot::tls_port`]; plain + STARTTLS on
+//!   [`Dovecot::starttls_host`]`:`[`Dovecot::starttls_port`].
+//! - `ssl = required`: LOGIN without TLS is refused (`LOGINDISABLED`, `NO [PRIVACYREQUIRED]`).
+//!   Dovecot treats a connection whose remote address equals its local address as "secured" and
+//!   allows plaintext there (hard-coded, no setting turns it off), so on Linux the plain listener
+//!   binds `127.0.0.2`: clients connect from `127.0.0.1` and are treated as untrusted.
+//! - Users from a passwd-file with `{PLAIN}` passwords ([`Dovecot::add_user`] and
+//!   [`Dovecot::set_password`] take effect at once), Maildir++ under [`Dovecot::maildir`] with `/`
+//!   as the hierarchy separator (`Work/Projects` is `.Work.Projects` on disk).
+//! - Special-use Drafts, Sent, Trash, Junk and Archive, auto-created and subscribed.
+//! - CONDSTORE, QRESYNC, IDLE, MOVE, UIDPLUS, QUOTA, COMPRESS; [`DovecotOptions::without_qresync`]
+//!   hides CONDSTORE and QRESYNC to exercise fallbacks.
+//! - Test-friendly limits: no auth-failure penalty, `vsz_limit = 2G`, no fsync, dirty maildir
+//!   syncs, 1,000 connections per user and IP.
+//!
+//! As root, the server's processes run as `nobody` and the maildirs are owned by
+//! `nobody:nogroup`; as another user everything runs as that user (with `chroot` disabled).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tern_core::account::{ImapServer, Security};
+
+use crate::sample::{self, SeedReport};
+
+/// The user every fixture has unless told otherwise.
+pub const DEFAULT_USER: &str = "ann@tern.test";
+/// [`DEFAULT_USER`]'s password.
+pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
+
+/// Capabilities Dovecot 2.3 offers after login, minus CONDSTORE and QRESYNC (and minus
+/// COMPRESS/QUOTA, which their plugins add on their own).
+const CAPABILITIES_WITHOUT_QRESYNC: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT \
+     SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL \
+     CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES \
+     WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE \
+     SAVEDATE LITERAL+ NOTIFY SPECIAL-USE";
+
+/// How long Dovecot may take to open its listeners.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Ports handed out by this process, so parallel fixtures never pick the same one.
+static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+
+/// How to start a [`Dovecot`]. `DovecotOptions::default()` is a throw-away server in a temporary
+/// directory with [`DEFAULT_USER`], free ports and every extension on.
+#[derive(Debug, Clone)]
+pub struct DovecotOptions {
+    /// Directory for the configuration, certificate, maildirs and logs. `None`: a temporary
+    /// directory removed on drop. An existing directory is reused (certificate and mail kept).
+    pub dir: Option<PathBuf>,
+    /// Implicit-TLS port; `None` picks a free one.
+    pub tls_port: Option<u16>,
+    /// Plain/STARTTLS port; `None` picks a free one.
+    pub starttls_port: Option<u16>,
+    /// Advertise CONDSTORE and QRESYNC (the default). `false` overrides `imap_capability`.
+    pub condstore_qresync: bool,
+    /// Let Dovecot daemonize and keep running after this process exits (the demo server).
+    /// Dropping the handle then does not stop it; use [`Dovecot::stop_dir`].
+    pub daemon: bool,
+    /// Users and their passwords.
+    pub users: Vec<(String, String)>,
+}
+
+impl Default for DovecotOptions {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            tls_port: None,
+            starttls_port: None,
+            condstore_qresync: true,
+            daemon: false,
+            users: vec![(DEFAULT_USER.to_string(), DEFAULT_PASSWORD.to_string())],
+        }
+    }
+}
+
+impl DovecotOptions {
+    /// Keeps everything under `dir` (reused across runs).
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Fixed ports instead of free ones.
+    pub fn ports(mut self, tls: u16, starttls: u16) -> Self {
+        self.tls_port = Some(tls);
+        self.starttls_port = Some(starttls);
+        self
+    }
+
+    /// Hides CONDSTORE and QRESYNC from CAPABILITY, to test the fallbacks.
+    pub fn without_qresync(mut self) -> Self {
+        self.condstore_qresync = false;
+        self
+    }
+
+    /// Adds (or replaces) a user.
+    pub fn user(mut self, name: &str, password: &str) -> Self {
+        self.users.retain(|(u, _)| u != name);
+        self.users.push((name.to_string(), password.to_string()));
+        self
+    }
+
+    /// Only these users (drops [`DEFAULT_USER`]).
+    pub fn only_user(mut self, name: &str, password: &str) -> Self {
+        self.users = vec![(name.to_string(), password.to_string())];
+        self
+    }
+
+    /// Daemonized server that outlives this process.
+    pub fn daemon(mut self) -> Self {
+        self.daemon = true;
+        self
+    }
+}
+
+/// A running Dovecot. See the module documentation.
+pub struct Dovecot {
+    /// Root of everything this server uses.
+    dir: PathBuf,
+    /// Keeps a temporary `dir` alive; removed after the server stopped.
+    temp: Option<tempfile::TempDir>,
+    /// `dir/dovecot.conf`.
+    conf: PathBuf,
+    /// The `dovecot -F` child (none for a daemon).
+    child: Option<Child>,
+    /// Implicit-TLS listener.
+    tls_addr: SocketAddr,
+    /// Plain/STARTTLS listener.
+    starttls_addr: SocketAddr,
+    /// The server certificate (DER).
+    cert_der: Vec<u8>,
+    /// Its SHA-256 fingerprint as Tern formats it.
+    fingerprint: String,
+    /// Owner (uid, gid) of the mail files.
+    mail_owner: (u32, u32),
+    /// Users and passwords, mirrored into `dir/users`.
+    users: Mutex<BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for Dovecot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dovecot")
+            .field("dir", &self.dir)
+            .field("tls_addr", &self.tls_addr)
+            .field("starttls_addr", &self.starttls_addr)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+fn err(msg: impl Into<String>) -> io::Error {
+    io::Error::other(msg.into())
+}
+
+fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+/// Who runs the server processes and owns the mail.
+#[derive(Debug, Clone)]
+struct Identity {
+    /// Running as root.
+    root: bool,
+    /// Value for `default_internal_user` / `default_login_user`.
+    login_user: String,
+    /// (uid, gid) of mail files.
+    mail_owner: (u32, u32),
+}
+
+fn identity(dir: &Path) -> io::Result<Identity> {
+    // Our effective uid/gid, without unsafe code: the owner of a file we just created.
+    let probe = dir.join(".tern-owner-probe");
+    fs::write(&probe, b"")?;
+    let meta = fs::metadata(&probe)?;
+    fs::remove_file(&probe)?;
+    if meta.uid() == 0 {
+        let uid = lookup_id("/etc/passwd", "nobody").unwrap_or(65534);
+        let gid = lookup_id("/etc/group", "nogroup").or_else(|| lookup_id("/etc/group", "nobody")).unwrap_or(65534);
+        Ok(Identity { root: true, login_user: "nobody".into(), mail_owner: (uid, gid) })
+    } else {
+        let name = Command::new("id")
+            .arg("-un")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .or_else(|| std::env::var("USER").ok())
+            .ok_or_else(|| err("cannot tell which user this is (id -un failed and USER is unset)"))?;
+        Ok(Identity { root: false, login_user: name, mail_owner: (meta.uid(), meta.gid()) })
+    }
+}
+
+/// The numeric id of `name` in a passwd/group style file.
+fn lookup_id(file: &str, name: &str) -> Option<u32> {
+    let text = fs::read_to_string(file).ok()?;
+    text.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == name).then_some(())?;
+        fields.nth(1)?.parse().ok()
+    })
+}
+
+/// A port nobody listens on right now at `ip`, not handed out before by this process.
+fn free_port(ip: Ipv4Addr) -> io::Result<u16> {
+    for _ in 0..50 {
+        let port = TcpListener::bind(SocketAddrV4::new(ip, 0))?.local_addr()?.port();
+        let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+        if !seen.contains(&port) {
+            seen.push(port);
+            return Ok(port);
+        }
+    }
+    Err(err("no free port found"))
+}
+
+/// The address of the plain/STARTTLS listener: different from the client's source address (see
+/// the module documentation) where the OS routes all of 127/8 to loopback.
+fn starttls_ip() -> Ipv4Addr {
+    if cfg!(target_os = "linux") { Ipv4Addr::new(127, 0, 0, 2) } else { Ipv4Addr::LOCALHOST }
+}
+
+impl Dovecot {
+    /// Starts a server as described by `options` and waits until it accepts connections.
+    pub fn start(options: DovecotOptions) -> io::Result<Self> {
+        let (dir, temp) = match &options.dir {
+            Some(dir) => {
+                fs::create_dir_all(dir).map_err(|e| with_path(e, "creating", dir))?;
+                (dir.canonicalize()?, None)
+            }
+            None => {
+                let temp = tempfile::Builder::new().prefix("tern-dovecot-").tempdir()?;
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        // Server processes running as `nobody` must reach the maildirs and the users file.
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))?;
+        let who = identity(&dir)?;
+        for sub in ["run", "state", "mail"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        chown(&dir.join("mail"), who.mail_owner)?;
+        let (cert_der, _) = certificate(&dir)?;
+        let fingerprint = tern_core::imap::tls::fingerprint(&cert_der);
+
+        let mut users = read_users(&dir.join("users"));
+        for (user, password) in &options.users {
+            users.insert(user.clone(), password.clone());
+        }
+
+        let mut server = Self {
+            conf: dir.join("dovecot.conf"),
+            dir,
+            temp,
+            child: None,
+            tls_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            starttls_addr: SocketAddr::from((starttls_ip(), 0)),
+            cert_der,
+            fingerprint,
+            mail_owner: who.mail_owner,
+            users: Mutex::new(users),
+        };
+        server.write_users()?;
+        for user in server.user_names() {
+            server.create_maildir(&user)?;
+        }
+
+        let fixed = options.tls_port.is_some() && options.starttls_port.is_some();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let tls_port = match options.tls_port {
+                Some(p) => p,
+                None => free_port(Ipv4Addr::LOCALHOST)?,
+            };
+            let starttls_port = match options.starttls_port {
+                Some(p) => p,
+                None => free_port(starttls_ip())?,
+            };
+            server.tls_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, tls_port));
+            server.starttls_addr = SocketAddr::from((starttls_ip(), starttls_port));
+            fs::write(&server.conf, server.config(&who, &options))?;
+            match server.launch(options.daemon) {
+                Ok(()) => return Ok(server),
+                // Another process may have taken a port between our probe and Dovecot's bind.
+                Err(e) if !fixed && attempt < 4 && server.log().contains("Address already in use") => {
+                    tracing_note(&format!("retrying Dovecot start: {e}"));
+                    let _ = fs::write(server.log_path(), b"");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn launch(&mut self, daemon: bool) -> io::Result<()> {
+        let out = fs::File::create(self.dir.join("dovecot.out"))?;
+        let mut cmd = Command::new("dovecot");
+        cmd.arg("-c").arg(&self.conf);
+        if !daemon {
+            cmd.arg("-F");
+        }
+        cmd.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out).process_group(0);
+        let mut child = cmd.spawn().map_err(|e| {
+            err(format!("could not run `dovecot` ({e}); install it with `apt-get install dovecot-imapd`"))
+        })?;
+        if daemon {
+            let status = child.wait()?;
+            if !status.success() {
+                return Err(err(format!("dovecot exited with {status}: {}", self.diagnostics())));
+            }
+        } else {
+            self.child = Some(child);
+        }
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                self.child = None;
+                return Err(err(format!("dovecot exited with {status}: {}", self.diagnostics())));
+            }
+            if accepts(self.tls_addr) && accepts(self.starttls_addr) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.shutdown();
+                return Err(err(format!("dovecot did not open its ports in time: {}", self.diagnostics())));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn diagnostics(&self) -> String {
+        let out = fs::read_to_string(self.dir.join("dovecot.out")).unwrap_or_default();
+        format!("{}{}(config {})", out, self.log(), self.conf.display())
+    }
+
+    /// The host of the implicit-TLS listener (`127.0.0.1`).
+    pub fn host(&self) -> String {
+        self.tls_addr.ip().to_string()
+    }
+
+    /// The implicit-TLS port.
+    pub fn tls_port(&self) -> u16 {
+        self.tls_addr.port()
+    }
+
+    /// The host of the plain/STARTTLS listener (`127.0.0.2` on Linux, see the module docs).
+    pub fn starttls_host(&self) -> String {
+        self.starttls_addr.ip().to_string()
+    }
+
+    /// The plain/STARTTLS port.
+    pub fn starttls_port(&self) -> u16 {
+        self.starttls_addr.port()
+    }
+
+    /// The implicit-TLS listener address.
+    pub fn tls_addr(&self) -> SocketAddr {
+        self.tls_addr
+    }
+
+    /// The plain/STARTTLS listener address.
+    pub fn starttls_addr(&self) -> SocketAddr {
+        self.starttls_addr
+    }
+
+    /// The server certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The certificate's SHA-256 fingerprint, formatted by `tern_core::imap::tls::fingerprint`.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The certificate as PEM (for tools that want a CA file).
+    pub fn cert_pem_path(&self) -> PathBuf {
+        self.dir.join("cert.pem")
+    }
+
+    /// The directory holding configuration, certificate, mail and logs.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The Dovecot configuration file.
+    pub fn config_path(&self) -> &Path {
+        &self.conf
+    }
+
+    /// Dovecot's log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("dovecot.log")
+    }
+
+    /// Dovecot's log so far (empty if unreadable).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// The configured user names.
+    pub fn user_names(&self) -> Vec<String> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+    }
+
+    /// The password of `user`, if it exists.
+    pub fn password(&self, user: &str) -> Option<String> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).get(user).cloned()
+    }
+
+    /// Adds a user (or changes its password); effective for the next login.
+    pub fn add_user(&self, user: &str, password: &str) -> io::Result<()> {
+        if user.contains([':', '\n', '/']) || password.contains(['\n', ':']) || user.is_empty() {
+            return Err(err(format!("unusable user name or password for {user:?}")));
+        }
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).insert(user.to_string(), password.to_string());
+        self.write_users()?;
+        self.create_maildir(user)
+    }
+
+    /// Changes the password of an existing user; effective for the next login.
+    pub fn set_password(&self, user: &str, password: &str) -> io::Result<()> {
+        if self.password(user).is_none() {
+            return Err(err(format!("no user {user}")));
+        }
+        self.add_user(user, password)
+    }
+
+    /// Removes a user's login (its mail stays on disk).
+    pub fn remove_user(&self, user: &str) -> io::Result<()> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).remove(user);
+        self.write_users()
+    }
+
+    fn write_users(&self) -> io::Result<()> {
+        let users = self.users.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut text = String::new();
+        for (user, password) in users {
+            text.push_str(&format!("{user}:{{PLAIN}}{password}::::::\n"));
+        }
+        // Replace atomically: Dovecot re-reads the file when it changes.
+        let path = self.dir.join("users");
+        let tmp = self.dir.join("users.tmp");
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        drop(file);
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+        fs::rename(&tmp, &path)
+    }
+
+    fn create_maildir(&self, user: &str) -> io::Result<()> {
+        let root = self.maildir(user);
+        for sub in ["", "cur", "new", "tmp"] {
+            let path = root.join(sub);
+            if !path.exists() {
+                fs::create_dir_all(&path)?;
+                chown(&path, self.mail_owner)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The Maildir++ root (INBOX) of `user`.
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        self.dir.join("mail").join(user)
+    }
+
+    /// The maildir directory of `folder` (`"INBOX"`, `"Sent"`, `"Work/Projects"`...) of `user`.
+    pub fn folder_dir(&self, user: &str, folder: &str) -> PathBuf {
+        sample::folder_dir(&self.maildir(user), folder)
+    }
+
+    /// Writes `count` generated messages into `folder` of `user` (see [`sample::seed`]). Safe
+    /// while the server runs; log in (or SELECT) afterwards to see them.
+    pub fn seed(&self, user: &str, folder: &str, count: usize, seed: u64) -> io::Result<SeedReport> {
+        self.create_maildir(user)?;
+        sample::seed(&self.maildir(user), folder, count, seed)
+    }
+
+    /// Tern's settings for logging in as `user` with `security`, the certificate pinned.
+    /// `Tls` uses the implicit-TLS port; `StartTls` and `Plain` the other one.
+    pub fn server_settings(&self, user: &str, security: Security) -> ImapServer {
+        let (host, port) = match security {
+            Security::Tls => (self.host(), self.tls_port()),
+            Security::StartTls | Security::Plain => (self.starttls_host(), self.starttls_port()),
+        };
+        ImapServer { host, port, security, username: user.to_string(), pinned_cert_sha256: Some(self.fingerprint.clone()) }
+    }
+
+    /// Runs `doveadm -c CONF ARGS...` and returns its standard output.
+    pub fn doveadm(&self, args: &[&str]) -> io::Result<String> {
+        let out = Command::new("doveadm").arg("-c").arg(&self.conf).args(args).stdin(Stdio::null()).output()?;
+        if !out.status.success() {
+            return Err(err(format!(
+                "doveadm {} failed: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Saves one RFC 5322 message into `folder` of `user` through Dovecot (`doveadm save`):
+    /// slow (tens of ms), but goes through the server like a delivery would.
+    pub fn append(&self, user: &str, folder: &str, message: &[u8]) -> io::Result<()> {
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(&self.conf)
+            .args(["save", "-u", user, "-m", folder])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(message)?;
+        }
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            return Err(err(format!("doveadm save failed: {}", String::from_utf8_lossy(&out.stderr))));
+        }
+        Ok(())
+    }
+
+    /// Stops the server and waits for it (dropping does the same).
+    pub fn stop(mut self) -> io::Result<()> {
+        self.shutdown();
+        Ok(())
+    }
+
+    /// True when a server started (as a daemon) in `dir` is running.
+    pub fn is_running(dir: &Path) -> bool {
+        master_pid(dir).is_some_and(pid_alive)
+    }
+
+    /// Stops the server started in `dir` (a daemon from an earlier run). `Ok(false)` if none ran.
+    pub fn stop_dir(dir: &Path) -> io::Result<bool> {
+        let Some(pid) = master_pid(dir).filter(|&pid| pid_alive(pid)) else {
+            return Ok(false);
+        };
+        let _ = Command::new("doveadm")
+            .arg("-c")
+            .arg(dir.join("dovecot.conf"))
+            .arg("stop")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pid_alive(pid) {
+            if Instant::now() > deadline {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(true)
+    }
+
+    /// Stops a `-F` child: politely, then the whole process group. Idempotent.
+    fn shutdown(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("doveadm")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("stop")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // The child leads its own process group: whatever is left of it goes too.
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    fn config(&self, who: &Identity, options: &DovecotOptions) -> String {
+        let dir = self.dir.display();
+        let (uid, gid) = who.mail_owner;
+        let login_user = &who.login_user;
+        let capability = if options.condstore_qresync {
+            String::new()
+        } else {
+            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC}\n")
+        };
+        let no_chroot = if who.root {
+            String::new()
+        } else {
+            "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\n}\n".to_string()
+        };
+        let mut mailboxes = String::new();
+        for (name, role) in
+            [("Drafts", "Drafts"), ("Sent", "Sent"), ("Trash", "Trash"), ("Junk", "Junk"), ("Archive", "Archive")]
+        {
+            mailboxes.push_str(&format!(
+                "  mailbox {name} {{\n    special_use = \\{role}\n    auto = subscribe\n  }}\n"
+            ));
+        }
+        format!(
+            r#"# Written by tern-tests (tests/src/dovecot.rs). Not a production configuration.
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+default_internal_user = {login_user}
+default_login_user = {login_user}
+default_vsz_limit = 2G
+
+ssl = required
+disable_plaintext_auth = yes
+ssl_cert = <{dir}/cert.pem
+ssl_key = <{dir}/key.pem
+auth_mechanisms = plain login
+
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {dir}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={dir}/mail/%u
+}}
+
+mail_location = maildir:{dir}/mail/%u
+maildir_very_dirty_syncs = yes
+mail_fsync = never
+mail_plugins = $mail_plugins quota
+
+namespace inbox {{
+  inbox = yes
+  separator = /
+{mailboxes}}}
+
+protocol imap {{
+  mail_max_userip_connections = 1000
+  mail_plugins = $mail_plugins imap_quota imap_zlib
+{capability}}}
+
+service imap-login {{
+  inet_listener imap {{
+    address = {starttls_ip}
+    port = {starttls_port}
+  }}
+  inet_listener imaps {{
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+service imap {{
+  vsz_limit = 2G
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+{no_chroot}"#,
+            tls_port = self.tls_addr.port(),
+            starttls_ip = self.starttls_addr.ip(),
+            starttls_port = self.starttls_addr.port(),
+        )
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.shutdown();
+        // Dovecot's processes ran as `nobody`: make sure the temporary directory can go.
+        if let Some(temp) = self.temp.take() {
+            let _ = temp.close();
+        }
+    }
+}
+
+/// Loads or creates the certificate in `dir` (`cert.pem`, `key.pem`, `cert.der`).
+fn certificate(dir: &Path) -> io::Result<(Vec<u8>, String)> {
+    let (der_path, pem_path, key_path) = (dir.join("cert.der"), dir.join("cert.pem"), dir.join("key.pem"));
+    if let (Ok(der), Ok(pem), true) = (fs::read(&der_path), fs::read_to_string(&pem_path), key_path.exists()) {
+        return Ok((der, pem));
+    }
+    let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "127.0.0.2".to_string()];
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| err(format!("certificate: {e}")))?;
+    let der = certified.cert.der().to_vec();
+    let pem = certified.cert.pem();
+    fs::write(&key_path, certified.signing_key.serialize_pem())?;
+    fs::set_permissions(&key_path, fs::Permissions::from_mode(0o600))?;
+    fs::write(&pem_path, &pem)?;
+    fs::write(&der_path, &der)?;
+    Ok((der, pem))
+}
+
+fn read_users(path: &Path) -> BTreeMap<String, String> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let (user, rest) = line.split_once(':')?;
+            let password = rest.strip_prefix("{PLAIN}")?.split(':').next()?;
+            Some((user.to_string(), password.to_string()))
+        })
+        .collect()
+}
+
+/// `chown` that is a no-op when the owner is already right (and when not permitted to change).
+pub(crate) fn chown(path: &Path, (uid, gid): (u32, u32)) -> io::Result<()> {
+    let meta = fs::metadata(path)?;
+    if meta.uid() == uid && meta.gid() == gid {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| with_path(e, "chown", path))
+}
+
+fn accepts(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+fn master_pid(dir: &Path) -> Option<u32> {
+    fs::read_to_string(dir.join("run").join("master.pid")).ok()?.trim().parse().ok()
+}
+
+fn pid_alive(pid: u32) -> bool {
+    Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn tracing_note(msg: &str) {
+    eprintln!("tern-tests: {msg}");
+}

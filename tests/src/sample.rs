@@ -1,0 +1,774 @@
+//! Deterministic sample mail, written straight into maildirs.
+//!
+//! A [`Generator`] turns a seed into an endless, reproducible stream of realistic messages:
+//! senders with non-ASCII names in RFC 2047 encoded words, threads chained by `Message-ID`,
+//! `In-Reply-To` and `References`, plain, HTML and `multipart/alternative` bodies, PDF- and
+//! PNG-like attachments in base64, sizes from about 1 KB to a few MB (a few large ones), and dates
+//! spread over the two years before an anchor date. Nothing depends on the clock or the machine:
+//! the same seed gives the same bytes.
+//!
+//! [`seed`] writes messages into a folder of a Maildir++ tree (`cur/` files with flags in the
+//! name, mtime = message date, size hints `S=`/`W=` so Dovecot never has to stat or read them), at
+//! tens of thousands of messages per second. New files take the owner of the maildir root, so a
+//! root process seeding a `nobody`-owned maildir leaves it usable by Dovecot.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The default anchor: dates fall in the two years before 2026-01-01T00:00:00Z.
+pub const DEFAULT_ANCHOR: i64 = 1_767_225_600;
+
+/// Two years, in seconds.
+const SPAN: i64 = 2 * 365 * 24 * 3600;
+
+/// What [`seed`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Messages written.
+    pub count: usize,
+    /// Total bytes written.
+    pub bytes: u64,
+    /// The folder's maildir directory.
+    pub dir: PathBuf,
+}
+
+/// The maildir directory of `folder` under a Maildir++ `root` (`"INBOX"` or `""` is the root
+/// itself; `"Work/Projects"` is `root/.Work.Projects`). Folder names must be ASCII.
+pub fn folder_dir(root: &Path, folder: &str) -> PathBuf {
+    if folder.is_empty() || folder.eq_ignore_ascii_case("INBOX") {
+        root.to_path_buf()
+    } else {
+        root.join(format!(".{}", folder.replace('/', ".")))
+    }
+}
+
+/// Writes `count` messages generated from `seed` into `folder` of the Maildir++ tree at
+/// `maildir_root` (dates anchored at [`DEFAULT_ANCHOR`]).
+pub fn seed(maildir_root: &Path, folder: &str, count: usize, seed: u64) -> io::Result<SeedReport> {
+    seed_with(maildir_root, folder, count, &mut Generator::new(seed))
+}
+
+/// Like [`seed`] with a generator of your own (another anchor, or continuing a stream).
+pub fn seed_with(maildir_root: &Path, folder: &str, count: usize, generator: &mut Generator) -> io::Result<SeedReport> {
+    if !folder.is_ascii() {
+        return Err(io::Error::other(format!("folder {folder:?}: only ASCII names are supported")));
+    }
+    fs::create_dir_all(maildir_root)?;
+    let root_meta = fs::metadata(maildir_root)?;
+    let owner = (root_meta.uid(), root_meta.gid());
+    let dir = folder_dir(maildir_root, folder);
+    for sub in ["", "cur", "new", "tmp"] {
+        let path = dir.join(sub);
+        fs::create_dir_all(&path)?;
+        crate::dovecot::chown(&path, owner)?;
+    }
+    if dir != maildir_root {
+        let marker = dir.join("maildirfolder");
+        if !marker.exists() {
+            fs::write(&marker, b"")?;
+            crate::dovecot::chown(&marker, owner)?;
+        }
+    }
+    let cur = dir.join("cur");
+    let mut bytes = 0u64;
+    for _ in 0..count {
+        let message = generator.next_message();
+        let len = message.bytes.len();
+        let name = format!(
+            "{}.M{}P{:x}.tern,S={len},W={len}:2,{}",
+            message.date, message.index, generator.seed, message.flags
+        );
+        let path = cur.join(name);
+        let file = fs::File::create(&path)?;
+        io::Write::write_all(&mut &file, &message.bytes)?;
+        let mtime = UNIX_EPOCH + Duration::from_secs(u64::try_from(message.date).unwrap_or(0));
+        file.set_modified(mtime)?;
+        drop(file);
+        crate::dovecot::chown(&path, owner)?;
+        bytes += len as u64;
+    }
+    Ok(SeedReport { count, bytes, dir })
+}
+
+/// One generated message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Position in the generator's stream (0-based).
+    pub index: u64,
+    /// The complete message, CRLF line endings.
+    pub bytes: Vec<u8>,
+    /// Date, seconds since the epoch (also the `Date:` header).
+    pub date: i64,
+    /// Maildir flags, sorted (`"S"`, `"FS"`, `""`...).
+    pub flags: String,
+    /// The `Message-ID` (with angle brackets).
+    pub message_id: String,
+    /// Number of attachments.
+    pub attachments: usize,
+}
+
+/// A small, fast, seedable PRNG (SplitMix64): stable across platforms and Rust versions.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x5EED_7E4E_0000_0001)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+}
+
+const PEOPLE: &[&str] = &[
+    "Ann Lee", "Bob Stone", "Zoë Martin", "José García", "Björn Åström", "François Dupont",
+    "Łukasz Nowak", "Ngozi Okafor", "Priya Raman", "田中 太郎", "Анна Смирнова", "Søren Kierkegaard",
+    "Chloé Bernard", "Mehmet Yılmaz", "Olivia Chen", "Dimitris Παπαδόπουλος", "Liam O'Brien",
+    "Fatima Al-Sayed", "Hannah Müller", "Kenji Sato", "Maria Rossi", "Noah Williams", "Ines Ferreira",
+    "Ravi Kumar", "Sofia Lindqvist", "Tomás Ruiz", "Yuki Nakamura", "Zhang Wei", "Élodie Moreau",
+    "Jürgen Weiß",
+];
+
+const DOMAINS: &[&str] = &[
+    "example.org", "example.com", "mail.example.net", "tern.test", "posteo.example", "acme.example",
+    "universität.example", "fastmail.example", "company.example.co.uk", "lists.example.org",
+];
+
+const SUBJECTS: &[&str] = &[
+    "Quarterly report draft", "Lunch on Thursday?", "Re-scheduling our call", "Invoice #{n}",
+    "Your order {n} has shipped", "Café meeting notes", "Überprüfung des Angebots", "Réunion de lundi",
+    "会議の議事録", "Отчёт за неделю", "Build failed on main ({n})", "Photos from the trip",
+    "Contract renewal", "Welcome to the team!", "Design review: sidebar and reader",
+    "Flight itinerary {n}", "Reminder: dentist appointment", "Στοιχεία για τη συνάντηση",
+    "Budget 2025 — final numbers", "Newsletter: what's new this month", "Pull request #{n}: fix IDLE timeout",
+    "Ticket {n}: cannot log in", "Slides for tomorrow", "Zażółć gęślą jaźń — test", "Happy birthday! 🎉",
+];
+
+const WORDS: &[&str] = &[
+    "the", "project", "meeting", "we", "should", "review", "numbers", "before", "Friday", "and", "send",
+    "them", "to", "finance", "please", "let", "me", "know", "if", "you", "have", "questions", "about",
+    "schedule", "attached", "document", "next", "week", "I", "think", "that", "works", "for", "our",
+    "team", "thanks", "again", "update", "server", "mailbox", "sync", "latency", "design", "draft",
+    "customer", "feedback", "release", "notes", "café", "naïve", "résumé", "über", "straße", "déjà",
+    "vu", "smörgåsbord", "piñata", "Zürich", "Kraków", "São", "Paulo", "Ελλάδα", "Москва", "東京",
+];
+
+const TIMEZONES: &[i64] = &[0, 60, 120, -300, -240, -420, 330, 540, 600, 480, 60, 0];
+
+/// Remembered messages a later one may reply to.
+#[derive(Debug, Clone)]
+struct Earlier {
+    message_id: String,
+    references: String,
+    subject: String,
+    from: usize,
+    date: i64,
+}
+
+/// A reproducible stream of messages. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    /// The seed (part of the generated file names).
+    seed: u64,
+    /// Randomness.
+    rng: Rng,
+    /// Dates fall in the two years before this (seconds since the epoch).
+    anchor: i64,
+    /// Index of the next message.
+    next: u64,
+    /// The last messages, for replies.
+    earlier: Vec<Earlier>,
+}
+
+impl Generator {
+    /// A generator anchored at [`DEFAULT_ANCHOR`].
+    pub fn new(seed: u64) -> Self {
+        Self::with_anchor(seed, DEFAULT_ANCHOR)
+    }
+
+    /// A generator whose dates fall in the two years before `anchor` (seconds since the epoch).
+    pub fn with_anchor(seed: u64, anchor: i64) -> Self {
+        Self { seed, rng: Rng::new(seed), anchor, next: 0, earlier: Vec::new() }
+    }
+
+    /// A generator anchored now (for demos; not reproducible across days).
+    pub fn anchored_now(seed: u64) -> Self {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Self::with_anchor(seed, i64::try_from(now).unwrap_or(DEFAULT_ANCHOR))
+    }
+
+    /// The next message.
+    pub fn next_message(&mut self) -> Message {
+        let index = self.next;
+        self.next += 1;
+        let rng = &mut self.rng;
+
+        let reply_to = if !self.earlier.is_empty() && rng.chance(30) {
+            Some(self.earlier[rng.below(self.earlier.len() as u64) as usize].clone())
+        } else {
+            None
+        };
+        let from = match &reply_to {
+            // Replies come from someone else in the conversation.
+            Some(parent) => (parent.from + 1 + rng.below(PEOPLE.len() as u64 - 1) as usize) % PEOPLE.len(),
+            None => rng.below(PEOPLE.len() as u64) as usize,
+        };
+        let to = (from + 1 + rng.below(PEOPLE.len() as u64 - 1) as usize) % PEOPLE.len();
+        let date = match &reply_to {
+            Some(parent) => (parent.date + rng.range(600, 3 * 86_400) as i64).min(self.anchor),
+            None => self.anchor - rng.below(SPAN as u64) as i64,
+        };
+        let subject = match &reply_to {
+            Some(parent) if parent.subject.starts_with("Re: ") => parent.subject.clone(),
+            Some(parent) => format!("Re: {}", parent.subject),
+            None => rng.pick(SUBJECTS).replace("{n}", &rng.range(1000, 99_999).to_string()),
+        };
+        let from_domain = *rng.pick(DOMAINS);
+        let to_domain = *rng.pick(DOMAINS);
+        let message_id = format!("<{:x}.{index}.{:08x}@{}>", self.seed, rng.next_u64() as u32, ascii_domain(from_domain));
+        let references = match &reply_to {
+            Some(parent) if parent.references.is_empty() => parent.message_id.clone(),
+            Some(parent) => format!("{} {}", parent.references, parent.message_id),
+            None => String::new(),
+        };
+        let tz = *rng.pick(TIMEZONES);
+
+        // Flags: older mail is mostly read; some flagged, some answered.
+        let mut flags = String::new();
+        if rng.chance(6) {
+            flags.push('F');
+        }
+        if rng.chance(12) {
+            flags.push('R');
+        }
+        if rng.chance(85) {
+            flags.push('S');
+        }
+
+        let mut out = String::with_capacity(4096);
+        header(&mut out, "Return-Path", &format!("<{}>", address(PEOPLE[from], from_domain)));
+        header(&mut out, "Date", &rfc2822_date(date, tz));
+        header(&mut out, "From", &mailbox(PEOPLE[from], from_domain));
+        header(&mut out, "To", &mailbox(PEOPLE[to], to_domain));
+        if rng.chance(20) {
+            let cc = rng.below(PEOPLE.len() as u64) as usize;
+            header(&mut out, "Cc", &mailbox(PEOPLE[cc], *rng.pick(DOMAINS)));
+        }
+        header(&mut out, "Subject", &encode_word_if_needed(&subject));
+        header(&mut out, "Message-ID", &message_id);
+        if let Some(parent) = &reply_to {
+            header(&mut out, "In-Reply-To", &parent.message_id);
+            header(&mut out, "References", &fold_references(&references));
+        }
+        header(&mut out, "MIME-Version", "1.0");
+        header(&mut out, "X-Mailer", "tern-tests sample generator");
+
+        let text = paragraphs(rng, reply_to.as_ref().map(|p| (PEOPLE[p.from], p.date)));
+        let large = rng.below(2500) == 0;
+        let kind = if large { 3 } else { rng.below(100) };
+        let mut attachments = 0;
+        let body = if kind < 35 && !large {
+            Part::text_plain(&text)
+        } else if kind < 50 && !large {
+            Part::text_html(&text, rng)
+        } else if kind < 85 && !large {
+            Part::alternative(&text, rng, index, 0)
+        } else {
+            let first = if rng.chance(50) { Part::alternative(&text, rng, index, 1) } else { Part::text_plain(&text) };
+            let mut parts = vec![first];
+            let n = if large { 1 } else { rng.range(1, 2) as usize };
+            for _ in 0..n {
+                parts.push(attachment(rng, large));
+            }
+            attachments = n;
+            Part::Multipart { subtype: "mixed", boundary: boundary(rng, index, 0), parts }
+        };
+        body.write(&mut out);
+
+        self.earlier.push(Earlier { message_id: message_id.clone(), references, subject, from, date });
+        if self.earlier.len() > 64 {
+            self.earlier.remove(0);
+        }
+        Message { index, bytes: out.into_bytes(), date, flags, message_id, attachments }
+    }
+}
+
+/// A MIME entity under construction.
+enum Part {
+    /// A single body: its header lines (without the final blank line) and its encoded body.
+    Leaf { headers: String, body: String },
+    /// A multipart body.
+    Multipart { subtype: &'static str, boundary: String, parts: Vec<Part> },
+}
+
+impl Part {
+    fn text_plain(text: &str) -> Self {
+        let cte = if text.is_ascii() { "7bit" } else { "8bit" };
+        Part::Leaf {
+            headers: format!("Content-Type: text/plain; charset=utf-8; format=flowed\r\nContent-Transfer-Encoding: {cte}\r\n"),
+            body: crlf(text),
+        }
+    }
+
+    fn text_html(text: &str, rng: &mut Rng) -> Self {
+        let mut html = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body style=\"font-family: sans-serif\">\n");
+        for para in text.split("\n\n") {
+            let escaped = para.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<br>\n");
+            html.push_str(&format!("<p>{escaped}</p>\n"));
+        }
+        if rng.chance(30) {
+            html.push_str("<p><a href=\"https://example.org/track?id=1\"><img src=\"https://example.org/pixel.gif\" width=\"1\" height=\"1\"></a></p>\n");
+        }
+        html.push_str("</body></html>\n");
+        Part::Leaf {
+            headers: "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n".into(),
+            body: quoted_printable(&html),
+        }
+    }
+
+    fn alternative(text: &str, rng: &mut Rng, index: u64, depth: u32) -> Self {
+        Part::Multipart {
+            subtype: "alternative",
+            boundary: boundary(rng, index, depth),
+            parts: vec![Part::text_plain(text), Part::text_html(text, rng)],
+        }
+    }
+
+    /// Appends the entity's Content-* headers, blank line and body.
+    fn write(&self, out: &mut String) {
+        match self {
+            Part::Leaf { headers, body } => {
+                out.push_str(headers);
+                out.push_str("\r\n");
+                out.push_str(body);
+            }
+            Part::Multipart { subtype, boundary, parts } => {
+                let _ = write!(out, "Content-Type: multipart/{subtype};\r\n boundary=\"{boundary}\"\r\n\r\n");
+                out.push_str("This is a multi-part message in MIME format.\r\n");
+                for part in parts {
+                    let _ = write!(out, "\r\n--{boundary}\r\n");
+                    part.write(out);
+                }
+                let _ = write!(out, "\r\n--{boundary}--\r\n");
+            }
+        }
+    }
+}
+
+fn boundary(rng: &mut Rng, index: u64, depth: u32) -> String {
+    format!("=_tern_{index}_{depth}_{:016x}", rng.next_u64())
+}
+
+/// A PDF- or PNG-like attachment; `large` ones are 1-3 MB.
+fn attachment(rng: &mut Rng, large: bool) -> Part {
+    let size = if large { rng.range(1_000_000, 3_000_000) } else { rng.range(2_000, 40_000) } as usize;
+    let (mime, name, mut data) = if rng.chance(50) {
+        let n = rng.range(1, 999);
+        ("application/pdf", format!("report-{n}.pdf"), b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec())
+    } else {
+        let n = rng.range(1, 9999);
+        ("image/png", format!("IMG_{n:04}.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
+    };
+    let name = if rng.chance(15) { format!("Übersicht {name}") } else { name };
+    data.extend(rng.bytes(size.saturating_sub(data.len())));
+    let filename = encode_word_if_needed(&name);
+    Part::Leaf {
+        headers: format!(
+            "Content-Type: {mime};\r\n name=\"{filename}\"\r\nContent-Disposition: attachment;\r\n filename=\"{filename}\"\r\nContent-Transfer-Encoding: base64\r\n"
+        ),
+        body: base64_lines(&data),
+    }
+}
+
+/// A few paragraphs of text; a reply quotes its parent.
+fn paragraphs(rng: &mut Rng, reply_to: Option<(&str, i64)>) -> String {
+    let mut text = String::new();
+    let greeting = ["Hi,", "Hello,", "Dear all,", "Bonjour,", "Hallo zusammen,", "Hej!"];
+    text.push_str(*rng.pick(&greeting));
+    text.push_str("\n\n");
+    let count = if rng.chance(10) { rng.range(8, 30) } else { rng.range(1, 5) };
+    for _ in 0..count {
+        let mut line_len = 0;
+        for _ in 0..rng.range(12, 70) {
+            let word = *rng.pick(WORDS);
+            if line_len + word.chars().count() > 72 {
+                text.push('\n');
+                line_len = 0;
+            } else if line_len > 0 {
+                text.push(' ');
+                line_len += 1;
+            }
+            text.push_str(word);
+            line_len += word.chars().count();
+        }
+        text.push_str(".\n\n");
+    }
+    text.push_str("Best,\n");
+    text.push_str(PEOPLE[rng.below(PEOPLE.len() as u64) as usize]);
+    text.push('\n');
+    if let Some((who, date)) = reply_to {
+        let _ = write!(text, "\nOn {}, {who} wrote:\n> Thanks, see my notes below.\n> Looking forward to it.\n", rfc2822_date(date, 0));
+    }
+    text
+}
+
+fn header(out: &mut String, name: &str, value: &str) {
+    let _ = write!(out, "{name}: {value}\r\n");
+}
+
+fn crlf(text: &str) -> String {
+    text.replace('\n', "\r\n")
+}
+
+fn ascii_domain(domain: &str) -> String {
+    // Punycode is not worth implementing here: map the one IDN domain to its ACE form.
+    if domain.is_ascii() { domain.to_string() } else { "xn--universitt-y5a.example".to_string() }
+}
+
+fn address(name: &str, domain: &str) -> String {
+    let local: String = name
+        .split_whitespace()
+        .next()
+        .unwrap_or("user")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let local = if local.is_empty() { "contact".to_string() } else { local };
+    format!("{local}@{}", ascii_domain(domain))
+}
+
+fn mailbox(name: &str, domain: &str) -> String {
+    let display = if name.is_ascii() {
+        if name.contains(['\'', ',', '.']) { format!("\"{name}\"") } else { name.to_string() }
+    } else {
+        encode_word_if_needed(name)
+    };
+    format!("{display} <{}>", address(name, domain))
+}
+
+/// RFC 2047 `B` encoded words (folded) when `text` is not ASCII; `text` itself otherwise.
+pub fn encode_word_if_needed(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    // Encoded words are at most 75 characters: 45 bytes of UTF-8 make 60 base64 characters.
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join("\r\n ")
+}
+
+fn fold_references(refs: &str) -> String {
+    refs.split(' ').collect::<Vec<_>>().join("\r\n ")
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(B64[(n >> 18) as usize & 63] as char);
+        out.push(B64[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+/// Base64 in 76-character CRLF lines.
+fn base64_lines(data: &[u8]) -> String {
+    let encoded = base64(data);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 38 + 2);
+    for line in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Quoted-printable (RFC 2045 6.7) with CRLF line breaks and soft breaks under 76 columns.
+fn quoted_printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 11 / 10);
+    for line in text.split('\n') {
+        let mut col = 0;
+        let bytes = line.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            let last = i + 1 == bytes.len();
+            let literal = (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
+            let piece_len = if literal { 1 } else { 3 };
+            if col + piece_len > 75 {
+                out.push_str("=\r\n");
+                col = 0;
+            }
+            if literal {
+                out.push(b as char);
+            } else {
+                let _ = write!(out, "={b:02X}");
+            }
+            col += piece_len;
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// `Tue, 3 Jun 2025 14:05:09 +0200` for `unix` seconds shown in a zone `tz_minutes` east of UTC.
+pub fn rfc2822_date(unix: i64, tz_minutes: i64) -> String {
+    let local = unix + tz_minutes * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+    let sign = if tz_minutes < 0 { '-' } else { '+' };
+    let tz = tz_minutes.abs();
+    format!(
+        "{weekday}, {d} {} {y} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        tz / 60,
+        tz % 60
+    )
+}
+
+/// (year, month 1-12, day 1-31) of a day number counted from 1970-01-01 (Howard Hinnant).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// Splits a header block + body; returns unfolded (name, value) pairs and the body.
+    fn split_entity(entity: &str) -> (Vec<(String, String)>, &str) {
+        let (head, body) = entity.split_once("\r\n\r\n").expect("header/body separator");
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in head.split("\r\n") {
+            assert!(!line.contains('\n') && !line.contains('\r'), "bare LF/CR in {line:?}");
+            if line.starts_with([' ', '\t']) {
+                headers.last_mut().expect("continuation after a header").1.push_str(line);
+            } else {
+                let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("not a header: {line:?}"));
+                assert!(name.bytes().all(|b| b.is_ascii_graphic()), "header name {name:?}");
+                headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+            }
+        }
+        (headers, body)
+    }
+
+    fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Checks MIME structure recursively; returns the number of leaf parts.
+    fn check_entity(entity: &str) -> usize {
+        let (headers, body) = split_entity(entity);
+        let content_type = get(&headers, "content-type").unwrap_or("text/plain");
+        if content_type.starts_with("multipart/") {
+            let boundary = content_type.split("boundary=\"").nth(1).and_then(|s| s.split('"').next()).expect("boundary");
+            let delimiter = format!("\r\n--{boundary}");
+            let close = format!("{delimiter}--\r\n");
+            assert!(body.ends_with(&close), "closing delimiter of {boundary}");
+            assert_eq!(body.matches(&close).count(), 1, "one closing delimiter");
+            let inner = &body[..body.len() - close.len()];
+            let mut pieces = inner.split(&delimiter);
+            pieces.next(); // preamble
+            let mut leaves = 0;
+            let mut n = 0;
+            for piece in pieces {
+                let part = piece.strip_prefix("\r\n").expect("CRLF after delimiter");
+                leaves += check_entity(part);
+                n += 1;
+            }
+            assert!(n >= 2, "multipart with {n} parts");
+            leaves
+        } else {
+            if get(&headers, "content-transfer-encoding") == Some("base64") {
+                for line in body.split("\r\n") {
+                    assert!(line.len() <= 76);
+                    assert!(line.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)), "{line}");
+                }
+            }
+            for line in body.split("\r\n") {
+                assert!(!line.contains('\r') && !line.contains('\n'));
+            }
+            1
+        }
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let a: Vec<_> = {
+            let mut g = Generator::new(7);
+            (0..300).map(|_| g.next_message()).collect()
+        };
+        let b: Vec<_> = {
+            let mut g = Generator::new(7);
+            (0..300).map(|_| g.next_message()).collect()
+        };
+        assert_eq!(a, b);
+        let mut c = Generator::new(8);
+        assert_ne!(a[0].bytes, c.next_message().bytes);
+    }
+
+    #[test]
+    fn seeded_maildirs_are_byte_identical() {
+        let one = tempfile::tempdir().unwrap();
+        let two = tempfile::tempdir().unwrap();
+        let r1 = seed(one.path(), "Work/Projects", 200, 42).unwrap();
+        let r2 = seed(two.path(), "Work/Projects", 200, 42).unwrap();
+        assert_eq!(r1.count, 200);
+        assert_eq!(r1.bytes, r2.bytes);
+        assert!(r1.dir.ends_with(".Work.Projects"));
+        let list = |dir: &Path| {
+            let mut names: Vec<_> = fs::read_dir(dir.join("cur")).unwrap().map(|e| e.unwrap().file_name()).collect();
+            names.sort();
+            names
+        };
+        let names = list(&r1.dir);
+        assert_eq!(names, list(&r2.dir));
+        assert_eq!(names.len(), 200);
+        for name in &names {
+            let a = fs::read(r1.dir.join("cur").join(name)).unwrap();
+            let b = fs::read(r2.dir.join("cur").join(name)).unwrap();
+            assert_eq!(a, b);
+            let text = name.to_string_lossy();
+            assert!(text.contains(&format!(",S={},W={}:2,", a.len(), a.len())), "{text}");
+            // mtime = message date = the name's leading timestamp.
+            let date: i64 = text.split('.').next().unwrap().parse().unwrap();
+            assert_eq!(fs::metadata(r1.dir.join("cur").join(name)).unwrap().mtime(), date);
+        }
+    }
+
+    #[test]
+    fn every_message_parses() {
+        let mut g = Generator::new(1);
+        let mut ids = std::collections::HashSet::new();
+        let (mut replies, mut attachments, mut non_ascii, mut html, mut biggest, mut smallest) = (0, 0, 0, 0, 0, usize::MAX);
+        for _ in 0..3000 {
+            let m = g.next_message();
+            let text = std::str::from_utf8(&m.bytes).expect("UTF-8 (8bit bodies only)");
+            let (headers, _) = split_entity(text);
+            for required in ["date", "from", "to", "subject", "message-id", "mime-version"] {
+                assert!(get(&headers, required).is_some(), "{required} missing in message {}", m.index);
+            }
+            for (name, value) in &headers {
+                assert!(value.is_ascii(), "raw non-ASCII in header {name}: {value}");
+            }
+            assert!(ids.insert(m.message_id.clone()), "duplicate Message-ID");
+            check_entity(text);
+
+            let parsed = mail_parser::MessageParser::default().parse(&m.bytes).expect("mail-parser parses it");
+            assert!(parsed.subject().is_some_and(|s| !s.is_empty()));
+            assert_eq!(parsed.message_id(), Some(m.message_id.trim_matches(['<', '>'])));
+            assert!(parsed.from().and_then(|f| f.first()).and_then(|a| a.address()).is_some());
+            assert_eq!(parsed.date().map(|d| d.to_timestamp()), Some(m.date));
+            assert_eq!(parsed.attachment_count(), m.attachments, "message {}", m.index);
+            assert!(parsed.body_text(0).is_some());
+            if let Some(parent) = get(&headers, "in-reply-to") {
+                replies += 1;
+                assert!(get(&headers, "references").unwrap().replace(' ', "").ends_with(parent));
+            }
+            if parsed.subject().is_some_and(|s| !s.is_ascii())
+                || parsed.from().and_then(|f| f.first()).and_then(|a| a.name()).is_some_and(|n| !n.is_ascii())
+            {
+                non_ascii += 1;
+            }
+            if parsed.body_html(0).is_some() && text.contains("text/html") {
+                html += 1;
+            }
+            attachments += m.attachments;
+            biggest = biggest.max(m.bytes.len());
+            smallest = smallest.min(m.bytes.len());
+            assert!(m.date <= DEFAULT_ANCHOR && m.date > DEFAULT_ANCHOR - SPAN - 4 * 86_400);
+        }
+        assert!(replies > 300, "{replies} replies");
+        assert!(attachments > 100, "{attachments} attachments");
+        assert!(non_ascii > 300, "{non_ascii} non-ASCII headers");
+        assert!(html > 1000, "{html} html bodies");
+        assert!(smallest < 2_000, "smallest {smallest}");
+        assert!(biggest > 1_000_000, "biggest {biggest}");
+    }
+
+    #[test]
+    fn dates_and_encodings() {
+        assert_eq!(rfc2822_date(0, 0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822_date(DEFAULT_ANCHOR, 60), "Thu, 1 Jan 2026 01:00:00 +0100");
+        assert_eq!(rfc2822_date(951_782_400, -300), "Mon, 28 Feb 2000 19:00:00 -0500");
+        assert_eq!(base64(b"hello"), "aGVsbG8=");
+        assert_eq!(base64(b"hi"), "aGk=");
+        assert_eq!(encode_word_if_needed("Zoë"), "=?UTF-8?B?Wm/Dqw==?=");
+        let long = encode_word_if_needed(&"é".repeat(60));
+        assert!(long.split("\r\n ").all(|w| w.len() <= 75));
+        assert_eq!(quoted_printable("a=b é \n"), "a=3Db =C3=A9=20\r\n\r\n");
+    }
+}
