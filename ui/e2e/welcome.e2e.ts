@@ -41,6 +41,7 @@ test('a first start shows the welcome screen; trusting a self-signed certificate
   expect(await alert.textContent()).toContain('certificate isn’t trusted');
   const fingerprint = await alert.locator('code').textContent();
   expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  await page.screenshot({ path: `${RESULTS_DIR}/welcome-untrusted-certificate.png`, fullPage: true });
 
   await page.getByRole('button', { name: 'Trust this certificate and connect' }).click();
 

@@ -1,0 +1,60 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import type { Backend } from '../../ipc/backend';
+import { BackendError } from '../../ipc/backend';
+import { createFakeBackend, DEMO_ACCOUNT, typicalFolders } from '../../ipc/fake';
+import Sidebar from './Sidebar.svelte';
+import type { Selection } from './tree';
+
+function setup(backend: Backend) {
+  const onselect = vi.fn<(s: Selection) => void>();
+  const onaddaccount = vi.fn();
+  const result = render(Sidebar, {
+    props: { backend, accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
+  });
+  return { onselect, onaddaccount, result };
+}
+
+describe('sidebar', () => {
+  it('shows the cached folders first, then the refreshed list, and opens the inbox', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    let finishRefresh: (value: ReturnType<typeof typicalFolders>) => void = () => {};
+    backend.refreshFolders = () => new Promise((resolve) => (finishRefresh = resolve));
+    const { onselect } = setup(backend);
+
+    const nav = screen.getByRole('navigation', { name: 'Folders' });
+    const tree = await within(nav).findByRole('tree', { name: 'Ada Lovelace' });
+    expect(within(tree).getAllByRole('treeitem')).toHaveLength(11);
+    await waitFor(() =>
+      expect(onselect).toHaveBeenCalledWith({ accountId: 'demo', folder: expect.objectContaining({ path: 'INBOX' }) }),
+    );
+
+    finishRefresh([...typicalFolders(), { ...typicalFolders()[1]!, path: 'Newsletters', name: 'Newsletters', role: null }]);
+    await within(tree).findByRole('treeitem', { name: 'Newsletters' });
+  });
+
+  it('shows a non-blocking banner when the refresh fails, and retries', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const refresh = vi
+      .spyOn(backend, 'refreshFolders')
+      .mockRejectedValueOnce(
+        new BackendError({ kind: 'unreachable', message: 'could not reach imap.example.org:993', fingerprint: null }),
+      );
+    setup(backend);
+
+    const banner = await screen.findByText(/Couldn’t update the folder list/);
+    expect(banner).toHaveTextContent('Could not reach imap.example.org:993.');
+    // The cached folders stay usable.
+    expect(screen.getByRole('treeitem', { name: 'Inbox' })).toBeInTheDocument();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByText(/Couldn’t update the folder list/)).toBeNull());
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('opens the add-account dialog from its footer', async () => {
+    const { onaddaccount } = setup(createFakeBackend({ latencyMs: 0, fixture: 'demo' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    expect(onaddaccount).toHaveBeenCalled();
+  });
+});
