@@ -1,0 +1,16 @@
+//! Facts about the app itself.
+
+use tauri::State;
+
+use crate::AppState;
+use crate::dto::AppInfo;
+use crate::error::CommandResult;
+
+/// Version and data location, for the settings and about screens.
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: state.engine.data_dir().display().to_string(),
+    })
+}

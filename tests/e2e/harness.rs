@@ -1,0 +1,123 @@
+//! Drives the real Tern binary through WebDriver: `tauri-driver` in front of WebKitWebDriver,
+//! one driver and one app per test, each with its own data directory.
+//!
+//! Pitfalls handled here: tauri-driver is stopped with SIGTERM (SIGKILL would leave
+//! WebKitWebDriver holding its port), and the scenario runs in its own task so the session is
+//! always closed before a failure is re-raised (otherwise a failing test hangs).
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+use thirtyfour::Capabilities;
+
+/// The app binary cargo built for this test run.
+pub fn app_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tern"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn tauri_driver() -> PathBuf {
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/bin/tauri-driver");
+    if local.exists() { local } else { PathBuf::from("tauri-driver") }
+}
+
+/// A running tauri-driver; stopped on drop.
+struct Driver {
+    child: Child,
+}
+
+impl Driver {
+    fn start(port: u16, env: &[(&str, &Path)]) -> Self {
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .expect("tauri-driver not found: run `make tauri-driver` (installs it into .tools/bin)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start listening on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM through kill(1): std only offers SIGKILL, and the crate forbids unsafe code.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Serialises app launches: two WebKit apps at once on a 2-core machine only slow each other.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Launches Tern with `TERN_DATA_DIR = data_dir` (plus `extra_env`), runs `scenario` against it,
+/// and always closes the session and the driver.
+pub async fn with_app<F, Fut>(data_dir: &Path, extra_env: &[(&str, &Path)], scenario: F)
+where
+    F: FnOnce(WebDriver) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let port = free_port();
+    let mut env: Vec<(&str, &Path)> = vec![("TERN_DATA_DIR", data_dir)];
+    env.extend_from_slice(extra_env);
+    let _driver = Driver::start(port, &env);
+
+    let mut caps = Capabilities::new();
+    caps.set("browserName", "wry").expect("caps");
+    caps.set("tauri:options", serde_json::json!({ "application": app_binary() })).expect("caps");
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("could not start a WebDriver session with the Tern binary");
+
+    let handle = driver.clone();
+    let outcome = tokio::spawn(scenario(handle)).await;
+    let _ = driver.quit().await;
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("scenario task failed: {e}");
+    }
+}
+
+/// Waits for an element with this XPath and returns it.
+pub async fn wait_for(driver: &WebDriver, xpath: &str) -> WebElement {
+    driver
+        .query(By::XPath(xpath))
+        .wait(Duration::from_secs(30), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("{xpath} did not appear: {e}"))
+}
+
+/// The visible text of the whole window.
+pub async fn page_text(driver: &WebDriver) -> String {
+    driver.find(By::Tag("body")).await.expect("body").text().await.expect("text")
+}
