@@ -10,6 +10,9 @@ declare module 'vitest' {
   }
 }
 
+/** The app's Content Security Policy (tauri.conf.json): the built UI must run under it. */
+export const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function freePort(): Promise<number> {
@@ -34,7 +37,7 @@ export default async function setup(project: TestProject) {
     configFile: false,
     logLevel: 'warn',
     build: { outDir: 'dist' },
-    preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+    preview: { host: '127.0.0.1', port, strictPort: true, open: false, headers: { 'Content-Security-Policy': CSP } },
   });
   project.provide('baseUrl', `http://127.0.0.1:${port}/`);
   return async () => {

@@ -22,6 +22,9 @@ afterEach(async () => {
 test('a first start shows the welcome screen; trusting a self-signed certificate lands on the shell', async () => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.goto(inject('baseUrl'));
 
   await page.getByRole('heading', { name: 'Welcome to Tern' }).waitFor();
