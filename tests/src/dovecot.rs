@@ -36,7 +36,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tern_core::account::{ImapServer, Security};
 
@@ -356,6 +356,11 @@ impl Dovecot {
         format!("{}{}(config {})", out, self.log(), self.conf.display())
     }
 
+    /// Process id of the `dovecot -F` master (also its process group); `None` for a daemon.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The host of the implicit-TLS listener (`127.0.0.1`).
     pub fn host(&self) -> String {
         self.tls_addr.ip().to_string()
@@ -431,14 +436,16 @@ impl Dovecot {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).get(user).cloned()
     }
 
-    /// Adds a user (or changes its password); effective for the next login.
+    /// Adds a user (or changes its password); effective for the next login (this waits up to
+    /// a second, see `reload_auth`).
     pub fn add_user(&self, user: &str, password: &str) -> io::Result<()> {
         if user.contains([':', '\n', '/']) || password.contains(['\n', ':']) || user.is_empty() {
             return Err(err(format!("unusable user name or password for {user:?}")));
         }
         self.users.lock().unwrap_or_else(|p| p.into_inner()).insert(user.to_string(), password.to_string());
         self.write_users()?;
-        self.create_maildir(user)
+        self.create_maildir(user)?;
+        self.reload_auth()
     }
 
     /// Changes the password of an existing user; effective for the next login.
@@ -452,7 +459,19 @@ impl Dovecot {
     /// Removes a user's login (its mail stays on disk).
     pub fn remove_user(&self, user: &str) -> io::Result<()> {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).remove(user);
-        self.write_users()
+        self.write_users()?;
+        self.reload_auth()
+    }
+
+    /// Makes a running server see the new users file: Dovecot checks a passwd-file for changes
+    /// at most once per second (of its clock), so wait for the next second to begin.
+    fn reload_auth(&self) -> io::Result<()> {
+        if self.child.is_some() || Self::is_running(&self.dir) {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+            let to_next_second = Duration::from_nanos(1_000_000_000 - u64::from(now.subsec_nanos()));
+            std::thread::sleep(to_next_second + Duration::from_millis(20));
+        }
+        Ok(())
     }
 
     fn write_users(&self) -> io::Result<()> {
@@ -648,6 +667,7 @@ disable_plaintext_auth = yes
 ssl_cert = <{dir}/cert.pem
 ssl_key = <{dir}/key.pem
 auth_mechanisms = plain login
+auth_failure_delay = 0
 
 passdb {{
   driver = passwd-file

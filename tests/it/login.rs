@@ -1,0 +1,131 @@
+//! Connecting and logging in through tern-core: TLS, STARTTLS, plaintext refusal, certificate
+//! pinning and wrong passwords.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use tern_core::Error;
+use tern_core::account::{ImapServer, Security};
+use tern_core::imap::tls::TlsContext;
+use tern_core::imap::{FolderRole, Password, Timeouts, connect_and_login, list_folders};
+use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
+
+use crate::login;
+
+async fn roles_after_login(security: Security) {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut session = login(&server, security).await.unwrap();
+    let folders = list_folders(&mut session).await.unwrap();
+    session.logout().await.unwrap();
+    let roles: BTreeMap<FolderRole, String> =
+        folders.iter().filter_map(|f| Some((f.role?, f.path.clone()))).collect();
+    let expected = [
+        (FolderRole::Inbox, "INBOX"),
+        (FolderRole::Drafts, "Drafts"),
+        (FolderRole::Sent, "Sent"),
+        (FolderRole::Archive, "Archive"),
+        (FolderRole::Junk, "Junk"),
+        (FolderRole::Trash, "Trash"),
+    ];
+    for (role, path) in expected {
+        assert_eq!(roles.get(&role).map(String::as_str), Some(path), "{role:?} in {folders:#?}");
+    }
+    assert!(folders.iter().all(|f| f.subscribed && f.selectable), "{folders:#?}");
+}
+
+#[tokio::test]
+async fn implicit_tls_login_lists_special_use_folders() {
+    roles_after_login(Security::Tls).await;
+}
+
+#[tokio::test]
+async fn starttls_login_lists_special_use_folders() {
+    roles_after_login(Security::StartTls).await;
+}
+
+#[tokio::test]
+async fn plaintext_login_on_the_plain_port_is_refused_by_the_server() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let err = login(&server, Security::Plain).await.unwrap_err();
+    match &err {
+        Error::AuthPolicy { server_says } => assert!(server_says.contains("Plaintext"), "{err}"),
+        Error::InsecureConnection(_) => {}
+        other => panic!("expected a refusal of plaintext authentication, got {other:?}"),
+    }
+
+    // The same at the protocol level, without Tern: LOGINDISABLED, then NO [PRIVACYREQUIRED].
+    let tcp = TcpStream::connect(server.starttls_addr()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut reader = BufReader::new(tcp.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains("LOGINDISABLED") && line.contains("STARTTLS"), "{line}");
+    write!(&tcp, "a LOGIN \"{DEFAULT_USER}\" \"{DEFAULT_PASSWORD}\"\r\n").unwrap();
+    let mut reply = String::new();
+    while !reply.starts_with("a ") {
+        reply.clear();
+        reader.read_line(&mut reply).unwrap();
+    }
+    assert!(reply.starts_with("a NO [PRIVACYREQUIRED]"), "{reply}");
+}
+
+#[tokio::test]
+async fn plaintext_to_a_remote_host_is_refused_before_any_network_io() {
+    // 192.0.2.1 (TEST-NET-1) is unroutable: any connection attempt would hang until the timeout.
+    let settings = ImapServer {
+        host: "192.0.2.1".into(),
+        port: 143,
+        security: Security::Plain,
+        username: DEFAULT_USER.into(),
+        pinned_cert_sha256: None,
+    };
+    let started = Instant::now();
+    let timeouts = Timeouts { connect: Duration::from_secs(5), command: Duration::from_secs(5) };
+    let err = connect_and_login(&TlsContext::new().unwrap(), &settings, &Password::new("x"), timeouts)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsecureConnection(_)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}: it touched the network", started.elapsed());
+}
+
+#[tokio::test]
+async fn unpinned_self_signed_certificate_reports_its_fingerprint_and_pinning_it_works() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let tls = TlsContext::new().unwrap();
+    for security in [Security::Tls, Security::StartTls] {
+        let mut settings = server.server_settings(DEFAULT_USER, security);
+        settings.pinned_cert_sha256 = None;
+        let err = connect_and_login(&tls, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+            .await
+            .unwrap_err();
+        match err {
+            Error::UntrustedCertificate { fingerprint, .. } => assert_eq!(fingerprint, server.fingerprint()),
+            other => panic!("{security:?}: expected UntrustedCertificate, got {other:?}"),
+        }
+        // Pinned as the user would after checking it (any case and separators accepted).
+        settings.pinned_cert_sha256 = Some(server.fingerprint().to_lowercase().replace(':', ""));
+        let mut session = connect_and_login(&tls, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+            .await
+            .unwrap();
+        session.noop().await.unwrap();
+        session.logout().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_is_auth_failed() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let settings = server.server_settings(DEFAULT_USER, Security::Tls);
+    let tls = TlsContext::new().unwrap();
+    for attempt in 0..2 {
+        let started = Instant::now();
+        let err = connect_and_login(&tls, &settings, &Password::new("wrong"), Timeouts::default()).await.unwrap_err();
+        assert!(matches!(err, Error::AuthFailed { ref account, .. } if account == DEFAULT_USER), "{err:?}");
+        // No auth-failure penalty in the fixture: a second failure is as fast as the first.
+        assert!(started.elapsed() < Duration::from_secs(2), "attempt {attempt} took {:?}", started.elapsed());
+    }
+    // And the right password still works right after.
+    crate::login(&server, Security::Tls).await.unwrap().logout().await.unwrap();
+}
