@@ -7,7 +7,8 @@ use ts_rs::{Config, TS};
 use crate::dto::{Account, AppInfo, Folder, FolderRole, ImapSettings, NewAccountRequest, Security};
 use crate::error::{CommandError, ErrorKind};
 
-const HEADER: &str = "// This file is generated from Rust by `cargo test -p tern bindings` (ts-rs). Do not edit.\n";
+const HEADER: &str =
+    "// This file is generated from Rust by `cargo test -p tern bindings` (ts-rs). Do not edit.\n";
 
 fn generate() -> String {
     let cfg = Config::new();

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
+use thirtyfour::prelude::*;
 
 /// The app binary cargo built for this test run.
 pub fn app_binary() -> PathBuf {
@@ -83,6 +83,12 @@ where
     F: FnOnce(WebDriver) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        panic!("the end-to-end tests need a display: run them under `xvfb-run -a` (make test does)");
+    }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
     let port = free_port();
     let mut env: Vec<(&str, &Path)> = vec![("TERN_DATA_DIR", data_dir)];

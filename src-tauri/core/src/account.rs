@@ -120,9 +120,7 @@ impl NewAccount {
 /// readable in the keychain UI, safe as a file and tree name.
 fn account_id(email: &str, host: &str) -> String {
     let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-            .collect()
+        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
     };
     format!("{}@{}", clean(email), clean(host))
 }
@@ -219,13 +217,7 @@ mod tests {
     use super::*;
 
     fn server(host: &str, security: Security) -> ImapServer {
-        ImapServer {
-            host: host.into(),
-            port: 993,
-            security,
-            username: "me".into(),
-            pinned_cert_sha256: None,
-        }
+        ImapServer { host: host.into(), port: 993, security, username: "me".into(), pinned_cert_sha256: None }
     }
 
     #[test]
@@ -276,7 +268,7 @@ mod tests {
         reg.upsert(account.clone()).unwrap();
         reg.upsert(account.clone()).unwrap();
         let again = AccountRegistry::open(dir.path()).unwrap();
-        assert_eq!(again.list(), &[account.clone()]);
+        assert_eq!(again.list(), std::slice::from_ref(&account));
         let text = std::fs::read_to_string(dir.path().join("accounts.json")).unwrap();
         assert!(!text.contains("password"));
         assert!(!dir.path().join("accounts.json.tmp").exists());

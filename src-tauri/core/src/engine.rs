@@ -34,7 +34,8 @@ pub struct Engine {
 impl Engine {
     /// Opens the engine over `data_dir` (created if needed).
     pub fn open(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| Error::Storage { path: data_dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| Error::Storage { path: data_dir.to_path_buf(), source })?;
         let accounts = AccountRegistry::open(data_dir)?;
         let store = Store::open(&data_dir.join("cache"))?;
         Ok(Self {

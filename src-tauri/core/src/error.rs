@@ -58,7 +58,9 @@ pub enum Error {
         reason: String,
     },
     /// The server did not answer in time.
-    #[error("{host} did not answer within {seconds} s while {during}; the server or the network may be slow, try again")]
+    #[error(
+        "{host} did not answer within {seconds} s while {during}; the server or the network may be slow, try again"
+    )]
     Timeout {
         /// Host name.
         host: String,
@@ -77,7 +79,9 @@ pub enum Error {
     #[error("{0}")]
     InvalidSettings(String),
     /// The OS keychain could not be used.
-    #[error("the system keychain could not be used: {0}. On Linux, make sure a Secret Service (GNOME Keyring or KWallet) is running and unlocked")]
+    #[error(
+        "the system keychain could not be used: {0}. On Linux, make sure a Secret Service (GNOME Keyring or KWallet) is running and unlocked"
+    )]
     Keychain(String),
     /// No password is stored for this account.
     #[error("no password is stored for {0}; enter it again")]

@@ -33,10 +33,8 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         let db = sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).open()?;
         let meta = db.open_tree("meta")?;
-        let version = meta
-            .get("schema")?
-            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
-            .map(u32::from_be_bytes);
+        let version =
+            meta.get("schema")?.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok()).map(u32::from_be_bytes);
         if version.is_some_and(|v| v != SCHEMA) {
             for name in db.tree_names() {
                 if name.as_ref() != b"__sled__default" {

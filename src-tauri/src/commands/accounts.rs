@@ -17,7 +17,8 @@ pub fn list_accounts(state: State<'_, AppState>) -> CommandResult<Vec<Account>> 
 /// Checks the settings against the server, then saves the account (password to the keychain).
 #[tauri::command]
 pub async fn add_account(state: State<'_, AppState>, request: NewAccountRequest) -> CommandResult<Account> {
-    let new = NewAccount { display_name: request.display_name, email: request.email, imap: request.imap.into() };
+    let new =
+        NewAccount { display_name: request.display_name, email: request.email, imap: request.imap.into() };
     let account = state.engine.add_account(new, Password::new(request.password)).await?;
     Ok(account.into())
 }

@@ -151,7 +151,11 @@ async fn handshake(tls: &TlsContext, server: &ImapServer, tcp: TcpStream) -> Res
     }
 }
 
-async fn read_greeting(client: &mut async_imap::Client<ImapStream>, host: &str, timeouts: Timeouts) -> Result<()> {
+async fn read_greeting(
+    client: &mut async_imap::Client<ImapStream>,
+    host: &str,
+    timeouts: Timeouts,
+) -> Result<()> {
     match tokio::time::timeout(timeouts.command, client.read_response()).await {
         Ok(Ok(Some(_greeting))) => Ok(()),
         Ok(Ok(None)) => Err(Error::Protocol(format!("{host} closed the connection before greeting"))),
@@ -187,7 +191,15 @@ fn login_error(username: &str, e: async_imap::error::Error) -> Error {
 fn classify_login_refusal(username: &str, raw: &str) -> Error {
     let words = server_words(raw);
     let lower = raw.to_ascii_lowercase();
-    let policy = ["application-specific", "app password", "web login", "webalert", "disabled", "contactadmin", "privacyrequired"];
+    let policy = [
+        "application-specific",
+        "app password",
+        "web login",
+        "webalert",
+        "disabled",
+        "contactadmin",
+        "privacyrequired",
+    ];
     if policy.iter().any(|p| lower.contains(p)) {
         Error::AuthPolicy { server_says: words }
     } else {

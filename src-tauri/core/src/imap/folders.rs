@@ -142,30 +142,104 @@ pub fn decode_name(wire: &str) -> String {
 /// Guesses a role from a decoded folder name, for servers without SPECIAL-USE.
 pub fn guess_role(name: &str) -> Option<FolderRole> {
     const NAMES: &[(FolderRole, &[&str])] = &[
-        (FolderRole::Sent, &[
-            "sent", "sent items", "sent messages", "sent mail", "gesendet", "gesendete objekte",
-            "gesendete elemente", "envoyés", "éléments envoyés", "messages envoyés", "enviados",
-            "elementos enviados", "inviati", "posta inviata", "verzonden", "verzonden items",
-            "skickat", "wysłane", "отправленные", "送信済み",
-        ]),
-        (FolderRole::Drafts, &[
-            "drafts", "draft", "entwürfe", "brouillons", "borradores", "bozze", "concepten",
-            "utkast", "kopie robocze", "черновики", "下書き",
-        ]),
-        (FolderRole::Trash, &[
-            "trash", "bin", "deleted", "deleted items", "deleted messages", "papierkorb",
-            "gelöschte elemente", "corbeille", "éléments supprimés", "papelera",
-            "elementos eliminados", "cestino", "posta eliminata", "prullenbak",
-            "verwijderde items", "papperskorgen", "kosz", "корзина", "ゴミ箱",
-        ]),
-        (FolderRole::Junk, &[
-            "junk", "spam", "junk e-mail", "junk email", "junk mail", "bulk mail", "courrier indésirable",
-            "pourriel", "correo no deseado", "posta indesiderata", "ongewenste e-mail", "skräppost",
-            "спам", "迷惑メール",
-        ]),
-        (FolderRole::Archive, &[
-            "archive", "archives", "archiv", "archivio", "archivo", "archief", "arkiv", "archiwum", "архив",
-        ]),
+        (
+            FolderRole::Sent,
+            &[
+                "sent",
+                "sent items",
+                "sent messages",
+                "sent mail",
+                "gesendet",
+                "gesendete objekte",
+                "gesendete elemente",
+                "envoyés",
+                "éléments envoyés",
+                "messages envoyés",
+                "enviados",
+                "elementos enviados",
+                "inviati",
+                "posta inviata",
+                "verzonden",
+                "verzonden items",
+                "skickat",
+                "wysłane",
+                "отправленные",
+                "送信済み",
+            ],
+        ),
+        (
+            FolderRole::Drafts,
+            &[
+                "drafts",
+                "draft",
+                "entwürfe",
+                "brouillons",
+                "borradores",
+                "bozze",
+                "concepten",
+                "utkast",
+                "kopie robocze",
+                "черновики",
+                "下書き",
+            ],
+        ),
+        (
+            FolderRole::Trash,
+            &[
+                "trash",
+                "bin",
+                "deleted",
+                "deleted items",
+                "deleted messages",
+                "papierkorb",
+                "gelöschte elemente",
+                "corbeille",
+                "éléments supprimés",
+                "papelera",
+                "elementos eliminados",
+                "cestino",
+                "posta eliminata",
+                "prullenbak",
+                "verwijderde items",
+                "papperskorgen",
+                "kosz",
+                "корзина",
+                "ゴミ箱",
+            ],
+        ),
+        (
+            FolderRole::Junk,
+            &[
+                "junk",
+                "spam",
+                "junk e-mail",
+                "junk email",
+                "junk mail",
+                "bulk mail",
+                "courrier indésirable",
+                "pourriel",
+                "correo no deseado",
+                "posta indesiderata",
+                "ongewenste e-mail",
+                "skräppost",
+                "спам",
+                "迷惑メール",
+            ],
+        ),
+        (
+            FolderRole::Archive,
+            &[
+                "archive",
+                "archives",
+                "archiv",
+                "archivio",
+                "archivo",
+                "archief",
+                "arkiv",
+                "archiwum",
+                "архив",
+            ],
+        ),
     ];
     let lower = name.trim().to_lowercase();
     NAMES.iter().find(|(_, names)| names.contains(&lower.as_str())).map(|(role, _)| *role)
@@ -204,9 +278,8 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
             let role = if is_inbox {
                 Some(FolderRole::Inbox)
             } else {
-                server_role.or_else(|| {
-                    guess_role(&name).filter(|role| near_top && !server_roles.contains(role))
-                })
+                server_role
+                    .or_else(|| guess_role(&name).filter(|role| near_top && !server_roles.contains(role)))
             };
             Folder {
                 path: r.path.clone(),
@@ -226,7 +299,8 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
     folders.sort_by(|a, b| a.path.cmp(&b.path));
     for f in folders.iter_mut() {
         if let Some(role) = f.role {
-            let from_server = raw.iter().any(|r| r.path == f.path && r.attributes.contains(&Attr::Role(role)));
+            let from_server =
+                raw.iter().any(|r| r.path == f.path && r.attributes.contains(&Attr::Role(role)));
             if !from_server && role != FolderRole::Inbox && !claimed.insert(role) {
                 f.role = None;
             }
@@ -249,7 +323,12 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
     out
 }
 
-fn flatten(children: &mut BTreeMap<Option<String>, Vec<Folder>>, parent: Option<String>, depth: u32, out: &mut Vec<Folder>) {
+fn flatten(
+    children: &mut BTreeMap<Option<String>, Vec<Folder>>,
+    parent: Option<String>,
+    depth: u32,
+    out: &mut Vec<Folder>,
+) {
     let Some(list) = children.remove(&parent) else { return };
     for mut f in list {
         f.depth = depth;
@@ -264,7 +343,12 @@ mod tests {
     use super::*;
 
     fn raw(path: &str, attrs: &[Attr]) -> RawFolder {
-        RawFolder { path: path.into(), delimiter: Some("/".into()), attributes: attrs.to_vec(), subscribed: true }
+        RawFolder {
+            path: path.into(),
+            delimiter: Some("/".into()),
+            attributes: attrs.to_vec(),
+            subscribed: true,
+        }
     }
 
     #[test]
@@ -291,7 +375,12 @@ mod tests {
 
     #[test]
     fn modified_utf7_names() {
-        let table = [("INBOX", "INBOX"), ("Entw&APw-rfe", "Entwürfe"), ("&BCcENQRABD0EPgQyBDgEOgQ4-", "Черновики"), ("A&-B", "A&B")];
+        let table = [
+            ("INBOX", "INBOX"),
+            ("Entw&APw-rfe", "Entwürfe"),
+            ("&BCcENQRABD0EPgQyBDgEOgQ4-", "Черновики"),
+            ("A&-B", "A&B"),
+        ];
         for (wire, expected) in table {
             assert_eq!(decode_name(wire), expected, "{wire}");
         }

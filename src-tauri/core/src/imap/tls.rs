@@ -31,7 +31,8 @@ pub fn fingerprint(der: &[u8]) -> String {
 
 /// Normalises a fingerprint the user typed or pasted (any case, with or without colons).
 pub fn normalize_fingerprint(text: &str) -> String {
-    let hex: String = text.chars().filter(|c| c.is_ascii_hexdigit()).map(|c| c.to_ascii_uppercase()).collect();
+    let hex: String =
+        text.chars().filter(|c| c.is_ascii_hexdigit()).map(|c| c.to_ascii_uppercase()).collect();
     let mut out = String::with_capacity(hex.len() + hex.len() / 2);
     for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
         if i > 0 {
@@ -50,6 +51,9 @@ pub struct Refusal {
     /// The verifier's reason.
     pub reason: String,
 }
+
+/// Where a connection's verifier leaves the reason it refused a certificate.
+pub type RefusalSlot = Arc<Mutex<Option<Refusal>>>;
 
 /// The platform verifier, shared by every connection (building it reads the OS trust store).
 #[derive(Clone)]
@@ -77,7 +81,7 @@ impl TlsContext {
 
     /// A client config for one connection, accepting `pinned` in addition to trusted roots.
     /// The returned slot receives the reason when a certificate is refused.
-    pub fn client_config(&self, pinned: Option<&str>) -> Result<(Arc<ClientConfig>, Arc<Mutex<Option<Refusal>>>)> {
+    pub fn client_config(&self, pinned: Option<&str>) -> Result<(Arc<ClientConfig>, RefusalSlot)> {
         let refusal = Arc::new(Mutex::new(None));
         let verifier = PinningVerifier {
             platform: self.platform.clone(),
@@ -99,7 +103,7 @@ impl TlsContext {
 struct PinningVerifier {
     platform: Arc<dyn ServerCertVerifier>,
     pinned: Option<String>,
-    refusal: Arc<Mutex<Option<Refusal>>>,
+    refusal: RefusalSlot,
 }
 
 impl ServerCertVerifier for PinningVerifier {
@@ -122,7 +126,9 @@ impl ServerCertVerifier for PinningVerifier {
                     rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
                         "it is not signed by an authority this system trusts".to_string()
                     }
-                    rustls::Error::InvalidCertificate(CertificateError::Expired) => "it has expired".to_string(),
+                    rustls::Error::InvalidCertificate(CertificateError::Expired) => {
+                        "it has expired".to_string()
+                    }
                     rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => {
                         "it was issued for a different server name".to_string()
                     }
