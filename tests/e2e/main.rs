@@ -21,3 +21,63 @@ async fn first_screen_welcomes_a_new_user_with_the_add_account_form() {
     })
     .await;
 }
+
+/// Fills the input whose label is `label`.
+async fn fill(driver: &thirtyfour::WebDriver, label: &str, value: &str) {
+    let input = wait_for(driver, &format!("//*[@id=//label[normalize-space(.)='{label}']/@for]")).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// The walking skeleton end to end: a new user adds an account on a real Dovecot with a
+/// self-signed certificate, checks and trusts its fingerprint, and sees the server's folders with
+/// their roles in the sidebar; after a restart the account and its folders are there at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_an_account_shows_its_folders_and_survives_a_restart() {
+    use tern_tests::dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
+
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.tls_port().to_string();
+    let fingerprint = server.fingerprint().to_string();
+
+    with_app(data.path(), &[], move |driver| async move {
+        wait_for(&driver, "//h1[contains(., 'Welcome to Tern')]").await;
+        fill(&driver, "Your name", "Ann Example").await;
+        fill(&driver, "Email address", DEFAULT_USER).await;
+        fill(&driver, "Password", DEFAULT_PASSWORD).await;
+        fill(&driver, "IMAP server", "127.0.0.1").await;
+        fill(&driver, "Port", &port).await;
+        wait_for(&driver, "//button[@type='submit']").await.click().await.unwrap();
+
+        // The test server's certificate is self-signed: Tern shows its fingerprint and waits.
+        let shown = wait_for(&driver, "//*[@role='alert']//code").await.text().await.unwrap();
+        assert_eq!(shown.trim(), fingerprint, "the fingerprint shown is the server's");
+        wait_for(&driver, "//button[contains(., 'Trust this certificate')]").await.click().await.unwrap();
+
+        for name in ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"] {
+            wait_for(
+                &driver,
+                &format!("//*[@role='tree']//*[@role='treeitem'][normalize-space(.)='{name}']"),
+            )
+            .await;
+        }
+        let inbox = wait_for(&driver, "//*[@role='treeitem'][normalize-space(.)='Inbox']").await;
+        assert_eq!(inbox.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
+        wait_for(&driver, "//section[@aria-label='Messages']").await;
+        wait_for(&driver, "//section[@aria-label='Reader']").await;
+    })
+    .await;
+
+    let settings = std::fs::read_to_string(data.path().join("accounts.json")).unwrap();
+    assert!(settings.contains(DEFAULT_USER));
+    assert!(!settings.contains(DEFAULT_PASSWORD), "the password is in the keychain, not the settings");
+
+    with_app(data.path(), &[], |driver| async move {
+        wait_for(&driver, "//*[@role='treeitem'][normalize-space(.)='Sent']").await;
+        let text = page_text(&driver).await;
+        assert!(!text.contains("Welcome to Tern"), "a configured account opens on the shell");
+    })
+    .await;
+    server.stop().unwrap();
+}

@@ -59,6 +59,19 @@ impl Engine {
         self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs a keychain operation on the blocking pool: the platform keychains block (the Secret
+    /// Service client even runs its own small runtime), which must never happen on an async
+    /// worker thread.
+    async fn with_secrets<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.secrets.clone();
+        tokio::task::spawn_blocking(move || op(store.as_ref()))
+            .await
+            .map_err(|e| Error::Keychain(format!("the keychain request did not finish: {e}")))?
+    }
+
     /// All configured accounts.
     pub fn accounts(&self) -> Vec<AccountConfig> {
         self.registry().list().to_vec()
@@ -84,10 +97,13 @@ impl Engine {
     pub async fn add_account(&self, new: NewAccount, password: Password) -> Result<AccountConfig> {
         let config = new.into_config()?;
         let folders = self.probe(&config.imap, &password).await?;
-        self.secrets.set(&config.id, password.expose())?;
-        if let Err(e) = self.registry().upsert(config.clone()) {
+        let (id, secret) = (config.id.clone(), password.clone());
+        self.with_secrets(move |s| s.set(&id, secret.expose())).await?;
+        let saved = self.registry().upsert(config.clone());
+        if let Err(e) = saved {
             // Keep keychain and settings consistent: no orphaned secret.
-            let _ = self.secrets.delete(&config.id);
+            let id = config.id.clone();
+            let _ = self.with_secrets(move |s| s.delete(&id)).await;
             return Err(e);
         }
         self.store.put_folders(&config.id, &folders)?;
@@ -96,9 +112,10 @@ impl Engine {
     }
 
     /// Removes an account, its keychain entry and its cache.
-    pub fn remove_account(&self, id: &str) -> Result<()> {
+    pub async fn remove_account(&self, id: &str) -> Result<()> {
         self.registry().remove(id)?;
-        self.secrets.delete(id)?;
+        let owned = id.to_string();
+        self.with_secrets(move |s| s.delete(&owned)).await?;
         self.store.forget_account(id)?;
         tracing::info!(account = %id, "account removed");
         Ok(())
@@ -123,7 +140,11 @@ impl Engine {
     /// Opens a logged-in session for a configured account, password from the keychain.
     pub async fn login(&self, id: &str) -> Result<ImapSession> {
         let account = self.account(id)?;
-        let password = self.secrets.get(id)?.ok_or_else(|| Error::MissingSecret(account.email.clone()))?;
+        let owned = id.to_string();
+        let password = self
+            .with_secrets(move |s| s.get(&owned))
+            .await?
+            .ok_or_else(|| Error::MissingSecret(account.email.clone()))?;
         connect_and_login(&self.tls, &account.imap, &Password::new(password), self.timeouts).await
     }
 

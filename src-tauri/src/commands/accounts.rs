@@ -25,7 +25,7 @@ pub async fn add_account(state: State<'_, AppState>, request: NewAccountRequest)
 
 /// Removes an account with its keychain entry and cache.
 #[tauri::command]
-pub fn remove_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {
-    state.engine.remove_account(&account_id)?;
+pub async fn remove_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {
+    state.engine.remove_account(&account_id).await?;
     Ok(())
 }
