@@ -18,7 +18,7 @@ fn group_members(pgid: u32) -> Vec<u32> {
         // Fields after the parenthesised command: state ppid pgrp ...
         let Some((_, rest)) = stat.rsplit_once(')') else { continue };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.get(0) != Some(&"Z") && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) {
+        if fields.first() != Some(&"Z") && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) {
             members.push(pid);
         }
     }

@@ -81,7 +81,7 @@ async fn add_check_remove(store: Arc<dyn SecretStore>) {
     assert_eq!(stored.as_deref(), Some(password.as_str()), "the keychain holds the password");
     assert_not_on_disk(data.path(), &password);
 
-    engine.remove_account(&account.id).unwrap();
+    engine.remove_account(&account.id).await.unwrap();
     engine.shutdown().unwrap();
     let id = account.id.clone();
     let gone = std::thread::spawn(move || Keychain.get(&id)).join().unwrap().unwrap();
@@ -92,9 +92,9 @@ async fn add_check_remove(store: Arc<dyn SecretStore>) {
 
 /// The engine exactly as the app builds it: the real `Keychain`, called from async code.
 ///
-/// Fails today: `Keychain` uses zbus's blocking API, which panics on a tokio thread ("Cannot
-/// start a runtime from within a runtime"). tern-core must call the keychain off the async
-/// threads (`tokio::task::spawn_blocking`) in `add_account`, `login` and `remove_account`.
+/// Regression: `Keychain` uses zbus's blocking API, which panicked on a tokio worker thread
+/// ("Cannot start a runtime from within a runtime") until the engine moved keychain calls to the
+/// blocking pool.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_with_os_keychain() {
     require_secret_service();

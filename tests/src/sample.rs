@@ -293,7 +293,7 @@ impl Generator {
         header(&mut out, "To", &mailbox(PEOPLE[to], to_domain));
         if rng.chance(20) {
             let cc = rng.below(PEOPLE.len() as u64) as usize;
-            header(&mut out, "Cc", &mailbox(PEOPLE[cc], *rng.pick(DOMAINS)));
+            header(&mut out, "Cc", &mailbox(PEOPLE[cc], rng.pick::<&str>(DOMAINS)));
         }
         header(&mut out, "Subject", &encode_word_if_needed(&subject));
         header(&mut out, "Message-ID", &message_id);
@@ -403,7 +403,7 @@ fn boundary(rng: &mut Rng, index: u64, depth: u32) -> String {
 
 /// A PDF- or PNG-like attachment; `large` ones are 1-3 MB.
 fn attachment(rng: &mut Rng, large: bool) -> Part {
-    let size = if large { rng.range(1_000_000, 3_000_000) } else { rng.range(2_000, 40_000) } as usize;
+    let size = if large { rng.range(1_000_000, 3_000_000) } else { rng.range(1_500, 16_000) } as usize;
     let (mime, name, mut data) = if rng.chance(50) {
         let n = rng.range(1, 999);
         ("application/pdf", format!("report-{n}.pdf"), b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec())
@@ -426,9 +426,9 @@ fn attachment(rng: &mut Rng, large: bool) -> Part {
 fn paragraphs(rng: &mut Rng, reply_to: Option<(&str, i64)>) -> String {
     let mut text = String::new();
     let greeting = ["Hi,", "Hello,", "Dear all,", "Bonjour,", "Hallo zusammen,", "Hej!"];
-    text.push_str(*rng.pick(&greeting));
+    text.push_str(rng.pick::<&str>(&greeting));
     text.push_str("\n\n");
-    let count = if rng.chance(10) { rng.range(8, 30) } else { rng.range(1, 5) };
+    let count = if rng.chance(10) { rng.range(5, 12) } else { rng.range(1, 4) };
     for _ in 0..count {
         let mut line_len = 0;
         for _ in 0..rng.range(12, 70) {
