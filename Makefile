@@ -17,6 +17,9 @@ DEMO_DIR   ?= $(CURDIR)/.tern-demo
 APP        := $(CARGO_TARGET_DIR)/debug/tern
 DEMO       := $(CARGO_TARGET_DIR)/debug/tern-demo
 KEYRING    := tests/fixtures/with-keyring.sh
+# The Tauri CLI is fetched on demand (bundles, icons): its per-platform binaries cannot all be
+# locked from one machine, so it stays out of ui/package.json.
+TAURI_CLI  := @tauri-apps/cli@2.12.5
 export PATH := $(TOOLS)/bin:$(PATH)
 
 APT_PACKAGES := build-essential pkg-config curl file openssl libssl-dev \
@@ -123,4 +126,10 @@ test-rust: ui tauri-driver
 
 .PHONY: bundle
 bundle: deps
-	cd src-tauri && npx --prefix ../ui tauri build --bundles deb,rpm
+	cd src-tauri && npx --yes $(TAURI_CLI) build --bundles deb,rpm
+
+# Regenerates the platform icon set from icons/icon-source.png (rendered from icons/tern.svg).
+.PHONY: icons
+icons:
+	npx --yes $(TAURI_CLI) icon icons/icon-source.png -o icons
+	rm -rf icons/android icons/ios

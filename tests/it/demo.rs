@@ -9,7 +9,10 @@ fn demo(args: &[&str], ports: (u16, u16)) -> (bool, String) {
         .env("TERN_DEMO_IMAP_PORT", ports.1.to_string())
         .output()
         .unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 fn free_port(ip: &str) -> u16 {

@@ -96,5 +96,8 @@ fn persistent_directory_keeps_certificate_and_mail_across_restarts() {
     first.stop().unwrap();
     let second = Dovecot::start(DovecotOptions::default().in_dir(dir.path())).unwrap();
     assert_eq!(second.fingerprint(), fingerprint);
-    assert_eq!(fs::read_dir(second.folder_dir(tern_tests::DEFAULT_USER, "Archive").join("cur")).unwrap().count(), 25);
+    assert_eq!(
+        fs::read_dir(second.folder_dir(tern_tests::DEFAULT_USER, "Archive").join("cur")).unwrap().count(),
+        25
+    );
 }

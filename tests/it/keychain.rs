@@ -10,7 +10,6 @@ use tern_core::Engine;
 use tern_core::account::{NewAccount, Security};
 use tern_core::imap::Password;
 use tern_core::secrets::{Keychain, SecretStore};
-use tern_tests::keychain::ThreadedKeychain;
 use tern_tests::{Dovecot, DovecotOptions};
 
 /// Fails with directions when no Secret Service is reachable. Runs outside any async runtime.
@@ -99,11 +98,4 @@ async fn add_check_remove(store: Arc<dyn SecretStore>) {
 async fn engine_with_os_keychain() {
     require_secret_service();
     add_check_remove(Arc::new(Keychain)).await;
-}
-
-/// The same checks with the keychain reached from plain threads (what the demo uses).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn engine_with_os_keychain_off_the_async_threads() {
-    require_secret_service();
-    add_check_remove(Arc::new(ThreadedKeychain)).await;
 }

@@ -87,7 +87,11 @@ async fn plaintext_to_a_remote_host_is_refused_before_any_network_io() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InsecureConnection(_)), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}: it touched the network", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}: it touched the network",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -106,9 +110,10 @@ async fn unpinned_self_signed_certificate_reports_its_fingerprint_and_pinning_it
         }
         // Pinned as the user would after checking it (any case and separators accepted).
         settings.pinned_cert_sha256 = Some(server.fingerprint().to_lowercase().replace(':', ""));
-        let mut session = connect_and_login(&tls, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
-            .await
-            .unwrap();
+        let mut session =
+            connect_and_login(&tls, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+                .await
+                .unwrap();
         session.noop().await.unwrap();
         session.logout().await.unwrap();
     }
@@ -121,7 +126,9 @@ async fn wrong_password_is_auth_failed() {
     let tls = TlsContext::new().unwrap();
     for attempt in 0..2 {
         let started = Instant::now();
-        let err = connect_and_login(&tls, &settings, &Password::new("wrong"), Timeouts::default()).await.unwrap_err();
+        let err = connect_and_login(&tls, &settings, &Password::new("wrong"), Timeouts::default())
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::AuthFailed { ref account, .. } if account == DEFAULT_USER), "{err:?}");
         // No auth-failure penalty in the fixture: a second failure is as fast as the first.
         assert!(started.elapsed() < Duration::from_secs(2), "attempt {attempt} took {:?}", started.elapsed());

@@ -19,5 +19,6 @@ use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot};
 /// Logs in to `server` as the default user with `security`, certificate pinned.
 pub async fn login(server: &Dovecot, security: Security) -> tern_core::Result<ImapSession> {
     let settings = server.server_settings(DEFAULT_USER, security);
-    connect_and_login(&TlsContext::new()?, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default()).await
+    connect_and_login(&TlsContext::new()?, &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+        .await
 }

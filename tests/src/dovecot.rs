@@ -196,7 +196,8 @@ fn identity(dir: &Path) -> io::Result<Identity> {
     fs::remove_file(&probe)?;
     if meta.uid() == 0 {
         let uid = lookup_id("/etc/passwd", "nobody").unwrap_or(65534);
-        let gid = lookup_id("/etc/group", "nogroup").or_else(|| lookup_id("/etc/group", "nobody")).unwrap_or(65534);
+        let gid =
+            lookup_id("/etc/group", "nogroup").or_else(|| lookup_id("/etc/group", "nobody")).unwrap_or(65534);
         Ok(Identity { root: true, login_user: "nobody".into(), mail_owner: (uid, gid) })
     } else {
         let name = Command::new("id")
@@ -526,12 +527,19 @@ impl Dovecot {
             Security::Tls => (self.host(), self.tls_port()),
             Security::StartTls | Security::Plain => (self.starttls_host(), self.starttls_port()),
         };
-        ImapServer { host, port, security, username: user.to_string(), pinned_cert_sha256: Some(self.fingerprint.clone()) }
+        ImapServer {
+            host,
+            port,
+            security,
+            username: user.to_string(),
+            pinned_cert_sha256: Some(self.fingerprint.clone()),
+        }
     }
 
     /// Runs `doveadm -c CONF ARGS...` and returns its standard output.
     pub fn doveadm(&self, args: &[&str]) -> io::Result<String> {
-        let out = Command::new("doveadm").arg("-c").arg(&self.conf).args(args).stdin(Stdio::null()).output()?;
+        let out =
+            Command::new("doveadm").arg("-c").arg(&self.conf).args(args).stdin(Stdio::null()).output()?;
         if !out.status.success() {
             return Err(err(format!(
                 "doveadm {} failed: {}{}",
@@ -644,9 +652,13 @@ impl Dovecot {
             "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\n}\n".to_string()
         };
         let mut mailboxes = String::new();
-        for (name, role) in
-            [("Drafts", "Drafts"), ("Sent", "Sent"), ("Trash", "Trash"), ("Junk", "Junk"), ("Archive", "Archive")]
-        {
+        for (name, role) in [
+            ("Drafts", "Drafts"),
+            ("Sent", "Sent"),
+            ("Trash", "Trash"),
+            ("Junk", "Junk"),
+            ("Archive", "Archive"),
+        ] {
             mailboxes.push_str(&format!(
                 "  mailbox {name} {{\n    special_use = \\{role}\n    auto = subscribe\n  }}\n"
             ));
@@ -732,11 +744,13 @@ impl Drop for Dovecot {
 /// Loads or creates the certificate in `dir` (`cert.pem`, `key.pem`, `cert.der`).
 fn certificate(dir: &Path) -> io::Result<(Vec<u8>, String)> {
     let (der_path, pem_path, key_path) = (dir.join("cert.der"), dir.join("cert.pem"), dir.join("key.pem"));
-    if let (Ok(der), Ok(pem), true) = (fs::read(&der_path), fs::read_to_string(&pem_path), key_path.exists()) {
+    if let (Ok(der), Ok(pem), true) = (fs::read(&der_path), fs::read_to_string(&pem_path), key_path.exists())
+    {
         return Ok((der, pem));
     }
     let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "127.0.0.2".to_string()];
-    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| err(format!("certificate: {e}")))?;
+    let certified =
+        rcgen::generate_simple_self_signed(names).map_err(|e| err(format!("certificate: {e}")))?;
     let der = certified.cert.der().to_vec();
     let pem = certified.cert.pem();
     fs::write(&key_path, certified.signing_key.serialize_pem())?;

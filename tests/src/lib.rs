@@ -6,14 +6,12 @@
 //!   users and maildirs, one per test, stopped on drop (also on panic).
 //! - [`sample`]: a deterministic sample-mail generator that seeds maildirs directly, fast enough
 //!   for 100,000 messages.
-//! - [`keychain`]: the OS keychain usable from async code (works around an engine bug, see there).
 //!
 //! The integration tests live in `it/` (one binary, `cargo test -p tern-tests`), the demo server
 //! for `make run` in `src/bin/tern-demo.rs`. Tests that use the OS keychain need a Secret Service:
 //! run them through `tests/fixtures/with-keyring.sh`.
 
 pub mod dovecot;
-pub mod keychain;
 pub mod sample;
 
 pub use dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};

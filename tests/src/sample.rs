@@ -53,7 +53,12 @@ pub fn seed(maildir_root: &Path, folder: &str, count: usize, seed: u64) -> io::R
 }
 
 /// Like [`seed`] with a generator of your own (another anchor, or continuing a stream).
-pub fn seed_with(maildir_root: &Path, folder: &str, count: usize, generator: &mut Generator) -> io::Result<SeedReport> {
+pub fn seed_with(
+    maildir_root: &Path,
+    folder: &str,
+    count: usize,
+    generator: &mut Generator,
+) -> io::Result<SeedReport> {
     if !folder.is_ascii() {
         return Err(io::Error::other(format!("folder {folder:?}: only ASCII names are supported")));
     }
@@ -162,36 +167,144 @@ impl Rng {
 }
 
 const PEOPLE: &[&str] = &[
-    "Ann Lee", "Bob Stone", "Zoë Martin", "José García", "Björn Åström", "François Dupont",
-    "Łukasz Nowak", "Ngozi Okafor", "Priya Raman", "田中 太郎", "Анна Смирнова", "Søren Kierkegaard",
-    "Chloé Bernard", "Mehmet Yılmaz", "Olivia Chen", "Dimitris Παπαδόπουλος", "Liam O'Brien",
-    "Fatima Al-Sayed", "Hannah Müller", "Kenji Sato", "Maria Rossi", "Noah Williams", "Ines Ferreira",
-    "Ravi Kumar", "Sofia Lindqvist", "Tomás Ruiz", "Yuki Nakamura", "Zhang Wei", "Élodie Moreau",
+    "Ann Lee",
+    "Bob Stone",
+    "Zoë Martin",
+    "José García",
+    "Björn Åström",
+    "François Dupont",
+    "Łukasz Nowak",
+    "Ngozi Okafor",
+    "Priya Raman",
+    "田中 太郎",
+    "Анна Смирнова",
+    "Søren Kierkegaard",
+    "Chloé Bernard",
+    "Mehmet Yılmaz",
+    "Olivia Chen",
+    "Dimitris Παπαδόπουλος",
+    "Liam O'Brien",
+    "Fatima Al-Sayed",
+    "Hannah Müller",
+    "Kenji Sato",
+    "Maria Rossi",
+    "Noah Williams",
+    "Ines Ferreira",
+    "Ravi Kumar",
+    "Sofia Lindqvist",
+    "Tomás Ruiz",
+    "Yuki Nakamura",
+    "Zhang Wei",
+    "Élodie Moreau",
     "Jürgen Weiß",
 ];
 
 const DOMAINS: &[&str] = &[
-    "example.org", "example.com", "mail.example.net", "tern.test", "posteo.example", "acme.example",
-    "universität.example", "fastmail.example", "company.example.co.uk", "lists.example.org",
+    "example.org",
+    "example.com",
+    "mail.example.net",
+    "tern.test",
+    "posteo.example",
+    "acme.example",
+    "universität.example",
+    "fastmail.example",
+    "company.example.co.uk",
+    "lists.example.org",
 ];
 
 const SUBJECTS: &[&str] = &[
-    "Quarterly report draft", "Lunch on Thursday?", "Re-scheduling our call", "Invoice #{n}",
-    "Your order {n} has shipped", "Café meeting notes", "Überprüfung des Angebots", "Réunion de lundi",
-    "会議の議事録", "Отчёт за неделю", "Build failed on main ({n})", "Photos from the trip",
-    "Contract renewal", "Welcome to the team!", "Design review: sidebar and reader",
-    "Flight itinerary {n}", "Reminder: dentist appointment", "Στοιχεία για τη συνάντηση",
-    "Budget 2025 — final numbers", "Newsletter: what's new this month", "Pull request #{n}: fix IDLE timeout",
-    "Ticket {n}: cannot log in", "Slides for tomorrow", "Zażółć gęślą jaźń — test", "Happy birthday! 🎉",
+    "Quarterly report draft",
+    "Lunch on Thursday?",
+    "Re-scheduling our call",
+    "Invoice #{n}",
+    "Your order {n} has shipped",
+    "Café meeting notes",
+    "Überprüfung des Angebots",
+    "Réunion de lundi",
+    "会議の議事録",
+    "Отчёт за неделю",
+    "Build failed on main ({n})",
+    "Photos from the trip",
+    "Contract renewal",
+    "Welcome to the team!",
+    "Design review: sidebar and reader",
+    "Flight itinerary {n}",
+    "Reminder: dentist appointment",
+    "Στοιχεία για τη συνάντηση",
+    "Budget 2025 — final numbers",
+    "Newsletter: what's new this month",
+    "Pull request #{n}: fix IDLE timeout",
+    "Ticket {n}: cannot log in",
+    "Slides for tomorrow",
+    "Zażółć gęślą jaźń — test",
+    "Happy birthday! 🎉",
 ];
 
 const WORDS: &[&str] = &[
-    "the", "project", "meeting", "we", "should", "review", "numbers", "before", "Friday", "and", "send",
-    "them", "to", "finance", "please", "let", "me", "know", "if", "you", "have", "questions", "about",
-    "schedule", "attached", "document", "next", "week", "I", "think", "that", "works", "for", "our",
-    "team", "thanks", "again", "update", "server", "mailbox", "sync", "latency", "design", "draft",
-    "customer", "feedback", "release", "notes", "café", "naïve", "résumé", "über", "straße", "déjà",
-    "vu", "smörgåsbord", "piñata", "Zürich", "Kraków", "São", "Paulo", "Ελλάδα", "Москва", "東京",
+    "the",
+    "project",
+    "meeting",
+    "we",
+    "should",
+    "review",
+    "numbers",
+    "before",
+    "Friday",
+    "and",
+    "send",
+    "them",
+    "to",
+    "finance",
+    "please",
+    "let",
+    "me",
+    "know",
+    "if",
+    "you",
+    "have",
+    "questions",
+    "about",
+    "schedule",
+    "attached",
+    "document",
+    "next",
+    "week",
+    "I",
+    "think",
+    "that",
+    "works",
+    "for",
+    "our",
+    "team",
+    "thanks",
+    "again",
+    "update",
+    "server",
+    "mailbox",
+    "sync",
+    "latency",
+    "design",
+    "draft",
+    "customer",
+    "feedback",
+    "release",
+    "notes",
+    "café",
+    "naïve",
+    "résumé",
+    "über",
+    "straße",
+    "déjà",
+    "vu",
+    "smörgåsbord",
+    "piñata",
+    "Zürich",
+    "Kraków",
+    "São",
+    "Paulo",
+    "Ελλάδα",
+    "Москва",
+    "東京",
 ];
 
 const TIMEZONES: &[i64] = &[0, 60, 120, -300, -240, -420, 330, 540, 600, 480, 60, 0];
@@ -266,7 +379,8 @@ impl Generator {
         };
         let from_domain = *rng.pick(DOMAINS);
         let to_domain = *rng.pick(DOMAINS);
-        let message_id = format!("<{:x}.{index}.{:08x}@{}>", self.seed, rng.next_u64() as u32, ascii_domain(from_domain));
+        let message_id =
+            format!("<{:x}.{index}.{:08x}@{}>", self.seed, rng.next_u64() as u32, ascii_domain(from_domain));
         let references = match &reply_to {
             Some(parent) if parent.references.is_empty() => parent.message_id.clone(),
             Some(parent) => format!("{} {}", parent.references, parent.message_id),
@@ -316,7 +430,11 @@ impl Generator {
         } else if kind < 85 && !large {
             Part::alternative(&text, rng, index, 0)
         } else {
-            let first = if rng.chance(50) { Part::alternative(&text, rng, index, 1) } else { Part::text_plain(&text) };
+            let first = if rng.chance(50) {
+                Part::alternative(&text, rng, index, 1)
+            } else {
+                Part::text_plain(&text)
+            };
             let mut parts = vec![first];
             let n = if large { 1 } else { rng.range(1, 2) as usize };
             for _ in 0..n {
@@ -347,15 +465,20 @@ impl Part {
     fn text_plain(text: &str) -> Self {
         let cte = if text.is_ascii() { "7bit" } else { "8bit" };
         Part::Leaf {
-            headers: format!("Content-Type: text/plain; charset=utf-8; format=flowed\r\nContent-Transfer-Encoding: {cte}\r\n"),
+            headers: format!(
+                "Content-Type: text/plain; charset=utf-8; format=flowed\r\nContent-Transfer-Encoding: {cte}\r\n"
+            ),
             body: crlf(text),
         }
     }
 
     fn text_html(text: &str, rng: &mut Rng) -> Self {
-        let mut html = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body style=\"font-family: sans-serif\">\n");
+        let mut html = String::from(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body style=\"font-family: sans-serif\">\n",
+        );
         for para in text.split("\n\n") {
-            let escaped = para.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<br>\n");
+            let escaped =
+                para.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<br>\n");
             html.push_str(&format!("<p>{escaped}</p>\n"));
         }
         if rng.chance(30) {
@@ -363,7 +486,9 @@ impl Part {
         }
         html.push_str("</body></html>\n");
         Part::Leaf {
-            headers: "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n".into(),
+            headers:
+                "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+                    .into(),
             body: quoted_printable(&html),
         }
     }
@@ -406,7 +531,11 @@ fn attachment(rng: &mut Rng, large: bool) -> Part {
     let size = if large { rng.range(1_000_000, 3_000_000) } else { rng.range(1_500, 16_000) } as usize;
     let (mime, name, mut data) = if rng.chance(50) {
         let n = rng.range(1, 999);
-        ("application/pdf", format!("report-{n}.pdf"), b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec())
+        (
+            "application/pdf",
+            format!("report-{n}.pdf"),
+            b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec(),
+        )
     } else {
         let n = rng.range(1, 9999);
         ("image/png", format!("IMG_{n:04}.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
@@ -449,7 +578,11 @@ fn paragraphs(rng: &mut Rng, reply_to: Option<(&str, i64)>) -> String {
     text.push_str(PEOPLE[rng.below(PEOPLE.len() as u64) as usize]);
     text.push('\n');
     if let Some((who, date)) = reply_to {
-        let _ = write!(text, "\nOn {}, {who} wrote:\n> Thanks, see my notes below.\n> Looking forward to it.\n", rfc2822_date(date, 0));
+        let _ = write!(
+            text,
+            "\nOn {}, {who} wrote:\n> Thanks, see my notes below.\n> Looking forward to it.\n",
+            rfc2822_date(date, 0)
+        );
     }
     text
 }
@@ -574,7 +707,8 @@ pub fn rfc2822_date(unix: i64, tz_minutes: i64) -> String {
     let secs = local.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
     let sign = if tz_minutes < 0 { '-' } else { '+' };
     let tz = tz_minutes.abs();
@@ -635,7 +769,8 @@ mod tests {
         let (headers, body) = split_entity(entity);
         let content_type = get(&headers, "content-type").unwrap_or("text/plain");
         if content_type.starts_with("multipart/") {
-            let boundary = content_type.split("boundary=\"").nth(1).and_then(|s| s.split('"').next()).expect("boundary");
+            let boundary =
+                content_type.split("boundary=\"").nth(1).and_then(|s| s.split('"').next()).expect("boundary");
             let delimiter = format!("\r\n--{boundary}");
             let close = format!("{delimiter}--\r\n");
             assert!(body.ends_with(&close), "closing delimiter of {boundary}");
@@ -691,7 +826,8 @@ mod tests {
         assert_eq!(r1.bytes, r2.bytes);
         assert!(r1.dir.ends_with(".Work.Projects"));
         let list = |dir: &Path| {
-            let mut names: Vec<_> = fs::read_dir(dir.join("cur")).unwrap().map(|e| e.unwrap().file_name()).collect();
+            let mut names: Vec<_> =
+                fs::read_dir(dir.join("cur")).unwrap().map(|e| e.unwrap().file_name()).collect();
             names.sort();
             names
         };
@@ -714,7 +850,8 @@ mod tests {
     fn every_message_parses() {
         let mut g = Generator::new(1);
         let mut ids = std::collections::HashSet::new();
-        let (mut replies, mut attachments, mut non_ascii, mut html, mut biggest, mut smallest) = (0, 0, 0, 0, 0, usize::MAX);
+        let (mut replies, mut attachments, mut non_ascii, mut html, mut biggest, mut smallest) =
+            (0, 0, 0, 0, 0, usize::MAX);
         for _ in 0..3000 {
             let m = g.next_message();
             let text = std::str::from_utf8(&m.bytes).expect("UTF-8 (8bit bodies only)");
@@ -728,7 +865,8 @@ mod tests {
             assert!(ids.insert(m.message_id.clone()), "duplicate Message-ID");
             check_entity(text);
 
-            let parsed = mail_parser::MessageParser::default().parse(&m.bytes).expect("mail-parser parses it");
+            let parsed =
+                mail_parser::MessageParser::default().parse(&m.bytes).expect("mail-parser parses it");
             assert!(parsed.subject().is_some_and(|s| !s.is_empty()));
             assert_eq!(parsed.message_id(), Some(m.message_id.trim_matches(['<', '>'])));
             assert!(parsed.from().and_then(|f| f.first()).and_then(|a| a.address()).is_some());

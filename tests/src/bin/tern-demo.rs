@@ -10,8 +10,7 @@
 //! Ports: 10993 (implicit TLS, 127.0.0.1) and 10143 (STARTTLS, 127.0.0.2 on Linux), or
 //! `TERN_DEMO_IMAPS_PORT` / `TERN_DEMO_IMAP_PORT`. User `demo@tern.test`, password `demo`.
 //! The account is added through `tern_core::Engine::add_account` with the OS keychain, exactly as
-//! the app does, so its password is never written to a file (through `ThreadedKeychain`, the
-//! same `Keychain` called off the async threads, until the engine does that itself).
+//! the app does, so its password is never written to a file.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,8 +19,8 @@ use std::sync::Arc;
 use tern_core::Engine;
 use tern_core::account::{ImapServer, NewAccount, Security};
 use tern_core::imap::Password;
+use tern_core::secrets::Keychain;
 use tern_tests::sample::{Generator, seed_with};
-use tern_tests::keychain::ThreadedKeychain;
 use tern_tests::{Dovecot, DovecotOptions};
 
 const USER: &str = "demo@tern.test";
@@ -102,7 +101,8 @@ fn start(dir: &Path, app_data: Option<&Path>) -> Result<(), String> {
 
     let (host, fingerprint) = if Dovecot::is_running(&dir) {
         println!("tern-demo: already running in {} (imaps://127.0.0.1:{tls_port})", dir.display());
-        let der = std::fs::read(dir.join("cert.der")).map_err(|e| format!("reading the demo certificate: {e}"))?;
+        let der =
+            std::fs::read(dir.join("cert.der")).map_err(|e| format!("reading the demo certificate: {e}"))?;
         ("127.0.0.1".to_string(), tern_core::imap::tls::fingerprint(&der))
     } else {
         let options = DovecotOptions::default()
@@ -144,7 +144,7 @@ fn start(dir: &Path, app_data: Option<&Path>) -> Result<(), String> {
 
 /// Adds the demo account to the Tern data dir `app_data` unless it already has an account.
 fn register(app_data: &Path, host: &str, port: u16, fingerprint: &str) -> Result<(), String> {
-    let engine = Engine::open(app_data, Arc::new(ThreadedKeychain)).map_err(|e| e.to_string())?;
+    let engine = Engine::open(app_data, Arc::new(Keychain)).map_err(|e| e.to_string())?;
     if !engine.accounts().is_empty() {
         println!("tern-demo: {} already has an account; left as is", app_data.display());
         return Ok(());
@@ -169,6 +169,10 @@ fn register(app_data: &Path, host: &str, port: u16, fingerprint: &str) -> Result
         .block_on(engine.add_account(new, Password::new(PASSWORD)))
         .map_err(|e| format!("adding the demo account: {e} (for a headless keychain run through tests/fixtures/with-keyring.sh)"))?;
     engine.shutdown().map_err(|e| e.to_string())?;
-    println!("tern-demo: added account {} to {} (password in the OS keychain)", account.id, app_data.display());
+    println!(
+        "tern-demo: added account {} to {} (password in the OS keychain)",
+        account.id,
+        app_data.display()
+    );
     Ok(())
 }

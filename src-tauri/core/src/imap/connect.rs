@@ -191,6 +191,11 @@ fn login_error(username: &str, e: async_imap::error::Error) -> Error {
 fn classify_login_refusal(username: &str, raw: &str) -> Error {
     let words = server_words(raw);
     let lower = raw.to_ascii_lowercase();
+    if lower.contains("privacyrequired") {
+        return Error::InsecureConnection(format!(
+            "the server refused to log in without encryption ({words}); choose TLS or STARTTLS"
+        ));
+    }
     let policy = [
         "application-specific",
         "app password",
@@ -226,11 +231,16 @@ mod tests {
             (r#"code: Some(Unknown("WEBALERT")), info: Some("Web login required")"#, "policy"),
             (r#"code: Some(Unknown("CONTACTADMIN")), info: Some("Account disabled")"#, "policy"),
             ("garbage", "auth"),
+            (
+                r#"code: Some(Unknown("PRIVACYREQUIRED")), info: Some("Plaintext authentication disallowed")"#,
+                "insecure",
+            ),
         ];
         for (raw, expected) in table {
             let kind = match classify_login_refusal("me", raw) {
                 Error::AuthFailed { .. } => "auth",
                 Error::AuthPolicy { .. } => "policy",
+                Error::InsecureConnection(_) => "insecure",
                 other => panic!("unexpected {other:?}"),
             };
             assert_eq!(kind, expected, "{raw}");
