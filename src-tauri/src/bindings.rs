@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
-use crate::dto::{Account, AppInfo, Folder, FolderRole, ImapSettings, NewAccountRequest, Security};
+use crate::dto::{
+    Account, AppInfo, Folder, FolderCounts, FolderRole, ImapSettings, MessagePage, MessageRow,
+    NewAccountRequest, Person, Security, SyncMode, SyncProgressEvent, SyncSummary,
+};
 use crate::error::{CommandError, ErrorKind};
 
 const HEADER: &str =
@@ -22,6 +25,13 @@ fn generate() -> String {
         ImapSettings::decl(&cfg),
         NewAccountRequest::decl(&cfg),
         Security::decl(&cfg),
+        FolderCounts::decl(&cfg),
+        Person::decl(&cfg),
+        MessageRow::decl(&cfg),
+        MessagePage::decl(&cfg),
+        SyncMode::decl(&cfg),
+        SyncSummary::decl(&cfg),
+        SyncProgressEvent::decl(&cfg),
     ];
     decls.sort();
     let mut out = String::from(HEADER);

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use tern_core::account::{self, AccountConfig};
 use tern_core::imap::{self, FolderRole as CoreRole};
+use tern_core::store::{Address, Envelope};
+use tern_core::sync;
 use ts_rs::TS;
 
 /// A configured account as the UI shows it.
@@ -107,6 +109,130 @@ pub enum FolderRole {
     Flagged,
 }
 
+/// Cached counts of a folder.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderCounts {
+    /// Folder path.
+    pub path: String,
+    /// Messages cached.
+    pub total: u32,
+    /// Unread messages cached.
+    pub unread: u32,
+}
+
+/// A person in an address field.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    /// Display name, if any.
+    pub name: Option<String>,
+    /// Address.
+    pub email: String,
+}
+
+/// One row of the message list.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRow {
+    /// UID in the folder.
+    pub uid: u32,
+    /// Decoded subject.
+    pub subject: String,
+    /// Senders.
+    pub from: Vec<Person>,
+    /// Recipients.
+    pub to: Vec<Person>,
+    /// Arrival time, Unix seconds (what the list sorts by).
+    pub received: i64,
+    /// `Date:` header, Unix seconds.
+    pub date: i64,
+    /// Size in bytes.
+    pub size: u32,
+    /// Read.
+    pub seen: bool,
+    /// Starred / flagged.
+    pub flagged: bool,
+    /// Replied to.
+    pub answered: bool,
+    /// A draft.
+    pub draft: bool,
+    /// Has attachments.
+    pub has_attachment: bool,
+    /// Keywords / labels.
+    pub keywords: Vec<String>,
+    /// Conversation key (decimal string: it does not fit a JavaScript number).
+    pub thread_id: String,
+}
+
+/// A window of a folder's message list, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    /// Messages in the folder.
+    pub total: u32,
+    /// Unread messages in the folder.
+    pub unread: u32,
+    /// Index of the first row.
+    pub offset: u32,
+    /// The rows.
+    pub rows: Vec<MessageRow>,
+}
+
+/// How a folder was synced.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncMode {
+    /// First download.
+    Initial,
+    /// The server reset the folder's UIDs; refetched.
+    UidValidityReset,
+    /// Nothing changed.
+    Unchanged,
+    /// QRESYNC resync.
+    Qresync,
+    /// CONDSTORE resync.
+    Condstore,
+    /// Full comparison.
+    FullScan,
+}
+
+/// What a folder sync did.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    /// Account.
+    pub account_id: String,
+    /// Folder path.
+    pub path: String,
+    /// How.
+    pub mode: SyncMode,
+    /// Messages fetched.
+    pub added: u32,
+    /// Flag changes.
+    pub changed: u32,
+    /// Messages removed.
+    pub removed: u32,
+    /// Messages in the folder now.
+    pub total: u32,
+    /// Unread messages now.
+    pub unread: u32,
+}
+
+/// Event `sync-progress`: a long sync advanced.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgressEvent {
+    /// Account.
+    pub account_id: String,
+    /// Folder path.
+    pub path: String,
+    /// Messages fetched so far.
+    pub done: u32,
+    /// Messages to fetch.
+    pub total: u32,
+}
+
 /// Facts about the running app.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -151,6 +277,7 @@ impl From<ImapSettings> for account::ImapServer {
             },
             username: s.username,
             pinned_cert_sha256: s.pinned_cert_sha256.filter(|p| !p.trim().is_empty()),
+            disable_condstore: false,
         }
     }
 }
@@ -174,6 +301,57 @@ impl From<imap::Folder> for Folder {
             }),
             selectable: f.selectable,
             subscribed: f.subscribed,
+        }
+    }
+}
+
+impl From<&Address> for Person {
+    fn from(a: &Address) -> Self {
+        Self { name: a.name.clone(), email: a.email.clone() }
+    }
+}
+
+impl From<Envelope> for MessageRow {
+    fn from(e: Envelope) -> Self {
+        let f = e.flags.flags;
+        Self {
+            uid: e.uid,
+            subject: e.subject,
+            from: e.from.iter().map(Person::from).collect(),
+            to: e.to.iter().map(Person::from).collect(),
+            received: e.received,
+            date: e.date,
+            size: e.size,
+            seen: f.seen,
+            flagged: f.flagged,
+            answered: f.answered,
+            draft: f.draft,
+            has_attachment: e.has_attachment,
+            keywords: e.flags.keywords,
+            thread_id: e.thread_id.to_string(),
+        }
+    }
+}
+
+impl SyncSummary {
+    /// Converts an engine report for `account_id`.
+    pub fn new(account_id: &str, r: sync::SyncReport) -> Self {
+        Self {
+            account_id: account_id.to_string(),
+            path: r.path,
+            mode: match r.mode {
+                sync::SyncMode::Initial => SyncMode::Initial,
+                sync::SyncMode::UidValidityReset => SyncMode::UidValidityReset,
+                sync::SyncMode::Unchanged => SyncMode::Unchanged,
+                sync::SyncMode::Qresync => SyncMode::Qresync,
+                sync::SyncMode::Condstore => SyncMode::Condstore,
+                sync::SyncMode::FullScan => SyncMode::FullScan,
+            },
+            added: r.added,
+            changed: r.changed,
+            removed: r.removed,
+            total: r.total,
+            unread: r.unread,
         }
     }
 }

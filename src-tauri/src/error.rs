@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Timeout,
     /// The server said something unexpected.
     Protocol,
+    /// The connection dropped mid-way; retry later.
+    ConnectionLost,
     /// The settings are not valid.
     InvalidSettings,
     /// The OS keychain is not available.
@@ -69,6 +71,7 @@ impl From<Error> for CommandError {
             Error::Unreachable { .. } => ErrorKind::Unreachable,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Protocol(_) => ErrorKind::Protocol,
+            Error::ConnectionLost(_) => ErrorKind::ConnectionLost,
             Error::NoSuchAccount(_) => ErrorKind::NotFound,
             Error::InvalidSettings(_) => ErrorKind::InvalidSettings,
             Error::Keychain(_) => ErrorKind::Keychain,

@@ -4,7 +4,7 @@
 //!
 //! - [`run`] builds the app: opens the engine over the data directory, registers the commands,
 //!   and flushes the cache on exit.
-//! - [`commands`]: the IPC surface, one module per domain (app, accounts, mailboxes).
+//! - [`commands`]: the IPC surface, one module per domain (app, accounts, mailboxes, messages).
 //! - [`dto`]: the types that cross the bridge; TypeScript bindings are generated from them.
 //! - [`error`]: the one error type commands return.
 //!
@@ -64,6 +64,10 @@ pub fn run() {
             commands::accounts::remove_account,
             commands::mailboxes::cached_folders,
             commands::mailboxes::refresh_folders,
+            commands::mailboxes::folder_counts,
+            commands::mailboxes::sync_account,
+            commands::mailboxes::sync_folder,
+            commands::messages::list_messages,
         ])
         .build(tauri::generate_context!());
     let app = match app {

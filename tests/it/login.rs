@@ -80,6 +80,7 @@ async fn plaintext_to_a_remote_host_is_refused_before_any_network_io() {
         security: Security::Plain,
         username: DEFAULT_USER.into(),
         pinned_cert_sha256: None,
+        disable_condstore: false,
     };
     let started = Instant::now();
     let timeouts = Timeouts { connect: Duration::from_secs(5), command: Duration::from_secs(5) };
@@ -135,4 +136,80 @@ async fn wrong_password_is_auth_failed() {
     }
     // And the right password still works right after.
     crate::login(&server, Security::Tls).await.unwrap().logout().await.unwrap();
+}
+
+/// Relays one connection from a local port to `upstream`, recording what the client sent.
+fn recording_relay(upstream: std::net::SocketAddr) -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let relay = std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let server = TcpStream::connect(upstream).unwrap();
+        let (mut to_client, mut from_server) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from_server, &mut to_client);
+        });
+        let (mut from_client, mut to_server) = (client, server);
+        let mut sent = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match std::io::Read::read(&mut from_client, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    sent.extend_from_slice(&buf[..n]);
+                    if to_server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to_server.shutdown(std::net::Shutdown::Both);
+        sent
+    });
+    (port, relay)
+}
+
+#[tokio::test]
+async fn starttls_is_refused_when_the_server_does_not_offer_it() {
+    let server = Dovecot::start(DovecotOptions::default().without_starttls()).unwrap();
+
+    // The plain listener really offers no STARTTLS (and no LOGIN).
+    let tcp = TcpStream::connect(server.starttls_addr()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut greeting = String::new();
+    BufReader::new(tcp).read_line(&mut greeting).unwrap();
+    assert!(!greeting.contains("STARTTLS") && greeting.contains("LOGINDISABLED"), "{greeting}");
+
+    // Tern, through a relay that records every byte it sends.
+    let (port, relay) = recording_relay(server.starttls_addr());
+    let mut settings = server.server_settings(DEFAULT_USER, Security::StartTls);
+    settings.host = "127.0.0.1".into();
+    settings.port = port;
+    let err = connect_and_login(&TlsContext::new().unwrap(), &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsecureConnection(_)), "{err:?}");
+    let sent = String::from_utf8_lossy(&relay.join().unwrap()).into_owned();
+    assert!(sent.contains("STARTTLS"), "{sent:?}");
+    assert!(
+        !sent.to_ascii_uppercase().contains("LOGIN") && !sent.contains(DEFAULT_PASSWORD),
+        "credentials went out in the clear: {sent:?}"
+    );
+
+    // The implicit-TLS listener of the same server is unaffected.
+    login(&server, Security::Tls).await.unwrap().logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pinned_fingerprint_of_another_certificate_is_refused() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut settings = server.server_settings(DEFAULT_USER, Security::Tls);
+    settings.pinned_cert_sha256 = Some(tern_core::imap::tls::fingerprint(b"some other certificate"));
+    let err = connect_and_login(&TlsContext::new().unwrap(), &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
+        .await
+        .unwrap_err();
+    match err {
+        Error::UntrustedCertificate { fingerprint, .. } => assert_eq!(fingerprint, server.fingerprint()),
+        other => panic!("expected UntrustedCertificate, got {other:?}"),
+    }
 }

@@ -41,6 +41,10 @@ pub struct ImapServer {
     /// system does not (colon-separated hex). `None`: only system-trusted certificates.
     #[serde(default)]
     pub pinned_cert_sha256: Option<String>,
+    /// Do not use CONDSTORE/QRESYNC even if offered (for servers whose implementation is broken):
+    /// resyncs then compare every UID and flag.
+    #[serde(default)]
+    pub disable_condstore: bool,
 }
 
 impl ImapServer {
@@ -217,7 +221,14 @@ mod tests {
     use super::*;
 
     fn server(host: &str, security: Security) -> ImapServer {
-        ImapServer { host: host.into(), port: 993, security, username: "me".into(), pinned_cert_sha256: None }
+        ImapServer {
+            host: host.into(),
+            port: 993,
+            security,
+            username: "me".into(),
+            pinned_cert_sha256: None,
+            disable_condstore: false,
+        }
     }
 
     #[test]

@@ -12,7 +12,19 @@ use crate::error::{Error, Result};
 use crate::imap::tls::TlsContext;
 use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
 use crate::secrets::SecretStore;
-use crate::store::Store;
+use crate::store::{Envelope, FolderState, Store};
+use crate::sync::{SyncProgress, SyncReport, Syncer, negotiate};
+
+/// A window of a folder's message list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Messages in the folder (cached).
+    pub total: u32,
+    /// Unread messages in the folder (cached).
+    pub unread: u32,
+    /// The requested rows.
+    pub rows: Vec<Envelope>,
+}
 
 /// Tern's mail engine.
 #[derive(Debug)]
@@ -127,14 +139,91 @@ impl Engine {
         self.store.folders(id)
     }
 
-    /// Lists the folders of an account from the server and updates the cache.
+    /// Lists the folders of an account from the server and updates the cache (carrying cached
+    /// mail over folders renamed on the server, dropping deleted ones).
     pub async fn refresh_folders(&self, id: &str) -> Result<Vec<Folder>> {
+        let account = self.account(id)?;
         let mut session = self.login(id).await?;
-        let folders = list_folders(&mut session).await;
+        let result = async {
+            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            let progress = |_: SyncProgress| {};
+            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress: &progress }
+                .folders()
+                .await
+        }
+        .await;
         logout(session).await;
-        let folders = folders?;
-        self.store.put_folders(id, &folders)?;
-        Ok(folders)
+        result
+    }
+
+    /// Syncs the folder list and every folder of an account.
+    pub async fn sync_account(
+        &self,
+        id: &str,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<Vec<SyncReport>> {
+        let account = self.account(id)?;
+        let mut session = self.login(id).await?;
+        let result = async {
+            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress }.all().await
+        }
+        .await;
+        logout(session).await;
+        result
+    }
+
+    /// Syncs one folder of an account.
+    pub async fn sync_folder(
+        &self,
+        id: &str,
+        path: &str,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport> {
+        let account = self.account(id)?;
+        let mut session = self.login(id).await?;
+        let result = async {
+            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress }
+                .folder(path)
+                .await
+        }
+        .await;
+        logout(session).await;
+        result
+    }
+
+    /// A window of a folder's cached messages, newest first. Costs O(offset + limit), never
+    /// O(folder).
+    pub fn envelopes(&self, id: &str, path: &str, offset: usize, limit: usize) -> Result<Page> {
+        self.registry().get(id)?;
+        let Some(fid) = self.store.folder_id(id, path)? else {
+            return Ok(Page { total: 0, unread: 0, rows: Vec::new() });
+        };
+        let state = self.store.folder_state(fid)?.unwrap_or_default();
+        let rows = self.store.page(fid, offset, limit.min(1_000))?;
+        Ok(Page { total: state.total, unread: state.unread, rows })
+    }
+
+    /// Cached counts of every synced folder of an account (path → state).
+    pub fn folder_states(&self, id: &str) -> Result<Vec<(String, FolderState)>> {
+        self.registry().get(id)?;
+        let mut out = Vec::new();
+        for (path, fid) in self.store.cached_folder_ids(id)? {
+            if let Some(state) = self.store.folder_state(fid)? {
+                out.push((path, state));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// All cached envelopes of a folder with their flags (for checks and repairs), by UID.
+    pub fn cached_envelopes(&self, id: &str, path: &str) -> Result<Vec<Envelope>> {
+        let Some(fid) = self.store.folder_id(id, path)? else { return Ok(Vec::new()) };
+        let mut rows = self.store.page(fid, 0, usize::MAX)?;
+        rows.sort_by_key(|e| e.uid);
+        Ok(rows)
     }
 
     /// Opens a logged-in session for a configured account, password from the keychain.

@@ -69,6 +69,9 @@ pub enum Error {
         /// What Tern was waiting for.
         during: &'static str,
     },
+    /// The connection dropped in the middle of an operation; retrying later is safe.
+    #[error("{0}; Tern will pick up where it stopped when the connection is back")]
+    ConnectionLost(String),
     /// The server said something Tern could not understand, or hung up.
     #[error("the mail server sent something unexpected: {0}")]
     Protocol(String),

@@ -12,7 +12,10 @@
 //!   Secret Service on Linux). Passwords and tokens go through it and nowhere else.
 //! - [`imap`]: connecting (implicit TLS or STARTTLS with rustls; plaintext only to loopback),
 //!   logging in, and listing folders with their special-use roles.
-//! - [`store`]: the sled cache. Folder lists today; envelopes and MIME parts as sync lands.
+//! - [`store`]: the sled cache: folder lists, envelopes, a newest-first index and per-folder sync
+//!   state, written in atomic batches.
+//! - [`sync`]: bringing the cache in line with the server (initial sync newest first, QRESYNC,
+//!   CONDSTORE, full scan), planned by pure, table-tested logic.
 //! - [`engine`]: the façade the shell holds. It ties accounts, secrets, connections and the cache
 //!   together and is the only type the shell needs.
 //! - [`error`]: the typed errors every public function returns, each one saying what the user
@@ -24,6 +27,7 @@ pub mod error;
 pub mod imap;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 
 pub use engine::Engine;
 pub use error::{Error, Result};

@@ -158,6 +158,7 @@ fn register(app_data: &Path, host: &str, port: u16, fingerprint: &str) -> Result
             security: Security::Tls,
             username: USER.into(),
             pinned_cert_sha256: Some(fingerprint.into()),
+            disable_condstore: false,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -42,7 +42,7 @@ message: string,
  */
 fingerprint: string | null, };
 
-export type ErrorKind = "authFailed" | "authPolicy" | "insecure" | "untrustedCertificate" | "tls" | "unreachable" | "timeout" | "protocol" | "invalidSettings" | "keychain" | "missingSecret" | "notFound" | "storage" | "cache" | "internal";
+export type ErrorKind = "authFailed" | "authPolicy" | "insecure" | "untrustedCertificate" | "tls" | "unreachable" | "timeout" | "protocol" | "connectionLost" | "invalidSettings" | "keychain" | "missingSecret" | "notFound" | "storage" | "cache" | "internal";
 
 export type Folder = { 
 /**
@@ -74,6 +74,20 @@ selectable: boolean,
  */
 subscribed: boolean, };
 
+export type FolderCounts = { 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * Messages cached.
+ */
+total: number, 
+/**
+ * Unread messages cached.
+ */
+unread: number, };
+
 export type FolderRole = "inbox" | "drafts" | "sent" | "archive" | "junk" | "trash" | "all" | "flagged";
 
 export type ImapSettings = { 
@@ -98,6 +112,82 @@ username: string,
  */
 pinnedCertSha256: string | null, };
 
+export type MessagePage = { 
+/**
+ * Messages in the folder.
+ */
+total: number, 
+/**
+ * Unread messages in the folder.
+ */
+unread: number, 
+/**
+ * Index of the first row.
+ */
+offset: number, 
+/**
+ * The rows.
+ */
+rows: Array<MessageRow>, };
+
+export type MessageRow = { 
+/**
+ * UID in the folder.
+ */
+uid: number, 
+/**
+ * Decoded subject.
+ */
+subject: string, 
+/**
+ * Senders.
+ */
+from: Array<Person>, 
+/**
+ * Recipients.
+ */
+to: Array<Person>, 
+/**
+ * Arrival time, Unix seconds (what the list sorts by).
+ */
+received: bigint, 
+/**
+ * `Date:` header, Unix seconds.
+ */
+date: bigint, 
+/**
+ * Size in bytes.
+ */
+size: number, 
+/**
+ * Read.
+ */
+seen: boolean, 
+/**
+ * Starred / flagged.
+ */
+flagged: boolean, 
+/**
+ * Replied to.
+ */
+answered: boolean, 
+/**
+ * A draft.
+ */
+draft: boolean, 
+/**
+ * Has attachments.
+ */
+hasAttachment: boolean, 
+/**
+ * Keywords / labels.
+ */
+keywords: Array<string>, 
+/**
+ * Conversation key (decimal string: it does not fit a JavaScript number).
+ */
+threadId: string, };
+
 export type NewAccountRequest = { 
 /**
  * Name in the sidebar.
@@ -116,4 +206,68 @@ imap: ImapSettings,
  */
 password: string, };
 
+export type Person = { 
+/**
+ * Display name, if any.
+ */
+name: string | null, 
+/**
+ * Address.
+ */
+email: string, };
+
 export type Security = "tls" | "starttls" | "plain";
+
+export type SyncMode = "initial" | "uidValidityReset" | "unchanged" | "qresync" | "condstore" | "fullScan";
+
+export type SyncProgressEvent = { 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * Messages fetched so far.
+ */
+done: number, 
+/**
+ * Messages to fetch.
+ */
+total: number, };
+
+export type SyncSummary = { 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * How.
+ */
+mode: SyncMode, 
+/**
+ * Messages fetched.
+ */
+added: number, 
+/**
+ * Flag changes.
+ */
+changed: number, 
+/**
+ * Messages removed.
+ */
+removed: number, 
+/**
+ * Messages in the folder now.
+ */
+total: number, 
+/**
+ * Unread messages now.
+ */
+unread: number, };

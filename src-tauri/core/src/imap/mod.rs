@@ -10,6 +10,7 @@
 //! typed [`crate::Error`] the UI can explain.
 
 pub mod connect;
+pub mod envelope;
 pub mod folders;
 pub mod stream;
 pub mod tls;

@@ -1,0 +1,233 @@
+//! Turning FETCH responses into cached [`Envelope`]s.
+//!
+//! One FETCH carries everything the message list needs ([`ENVELOPE_ITEMS`]): UID, FLAGS,
+//! INTERNALDATE, RFC822.SIZE, BODYSTRUCTURE (for "has attachments") and the few header fields the
+//! list and threading use. The headers are parsed by mail-parser, which decodes RFC 2047 words in
+//! any charset and RFC 5322 addresses and dates; the server's ENVELOPE would leave that decoding
+//! to us.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use async_imap::imap_proto::BodyStructure;
+use async_imap::types::{Fetch, Flag};
+use mail_parser::{HeaderValue, MessageParser};
+
+use crate::store::{Address, Envelope, FlagState, MessageFlags};
+
+/// The FETCH items of an envelope.
+pub const ENVELOPE_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE \
+     BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)])";
+
+/// The FETCH items of a flags-only scan.
+pub const FLAG_ITEMS: &str = "(UID FLAGS)";
+
+/// Flags and keywords of a FETCH response.
+pub fn flag_state(fetch: &Fetch) -> FlagState {
+    let mut flags = MessageFlags::default();
+    let mut keywords = Vec::new();
+    for flag in fetch.flags() {
+        match flag {
+            Flag::Seen => flags.seen = true,
+            Flag::Answered => flags.answered = true,
+            Flag::Flagged => flags.flagged = true,
+            Flag::Deleted => flags.deleted = true,
+            Flag::Draft => flags.draft = true,
+            Flag::Recent | Flag::MayCreate => {}
+            Flag::Custom(name) => keywords.push(name.to_string()),
+        }
+    }
+    keywords.sort();
+    keywords.dedup();
+    FlagState { flags, keywords }
+}
+
+/// Builds the envelope of a FETCH response of [`ENVELOPE_ITEMS`]; `None` without a UID.
+pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
+    let uid = fetch.uid?;
+    let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0);
+    let mut env = Envelope {
+        uid,
+        flags: flag_state(fetch),
+        received,
+        date: received,
+        size: fetch.size.unwrap_or(0),
+        subject: String::new(),
+        from: vec![],
+        to: vec![],
+        cc: vec![],
+        message_id: None,
+        in_reply_to: None,
+        references: vec![],
+        has_attachment: fetch.bodystructure().is_some_and(has_attachment),
+        thread_id: 0,
+        modseq: fetch.modseq.unwrap_or(0),
+    };
+    if let Some(raw) = fetch.header() {
+        apply_headers(&mut env, raw);
+    }
+    env.thread_id = thread_id(&env);
+    Some(env)
+}
+
+/// Fills the header-derived fields of `env` from raw header bytes. Unparsable headers leave the
+/// fields empty rather than failing: a broken message still gets a row.
+pub fn apply_headers(env: &mut Envelope, raw: &[u8]) {
+    let Some(msg) = MessageParser::default().parse_headers(raw) else { return };
+    env.subject = msg.subject().unwrap_or_default().trim().to_string();
+    if let Some(date) = msg.date() {
+        env.date = date.to_timestamp();
+    }
+    env.from = addresses(msg.from());
+    env.to = addresses(msg.to());
+    env.cc = addresses(msg.cc());
+    env.message_id = msg.message_id().map(str::to_string);
+    env.in_reply_to = ids(msg.in_reply_to()).into_iter().next();
+    env.references = ids(msg.references());
+}
+
+fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+    list.map(|a| {
+        a.iter()
+            .filter_map(|addr| {
+                let email = addr.address()?.trim().to_string();
+                let name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && *n != email);
+                Some(Address { name, email })
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![id.to_string()],
+        HeaderValue::TextList(ids) => ids.iter().map(|s| s.to_string()).collect(),
+        _ => vec![],
+    }
+}
+
+/// The conversation a message belongs to: the root of its References chain, else what it
+/// replies to, else itself. Messages of one thread share it whichever arrives first.
+pub fn thread_id(env: &Envelope) -> u64 {
+    let root = env
+        .references
+        .first()
+        .or(env.in_reply_to.as_ref())
+        .or(env.message_id.as_ref())
+        .map(|id| id.to_ascii_lowercase());
+    let mut hasher = DefaultHasher::new();
+    match root {
+        Some(id) => id.hash(&mut hasher),
+        None => (env.uid, env.received).hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+/// True when any part is an attachment: disposition `attachment`, or a named non-text leaf.
+pub fn has_attachment(body: &BodyStructure<'_>) -> bool {
+    match body {
+        BodyStructure::Multipart { bodies, .. } => bodies.iter().any(has_attachment),
+        BodyStructure::Basic { common, .. }
+        | BodyStructure::Text { common, .. }
+        | BodyStructure::Message { common, .. } => {
+            let disposition = common.disposition.as_ref();
+            if disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment")) {
+                return true;
+            }
+            let named = disposition
+                .and_then(|d| d.params.as_ref())
+                .into_iter()
+                .chain(common.ty.params.as_ref())
+                .flatten()
+                .any(|(k, _)| k.eq_ignore_ascii_case("filename") || k.eq_ignore_ascii_case("name"));
+            let inline_ok = common.ty.ty.eq_ignore_ascii_case("text")
+                || disposition.is_some_and(|d| d.ty.eq_ignore_ascii_case("inline"))
+                    && common.ty.ty.eq_ignore_ascii_case("image");
+            named && !inline_ok
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blank(uid: u32) -> Envelope {
+        Envelope {
+            uid,
+            flags: FlagState::default(),
+            received: 1_700_000_000,
+            date: 1_700_000_000,
+            size: 0,
+            subject: String::new(),
+            from: vec![],
+            to: vec![],
+            cc: vec![],
+            message_id: None,
+            in_reply_to: None,
+            references: vec![],
+            has_attachment: false,
+            thread_id: 0,
+            modseq: 0,
+        }
+    }
+
+    fn parsed(headers: &str) -> Envelope {
+        let mut env = blank(1);
+        apply_headers(&mut env, headers.replace('\n', "\r\n").as_bytes());
+        env
+    }
+
+    #[test]
+    fn headers_are_decoded() {
+        // (headers, subject, from name, from email)
+        let table = [
+            ("Subject: Hello\nFrom: Ann <ann@example.org>\n\n", "Hello", Some("Ann"), "ann@example.org"),
+            (
+                "Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\nFrom: =?ISO-8859-1?Q?J=F6rg?= <j@example.de>\n\n",
+                "Grüße aus Köln",
+                Some("Jörg"),
+                "j@example.de",
+            ),
+            (
+                "Subject: =?ISO-2022-JP?B?GyRCJEskWyRzJDQbKEI=?=\nFrom: bob@example.jp\n\n",
+                "にほんご",
+                None,
+                "bob@example.jp",
+            ),
+            (
+                "Subject:   spaced   \nFrom: \"Doe, Jane\" <jane@example.org>\n\n",
+                "spaced",
+                Some("Doe, Jane"),
+                "jane@example.org",
+            ),
+        ];
+        for (headers, subject, name, email) in table {
+            let env = parsed(headers);
+            assert_eq!(env.subject, subject, "{headers}");
+            assert_eq!(env.from[0].name.as_deref(), name, "{headers}");
+            assert_eq!(env.from[0].email, email, "{headers}");
+        }
+    }
+
+    #[test]
+    fn broken_headers_still_give_a_row() {
+        let env = parsed("Subject\nFrom: <<<>>>\nDate: yesterday-ish\n\n");
+        assert_eq!(env.date, 1_700_000_000, "an unparsable Date keeps the arrival time");
+        assert!(env.subject.is_empty());
+    }
+
+    #[test]
+    fn threads_share_the_root_id() {
+        let root = parsed("Message-ID: <Root@x>\n\n");
+        let reply = parsed("Message-ID: <r1@x>\nIn-Reply-To: <root@x>\nReferences: <root@x>\n\n");
+        let reply2 = parsed("Message-ID: <r2@x>\nIn-Reply-To: <r1@x>\nReferences: <root@x> <r1@x>\n\n");
+        let only_irt = parsed("Message-ID: <r3@x>\nIn-Reply-To: <root@x>\n\n");
+        let other = parsed("Message-ID: <other@x>\n\n");
+        let ids: Vec<u64> = [&root, &reply, &reply2, &only_irt].iter().map(|e| thread_id(e)).collect();
+        assert!(ids.iter().all(|&id| id == ids[0]), "{ids:?}");
+        assert_ne!(thread_id(&other), ids[0]);
+        assert_eq!(reply2.references, vec!["root@x".to_string(), "r1@x".to_string()]);
+        assert_eq!(reply.in_reply_to.as_deref(), Some("root@x"));
+    }
+}

@@ -1,0 +1,327 @@
+//! The local cache, in sled.
+//!
+//! # Schema (version 2)
+//!
+//! Two trees. `folders` holds each account's folder list (JSON, small). `mail` holds everything
+//! else in one keyspace, so that one [`sled::Batch`] updates envelopes, their date index and the
+//! folder's counters atomically: a crash leaves either the whole chunk or none of it.
+//!
+//! | key (in `mail`)                                  | value                          |
+//! |--------------------------------------------------|--------------------------------|
+//! | `f` account `\0` folder path                     | folder id (u64, big endian)    |
+//! | `s` folder id                                    | [`FolderState`] (postcard)     |
+//! | `e` folder id, uid (u32 BE)                      | [`Envelope`] (postcard)        |
+//! | `d` folder id, !received (u64 BE), uid (u32 BE)  | empty: the newest-first index  |
+//!
+//! Folder ids come from [`sled::Db::generate_id`], so a renamed folder keeps its messages by
+//! re-pointing one `f` key. Reading page N of a folder newest-first is a range scan of the `d`
+//! prefix; the unread count is a field of the folder state: neither reads the whole folder.
+//!
+//! The cache is a copy of server state: deleting it loses nothing the server does not have. A
+//! schema version mismatch drops the cache and starts again.
+
+pub mod model;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags};
+
+use crate::error::{Error, Result};
+use crate::imap::Folder;
+
+/// The schema version this build writes.
+const SCHEMA: u32 = 2;
+
+/// Opaque id of a cached folder.
+pub type FolderId = u64;
+
+/// Handle on the sled database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// The database.
+    db: sled::Db,
+    /// Folder lists per account.
+    folders: sled::Tree,
+    /// Envelopes, indexes, folder states and folder ids.
+    mail: sled::Tree,
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    postcard::to_stdvec(value).map_err(|e| Error::Cache(format!("encoding: {e}")))
+}
+
+fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Cache(format!("decoding: {e}")))
+}
+
+fn folder_key(account_id: &str, path: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + account_id.len() + path.len());
+    key.push(b'f');
+    key.extend_from_slice(account_id.as_bytes());
+    key.push(0);
+    key.extend_from_slice(path.as_bytes());
+    key
+}
+
+fn prefixed(tag: u8, fid: FolderId) -> [u8; 9] {
+    let mut key = [0u8; 9];
+    key[0] = tag;
+    key[1..].copy_from_slice(&fid.to_be_bytes());
+    key
+}
+
+fn envelope_key(fid: FolderId, uid: u32) -> [u8; 13] {
+    let mut key = [0u8; 13];
+    key[..9].copy_from_slice(&prefixed(b'e', fid));
+    key[9..].copy_from_slice(&uid.to_be_bytes());
+    key
+}
+
+fn date_key(fid: FolderId, received: i64, uid: u32) -> [u8; 21] {
+    let mut key = [0u8; 21];
+    key[..9].copy_from_slice(&prefixed(b'd', fid));
+    // Newest first: invert the (offset) timestamp so larger dates sort earlier.
+    let ordered = (received as u64) ^ (1 << 63);
+    key[9..17].copy_from_slice(&(!ordered).to_be_bytes());
+    key[17..].copy_from_slice(&uid.to_be_bytes());
+    key
+}
+
+fn uid_of(key: &[u8]) -> Option<u32> {
+    let tail: [u8; 4] = key.get(key.len().checked_sub(4)?..)?.try_into().ok()?;
+    Some(u32::from_be_bytes(tail))
+}
+
+/// A set of changes to one folder, applied atomically by [`Store::apply`].
+#[derive(Debug, Default)]
+pub struct FolderChanges {
+    /// New or updated envelopes.
+    pub upserts: Vec<Envelope>,
+    /// New flags for cached messages (uid → flags, modseq).
+    pub flag_updates: Vec<(u32, FlagState, u64)>,
+    /// Messages gone from the server.
+    pub removals: Vec<u32>,
+    /// The folder state to record with these changes (counters are recomputed).
+    pub state: Option<FolderState>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let db = sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).open()?;
+        let meta = db.open_tree("meta")?;
+        let version =
+            meta.get("schema")?.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok()).map(u32::from_be_bytes);
+        if version.is_some_and(|v| v != SCHEMA) {
+            tracing::info!(from = ?version, to = SCHEMA, "cache format changed; rebuilding the cache from the server");
+            for name in db.tree_names() {
+                if name.as_ref() != b"__sled__default" {
+                    db.drop_tree(name)?;
+                }
+            }
+        }
+        let meta = db.open_tree("meta")?;
+        meta.insert("schema", &SCHEMA.to_be_bytes())?;
+        let folders = db.open_tree("folders")?;
+        let mail = db.open_tree("mail")?;
+        Ok(Self { db, folders, mail })
+    }
+
+    /// The cached folder list of an account (empty if never listed).
+    pub fn folders(&self, account_id: &str) -> Result<Vec<Folder>> {
+        match self.folders.get(account_id)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Cache(e.to_string())),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Replaces the cached folder list of an account.
+    pub fn put_folders(&self, account_id: &str, folders: &[Folder]) -> Result<()> {
+        let bytes = serde_json::to_vec(folders).map_err(|e| Error::Cache(e.to_string()))?;
+        self.folders.insert(account_id, bytes)?;
+        Ok(())
+    }
+
+    /// The id of a cached folder, if it has one.
+    pub fn folder_id(&self, account_id: &str, path: &str) -> Result<Option<FolderId>> {
+        Ok(self
+            .mail
+            .get(folder_key(account_id, path))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// The id of a folder, allocating one on first use.
+    pub fn folder_id_or_create(&self, account_id: &str, path: &str) -> Result<FolderId> {
+        if let Some(fid) = self.folder_id(account_id, path)? {
+            return Ok(fid);
+        }
+        let fid = self.db.generate_id()?;
+        self.mail.insert(folder_key(account_id, path), &fid.to_be_bytes())?;
+        Ok(fid)
+    }
+
+    /// Every folder path of an account that has cached data, with its id.
+    pub fn cached_folder_ids(&self, account_id: &str) -> Result<HashMap<String, FolderId>> {
+        let prefix = folder_key(account_id, "");
+        let mut out = HashMap::new();
+        for item in self.mail.scan_prefix(&prefix) {
+            let (key, value) = item?;
+            let path = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            if let Ok(bytes) = <[u8; 8]>::try_from(value.as_ref()) {
+                out.insert(path, u64::from_be_bytes(bytes));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Points `new_path` at the data of `old_path` (a folder renamed on the server).
+    pub fn rename_folder(&self, account_id: &str, old_path: &str, new_path: &str) -> Result<()> {
+        if let Some(fid) = self.folder_id(account_id, old_path)? {
+            let mut batch = sled::Batch::default();
+            batch.remove(folder_key(account_id, old_path));
+            batch.insert(folder_key(account_id, new_path), &fid.to_be_bytes());
+            self.mail.apply_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    /// The sync state of a folder.
+    pub fn folder_state(&self, fid: FolderId) -> Result<Option<FolderState>> {
+        self.mail.get(prefixed(b's', fid))?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Removes every envelope and the state of a folder (UIDVALIDITY changed, or folder gone).
+    pub fn clear_folder(&self, fid: FolderId) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for tag in [b'e', b'd'] {
+            for key in self.mail.scan_prefix(prefixed(tag, fid)).keys() {
+                batch.remove(key?);
+            }
+        }
+        batch.remove(&prefixed(b's', fid));
+        self.mail.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Forgets a folder entirely (deleted on the server).
+    pub fn forget_folder(&self, account_id: &str, path: &str) -> Result<()> {
+        if let Some(fid) = self.folder_id(account_id, path)? {
+            self.clear_folder(fid)?;
+            self.mail.remove(folder_key(account_id, path))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets everything cached for an account.
+    pub fn forget_account(&self, account_id: &str) -> Result<()> {
+        for path in self.cached_folder_ids(account_id)?.into_keys() {
+            self.forget_folder(account_id, &path)?;
+        }
+        self.folders.remove(account_id)?;
+        Ok(())
+    }
+
+    /// One cached envelope.
+    pub fn envelope(&self, fid: FolderId, uid: u32) -> Result<Option<Envelope>> {
+        self.mail.get(envelope_key(fid, uid))?.map(|v| decode(&v)).transpose()
+    }
+
+    /// All cached UIDs of a folder with their flags, ascending by UID.
+    pub fn uids_and_flags(&self, fid: FolderId) -> Result<Vec<(u32, FlagState)>> {
+        let mut out = Vec::new();
+        for item in self.mail.scan_prefix(prefixed(b'e', fid)) {
+            let (key, value) = item?;
+            let env: Envelope = decode(&value)?;
+            if let Some(uid) = uid_of(&key) {
+                out.push((uid, env.flags));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of envelopes, newest first: skips `offset`, returns up to `limit`.
+    pub fn page(&self, fid: FolderId, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
+        let mut out = Vec::with_capacity(limit.min(1000));
+        for key in self.mail.scan_prefix(prefixed(b'd', fid)).keys().skip(offset).take(limit) {
+            let key = key?;
+            if let Some(uid) = uid_of(&key)
+                && let Some(env) = self.envelope(fid, uid)?
+            {
+                out.push(env);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies a set of changes to one folder in one atomic batch, keeping the date index and
+    /// the counters in step.
+    pub fn apply(&self, fid: FolderId, changes: FolderChanges) -> Result<()> {
+        let mut state = match changes.state {
+            Some(s) => s,
+            None => self.folder_state(fid)?.unwrap_or_default(),
+        };
+        let (mut total, mut unread) = match self.folder_state(fid)? {
+            Some(prev) => (i64::from(prev.total), i64::from(prev.unread)),
+            None => (0, 0),
+        };
+        let mut batch = sled::Batch::default();
+        // Changes to the same UID inside one set are applied in order: pending holds the
+        // envelope as this batch will leave it.
+        let mut pending: HashMap<u32, Option<Envelope>> = HashMap::new();
+        let current = |uid: u32, pending: &HashMap<u32, Option<Envelope>>| -> Result<Option<Envelope>> {
+            match pending.get(&uid) {
+                Some(env) => Ok(env.clone()),
+                None => self.envelope(fid, uid),
+            }
+        };
+
+        for env in changes.upserts {
+            let old = current(env.uid, &pending)?;
+            if let Some(old) = &old {
+                batch.remove(&date_key(fid, old.received, old.uid));
+                total -= 1;
+                unread -= i64::from(!old.flags.flags.seen);
+            }
+            batch.insert(&envelope_key(fid, env.uid), encode(&env)?);
+            batch.insert(&date_key(fid, env.received, env.uid), &[]);
+            total += 1;
+            unread += i64::from(!env.flags.flags.seen);
+            pending.insert(env.uid, Some(env));
+        }
+        for (uid, flags, modseq) in changes.flag_updates {
+            if let Some(mut env) = current(uid, &pending)? {
+                unread -= i64::from(!env.flags.flags.seen);
+                unread += i64::from(!flags.flags.seen);
+                env.flags = flags;
+                env.modseq = env.modseq.max(modseq);
+                batch.insert(&envelope_key(fid, uid), encode(&env)?);
+                pending.insert(uid, Some(env));
+            }
+        }
+        for uid in changes.removals {
+            if let Some(old) = current(uid, &pending)? {
+                batch.remove(&envelope_key(fid, uid));
+                batch.remove(&date_key(fid, old.received, uid));
+                total -= 1;
+                unread -= i64::from(!old.flags.flags.seen);
+                pending.insert(uid, None);
+            }
+        }
+        state.total = u32::try_from(total.max(0)).unwrap_or(u32::MAX);
+        state.unread = u32::try_from(unread.max(0)).unwrap_or(u32::MAX);
+        batch.insert(&prefixed(b's', fid), encode(&state)?);
+        self.mail.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Writes pending changes to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+//! What the cache stores about messages and folders.
+
+use serde::{Deserialize, Serialize};
+
+/// A person in an address header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Display name, decoded.
+    pub name: Option<String>,
+    /// The address itself.
+    pub email: String,
+}
+
+/// The system flags Tern tracks (RFC 3501 2.3.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFlags {
+    /// `\Seen`.
+    pub seen: bool,
+    /// `\Answered`.
+    pub answered: bool,
+    /// `\Flagged`.
+    pub flagged: bool,
+    /// `\Deleted`.
+    pub deleted: bool,
+    /// `\Draft`.
+    pub draft: bool,
+}
+
+/// Flags and keywords of one message as the server has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagState {
+    /// System flags.
+    pub flags: MessageFlags,
+    /// Keywords (`$Forwarded`, `$Junk`, user labels), sorted.
+    pub keywords: Vec<String>,
+}
+
+/// One message's envelope: everything the message list shows, nothing of the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// UID in its folder.
+    pub uid: u32,
+    /// Flags and keywords.
+    pub flags: FlagState,
+    /// Server arrival time (INTERNALDATE), Unix seconds. The list sorts by this.
+    pub received: i64,
+    /// The `Date:` header, Unix seconds (arrival time when missing or unparsable).
+    pub date: i64,
+    /// RFC822.SIZE in bytes.
+    pub size: u32,
+    /// Decoded subject.
+    pub subject: String,
+    /// `From:`.
+    pub from: Vec<Address>,
+    /// `To:`.
+    pub to: Vec<Address>,
+    /// `Cc:`.
+    pub cc: Vec<Address>,
+    /// `Message-ID:` without angle brackets.
+    pub message_id: Option<String>,
+    /// `In-Reply-To:` (first id).
+    pub in_reply_to: Option<String>,
+    /// `References:` ids, oldest first.
+    pub references: Vec<String>,
+    /// Whether BODYSTRUCTURE shows an attachment.
+    pub has_attachment: bool,
+    /// Conversation key: a hash of the thread's root Message-ID.
+    pub thread_id: u64,
+    /// MODSEQ when the server has CONDSTORE, else 0.
+    pub modseq: u64,
+}
+
+/// What Tern knows about a folder's server state, for resync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderState {
+    /// UIDVALIDITY the cached UIDs belong to.
+    pub uidvalidity: u32,
+    /// UIDNEXT at the last completed sync.
+    pub uidnext: u32,
+    /// HIGHESTMODSEQ at the last completed sync (0 without CONDSTORE).
+    pub highestmodseq: u64,
+    /// Messages in the cache.
+    pub total: u32,
+    /// Messages in the cache without `\Seen`.
+    pub unread: u32,
+    /// True once a sync finished; false while an initial sync or repair is under way, so the
+    /// next sync knows to reconcile the whole folder.
+    pub complete: bool,
+}

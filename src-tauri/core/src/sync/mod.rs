@@ -1,0 +1,421 @@
+//! Bringing the cache in line with the server.
+//!
+//! How the parts fit: [`plan`] decides, from the cached [`FolderState`] and what the server
+//! reports (STATUS or SELECT), how a folder is brought up to date ([`SyncMode`]). [`Syncer`] runs
+//! that plan on a logged-in session and writes the result to the [`Store`] in atomic chunks:
+//!
+//! - **Initial**: newest first by sequence number, a first chunk of [`FIRST_SCREEN`] rows (the
+//!   list can paint after one round trip) then backfill in chunks of [`CHUNK`]. The folder state
+//!   stays `complete = false` until the last chunk lands, so an interrupted sync is repaired by
+//!   the next one.
+//! - **QRESYNC** (RFC 7162): `UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)` returns only
+//!   the changed and new messages and the vanished UIDs.
+//! - **CONDSTORE**: the same without VANISHED, plus `UID SEARCH ALL` when the message count says
+//!   something was expunged.
+//! - **Full scan**: `UID FETCH 1:* (UID FLAGS)` compared with the cache (servers without the
+//!   extensions, and repairs).
+//!
+//! A STATUS before SELECT lets unchanged folders be skipped without selecting them. Work is
+//! proportional to what changed wherever the server's extensions allow it.
+
+pub mod plan;
+pub mod uidset;
+
+use std::collections::{HashMap, HashSet};
+
+use async_imap::imap_proto::Response;
+use async_imap::types::{Mailbox, UnsolicitedResponse};
+use futures::TryStreamExt;
+
+pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
+
+use crate::error::{Error, Result};
+use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, envelope, flag_state};
+use crate::imap::{Folder, ImapSession, list_folders};
+use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, Store};
+
+/// Rows fetched in the first round trip of an initial sync.
+pub const FIRST_SCREEN: u32 = 50;
+/// Envelopes per FETCH (and per cache batch) after the first screen.
+pub const CHUNK: u32 = 2_000;
+
+/// Progress of a long sync, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// Folder path.
+    pub path: String,
+    /// Envelopes fetched so far.
+    pub done: u32,
+    /// Envelopes to fetch in all.
+    pub total: u32,
+}
+
+/// What a folder sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Folder path.
+    pub path: String,
+    /// How it was synced.
+    pub mode: SyncMode,
+    /// Envelopes fetched.
+    pub added: u32,
+    /// Flag changes applied.
+    pub changed: u32,
+    /// Messages removed from the cache.
+    pub removed: u32,
+    /// Messages cached afterwards.
+    pub total: u32,
+    /// Unread messages cached afterwards.
+    pub unread: u32,
+}
+
+/// Maps an IMAP error during sync to a typed error.
+fn imap_error(during: &'static str) -> impl Fn(async_imap::error::Error) -> Error {
+    move |e| match e {
+        async_imap::error::Error::ConnectionLost => {
+            Error::ConnectionLost(format!("the server closed the connection while {during}"))
+        }
+        async_imap::error::Error::Io(io) => {
+            Error::ConnectionLost(format!("the connection failed while {during}: {io}"))
+        }
+        other => Error::Protocol(format!("{during}: {other}")),
+    }
+}
+
+/// Enables what the sync can use and reports it. `allow_condstore = false` is the per-account
+/// switch for servers whose CONDSTORE/QRESYNC is broken.
+pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Result<SyncCaps> {
+    let offered = session.capabilities().await.map_err(imap_error("reading capabilities"))?;
+    let mut caps = SyncCaps::default();
+    if !allow_condstore {
+        return Ok(caps);
+    }
+    if offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
+        session.run_command_and_check_ok("ENABLE QRESYNC").await.map_err(imap_error("enabling QRESYNC"))?;
+        caps = SyncCaps { condstore: true, qresync: true };
+    } else if offered.has_str("CONDSTORE") {
+        caps.condstore = true;
+    }
+    drain(session);
+    Ok(caps)
+}
+
+/// Discards queued unsolicited responses, returning the UIDs of any VANISHED among them.
+fn drain(session: &mut ImapSession) -> Vec<u32> {
+    let mut vanished = Vec::new();
+    while let Ok(response) = session.unsolicited_responses.try_recv() {
+        if let UnsolicitedResponse::Other(data) = response
+            && let Response::Vanished { uids, .. } = data.parsed()
+        {
+            for range in uids {
+                vanished.extend(range.clone());
+            }
+        }
+    }
+    vanished
+}
+
+fn server_folder(mbox: &Mailbox) -> ServerFolder {
+    ServerFolder {
+        uidvalidity: mbox.uid_validity.unwrap_or(0),
+        uidnext: mbox.uid_next.unwrap_or(0),
+        highestmodseq: mbox.highest_modseq.unwrap_or(0),
+        exists: mbox.exists,
+    }
+}
+
+/// Runs folder syncs for one account over one session.
+pub struct Syncer<'a> {
+    /// The logged-in session.
+    pub session: &'a mut ImapSession,
+    /// The cache.
+    pub store: &'a Store,
+    /// The account the folders belong to.
+    pub account_id: &'a str,
+    /// Extensions in use.
+    pub caps: SyncCaps,
+    /// Called after every chunk of an initial sync or repair.
+    pub progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+}
+
+impl std::fmt::Debug for Syncer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer").field("account_id", &self.account_id).field("caps", &self.caps).finish()
+    }
+}
+
+impl Syncer<'_> {
+    /// Lists the folders, carries cached data over renames, drops folders deleted on the
+    /// server, and saves the list.
+    pub async fn folders(&mut self) -> Result<Vec<Folder>> {
+        let folders = list_folders(self.session).await?;
+        let on_server: HashSet<&str> = folders.iter().map(|f| f.path.as_str()).collect();
+        let cached = self.store.cached_folder_ids(self.account_id)?;
+        let gone: Vec<(&String, &FolderId)> =
+            cached.iter().filter(|(path, _)| !on_server.contains(path.as_str())).collect();
+        if !gone.is_empty() {
+            let new: Vec<&Folder> =
+                folders.iter().filter(|f| f.selectable && !cached.contains_key(&f.path)).collect();
+            for (old_path, fid) in gone {
+                let old_state = self.store.folder_state(*fid)?;
+                let mut renamed_to = None;
+                if let Some(old) = old_state.filter(|s| s.uidvalidity != 0) {
+                    for candidate in &new {
+                        let status = self.status(&candidate.path).await?;
+                        if status.uidvalidity == old.uidvalidity && status.uidnext == old.uidnext {
+                            renamed_to = Some(candidate.path.clone());
+                            break;
+                        }
+                    }
+                }
+                match renamed_to {
+                    Some(new_path) => {
+                        tracing::info!(account = %self.account_id, from = %old_path, to = %new_path, "folder renamed on the server");
+                        self.store.rename_folder(self.account_id, old_path, &new_path)?;
+                    }
+                    None => {
+                        tracing::info!(account = %self.account_id, folder = %old_path, "folder deleted on the server");
+                        self.store.forget_folder(self.account_id, old_path)?;
+                    }
+                }
+            }
+        }
+        self.store.put_folders(self.account_id, &folders)?;
+        Ok(folders)
+    }
+
+    /// STATUS of a folder, as the sync planner sees it.
+    pub async fn status(&mut self, path: &str) -> Result<ServerFolder> {
+        let items = if self.caps.condstore {
+            "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
+        } else {
+            "(MESSAGES UIDNEXT UIDVALIDITY)"
+        };
+        let mbox = self.session.status(path, items).await.map_err(imap_error("reading folder status"))?;
+        drain(self.session);
+        Ok(server_folder(&mbox))
+    }
+
+    /// Syncs every selectable folder (the folder list first).
+    pub async fn all(&mut self) -> Result<Vec<SyncReport>> {
+        let folders = self.folders().await?;
+        let mut reports = Vec::new();
+        for folder in folders.iter().filter(|f| f.selectable) {
+            reports.push(self.folder(&folder.path).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Brings one folder's cache in line with the server.
+    pub async fn folder(&mut self, path: &str) -> Result<SyncReport> {
+        let fid = self.store.folder_id_or_create(self.account_id, path)?;
+        let cached = self.store.folder_state(fid)?;
+        if let Some(state) = &cached
+            && state.complete
+            && self.caps.condstore
+        {
+            // Cheap check first: an unchanged folder is not even selected.
+            let status = self.status(path).await?;
+            if plan(cached.as_ref(), status, self.caps) == SyncMode::Unchanged {
+                return self.report(fid, path, SyncMode::Unchanged, 0, 0, 0);
+            }
+        }
+
+        let mbox = if self.caps.condstore {
+            self.session.select_condstore(path).await
+        } else {
+            self.session.select(path).await
+        }
+        .map_err(imap_error("opening the folder"))?;
+        drain(self.session);
+        let server = server_folder(&mbox);
+        let mode = plan(cached.as_ref(), server, self.caps);
+        tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
+        match (mode, cached) {
+            (SyncMode::Unchanged, _) => self.report(fid, path, mode, 0, 0, 0),
+            (SyncMode::Initial | SyncMode::UidValidityReset, _) => {
+                if mode == SyncMode::UidValidityReset {
+                    tracing::info!(account = %self.account_id, folder = %path, "UIDVALIDITY changed; refetching the folder");
+                    self.store.clear_folder(fid)?;
+                }
+                self.initial(fid, path, mode, server).await
+            }
+            (_, Some(state)) => self.incremental(fid, path, mode, &state, server).await,
+            (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
+        }
+    }
+
+    fn report(
+        &self,
+        fid: FolderId,
+        path: &str,
+        mode: SyncMode,
+        added: u32,
+        changed: u32,
+        removed: u32,
+    ) -> Result<SyncReport> {
+        let state = self.store.folder_state(fid)?.unwrap_or_default();
+        Ok(SyncReport {
+            path: path.to_string(),
+            mode,
+            added,
+            changed,
+            removed,
+            total: state.total,
+            unread: state.unread,
+        })
+    }
+
+    fn state_for(server: ServerFolder, complete: bool) -> FolderState {
+        FolderState {
+            uidvalidity: server.uidvalidity,
+            uidnext: server.uidnext,
+            highestmodseq: server.highestmodseq,
+            complete,
+            ..FolderState::default()
+        }
+    }
+
+    /// Initial sync: newest first by sequence number, first screen then backfill.
+    async fn initial(
+        &mut self,
+        fid: FolderId,
+        path: &str,
+        mode: SyncMode,
+        server: ServerFolder,
+    ) -> Result<SyncReport> {
+        let incomplete = Self::state_for(server, false);
+        self.store.apply(fid, FolderChanges { state: Some(incomplete.clone()), ..Default::default() })?;
+        let total = server.exists;
+        let mut top = total;
+        let mut chunk = FIRST_SCREEN;
+        let mut done = 0;
+        while top > 0 {
+            let low = top.saturating_sub(chunk - 1).max(1);
+            let envelopes = self.fetch_envelopes(&format!("{low}:{top}"), false).await?;
+            done += top - low + 1;
+            let last = low == 1;
+            let state = if last { Self::state_for(server, true) } else { incomplete.clone() };
+            self.store
+                .apply(fid, FolderChanges { upserts: envelopes, state: Some(state), ..Default::default() })?;
+            (self.progress)(SyncProgress { path: path.to_string(), done, total });
+            top = low - 1;
+            chunk = CHUNK;
+        }
+        if total == 0 {
+            self.store.apply(
+                fid,
+                FolderChanges { state: Some(Self::state_for(server, true)), ..Default::default() },
+            )?;
+        }
+        self.report(fid, path, mode, done, 0, 0)
+    }
+
+    /// QRESYNC, CONDSTORE and full-scan resyncs.
+    async fn incremental(
+        &mut self,
+        fid: FolderId,
+        path: &str,
+        mode: SyncMode,
+        state: &FolderState,
+        server: ServerFolder,
+    ) -> Result<SyncReport> {
+        let cached: HashMap<u32, FlagState> = self.store.uids_and_flags(fid)?.into_iter().collect();
+        let query = match mode {
+            SyncMode::Qresync => format!("{FLAG_ITEMS} (CHANGEDSINCE {} VANISHED)", state.highestmodseq),
+            SyncMode::Condstore => format!("{FLAG_ITEMS} (CHANGEDSINCE {})", state.highestmodseq),
+            _ => FLAG_ITEMS.to_string(),
+        };
+        let seen: Vec<(u32, FlagState, u64)> = if server.exists == 0 {
+            drain(self.session);
+            Vec::new()
+        } else {
+            let fetched: Vec<_> = self
+                .session
+                .uid_fetch("1:*", &query)
+                .await
+                .map_err(imap_error("fetching flags"))?
+                .try_collect()
+                .await
+                .map_err(imap_error("fetching flags"))?;
+            fetched.iter().filter_map(|f| Some((f.uid?, flag_state(f), f.modseq.unwrap_or(0)))).collect()
+        };
+        let vanished = drain(self.session);
+
+        let mut changes = FolderChanges::default();
+        let mut missing = Vec::new();
+        for (uid, flags, modseq) in &seen {
+            match cached.get(uid) {
+                Some(old) if old == flags => {}
+                Some(_) => changes.flag_updates.push((*uid, flags.clone(), *modseq)),
+                None => missing.push(*uid),
+            }
+        }
+        let mut removals: Vec<u32> = vanished.into_iter().filter(|uid| cached.contains_key(uid)).collect();
+        match mode {
+            SyncMode::FullScan => {
+                let on_server: HashSet<u32> = seen.iter().map(|(uid, _, _)| *uid).collect();
+                removals.extend(cached.keys().filter(|uid| !on_server.contains(uid)));
+            }
+            SyncMode::Condstore => {
+                let expected = cached.len() + missing.len();
+                if expected != server.exists as usize {
+                    let on_server =
+                        self.session.uid_search("ALL").await.map_err(imap_error("listing UIDs"))?;
+                    drain(self.session);
+                    removals.extend(cached.keys().filter(|uid| !on_server.contains(uid)));
+                    missing.retain(|uid| on_server.contains(uid));
+                }
+            }
+            _ => {}
+        }
+        removals.sort_unstable();
+        removals.dedup();
+        let changed = changes.flag_updates.len() as u32;
+        let removed = removals.len() as u32;
+        changes.removals = removals;
+
+        // New and missing envelopes, newest UIDs first, in chunks.
+        missing.sort_unstable_by(|a, b| b.cmp(a));
+        let added = missing.len() as u32;
+        let mut done = 0;
+        let mut chunks = missing.chunks(CHUNK as usize).peekable();
+        if chunks.peek().is_none() {
+            let mut batch = std::mem::take(&mut changes);
+            batch.state = Some(Self::state_for(server, true));
+            self.store.apply(fid, batch)?;
+        }
+        while let Some(chunk) = chunks.next() {
+            let envelopes = self.fetch_envelopes(&uidset::compact(chunk), true).await?;
+            done += chunk.len() as u32;
+            let last = chunks.peek().is_none();
+            let mut batch = std::mem::take(&mut changes);
+            batch.upserts = envelopes;
+            batch.state = Some(Self::state_for(server, last));
+            self.store.apply(fid, batch)?;
+            (self.progress)(SyncProgress { path: path.to_string(), done, total: added });
+        }
+        self.report(fid, path, mode, added, changed, removed)
+    }
+
+    /// FETCHes envelopes by sequence set (`by_uid = false`) or UID set.
+    async fn fetch_envelopes(&mut self, set: &str, by_uid: bool) -> Result<Vec<Envelope>> {
+        let fetched: Vec<_> = if by_uid {
+            self.session
+                .uid_fetch(set, ENVELOPE_ITEMS)
+                .await
+                .map_err(imap_error("fetching messages"))?
+                .try_collect()
+                .await
+        } else {
+            self.session
+                .fetch(set, ENVELOPE_ITEMS)
+                .await
+                .map_err(imap_error("fetching messages"))?
+                .try_collect()
+                .await
+        }
+        .map_err(imap_error("fetching messages"))?;
+        Ok(fetched.iter().filter_map(envelope).collect())
+    }
+}
