@@ -10,6 +10,8 @@ mod fixture;
 mod keychain;
 mod login;
 mod seeding;
+mod support;
+mod sync;
 
 use tern_core::account::Security;
 use tern_core::imap::tls::TlsContext;

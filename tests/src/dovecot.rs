@@ -19,7 +19,10 @@
 //!   as the hierarchy separator (`Work/Projects` is `.Work.Projects` on disk).
 //! - Special-use Drafts, Sent, Trash, Junk and Archive, auto-created and subscribed.
 //! - CONDSTORE, QRESYNC, IDLE, MOVE, UIDPLUS, QUOTA, COMPRESS; [`DovecotOptions::without_qresync`]
-//!   hides CONDSTORE and QRESYNC to exercise fallbacks.
+//!   hides CONDSTORE and QRESYNC, [`DovecotOptions::condstore_only`] hides QRESYNC alone, to
+//!   exercise fallbacks.
+//! - [`DovecotOptions::without_starttls`] turns TLS off on the plain listener: it then offers
+//!   neither STARTTLS nor LOGIN (`LOGINDISABLED`), like a misconfigured or downgraded server.
 //! - Test-friendly limits: no auth-failure penalty, `vsz_limit = 2G`, no fsync, dirty maildir
 //!   syncs, 1,000 connections per user and IP.
 //!
@@ -74,6 +77,10 @@ pub struct DovecotOptions {
     pub starttls_port: Option<u16>,
     /// Advertise CONDSTORE and QRESYNC (the default). `false` overrides `imap_capability`.
     pub condstore_qresync: bool,
+    /// Advertise CONDSTORE but not QRESYNC (ignored when `condstore_qresync` is false).
+    pub condstore_only: bool,
+    /// Offer STARTTLS on the plain listener (the default).
+    pub starttls: bool,
     /// Let Dovecot daemonize and keep running after this process exits (the demo server).
     /// Dropping the handle then does not stop it; use [`Dovecot::stop_dir`].
     pub daemon: bool,
@@ -88,6 +95,8 @@ impl Default for DovecotOptions {
             tls_port: None,
             starttls_port: None,
             condstore_qresync: true,
+            condstore_only: false,
+            starttls: true,
             daemon: false,
             users: vec![(DEFAULT_USER.to_string(), DEFAULT_PASSWORD.to_string())],
         }
@@ -111,6 +120,19 @@ impl DovecotOptions {
     /// Hides CONDSTORE and QRESYNC from CAPABILITY, to test the fallbacks.
     pub fn without_qresync(mut self) -> Self {
         self.condstore_qresync = false;
+        self
+    }
+
+    /// Advertises CONDSTORE but hides QRESYNC, to test the CONDSTORE-only resync.
+    pub fn condstore_only(mut self) -> Self {
+        self.condstore_only = true;
+        self
+    }
+
+    /// No TLS at all on the plain listener: its greeting offers no STARTTLS (and, TLS being
+    /// required for logins, `LOGINDISABLED`), and a `STARTTLS` command is refused.
+    pub fn without_starttls(mut self) -> Self {
+        self.starttls = false;
         self
     }
 
@@ -533,6 +555,7 @@ impl Dovecot {
             security,
             username: user.to_string(),
             pinned_cert_sha256: Some(self.fingerprint.clone()),
+            disable_condstore: false,
         }
     }
 
@@ -641,10 +664,18 @@ impl Dovecot {
         let dir = self.dir.display();
         let (uid, gid) = who.mail_owner;
         let login_user = &who.login_user;
-        let capability = if options.condstore_qresync {
+        let capability = if !options.condstore_qresync {
+            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC}\n")
+        } else if options.condstore_only {
+            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC} CONDSTORE\n")
+        } else {
+            String::new()
+        };
+        // Settings per local address: the plain listener alone loses TLS.
+        let plain_without_tls = if options.starttls {
             String::new()
         } else {
-            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC}\n")
+            format!("local {} {{\n  ssl = no\n}}\n", self.starttls_addr.ip())
         };
         let no_chroot = if who.root {
             String::new()
@@ -723,7 +754,7 @@ service anvil {{
     mode = 0
   }}
 }}
-{no_chroot}"#,
+{no_chroot}{plain_without_tls}"#,
             tls_port = self.tls_addr.port(),
             starttls_ip = self.starttls_addr.ip(),
             starttls_port = self.starttls_addr.port(),

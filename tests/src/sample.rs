@@ -37,13 +37,55 @@ pub struct SeedReport {
 }
 
 /// The maildir directory of `folder` under a Maildir++ `root` (`"INBOX"` or `""` is the root
-/// itself; `"Work/Projects"` is `root/.Work.Projects`). Folder names must be ASCII.
+/// itself; `"Work/Projects"` is `root/.Work.Projects`). Non-ASCII names are stored in modified
+/// UTF-7, as Dovecot does: `"Entwürfe/Übersicht"` is `root/.Entw&APw-rfe.&ANw-bersicht`.
 pub fn folder_dir(root: &Path, folder: &str) -> PathBuf {
     if folder.is_empty() || folder.eq_ignore_ascii_case("INBOX") {
         root.to_path_buf()
     } else {
-        root.join(format!(".{}", folder.replace('/', ".")))
+        let parts: Vec<String> = folder.split('/').map(modified_utf7).collect();
+        root.join(format!(".{}", parts.join(".")))
     }
+}
+
+/// Encodes a mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3): what goes on the wire and,
+/// in Dovecot's maildirs, on disk. `"Entwürfe"` is `"Entw&APw-rfe"`, `"&"` is `"&-"`.
+pub fn modified_utf7(name: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    fn flush(out: &mut String, pending: &mut Vec<u16>) {
+        if pending.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        for chunk in bytes.chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            let chars = chunk.len() + 1;
+            for i in 0..chars {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            }
+        }
+        out.push('-');
+        pending.clear();
+    }
+    let mut out = String::new();
+    let mut pending: Vec<u16> = Vec::new();
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut out, &mut pending);
+            if c == '&' {
+                out.push_str("&-");
+            } else {
+                out.push(c);
+            }
+        } else {
+            let mut units = [0u16; 2];
+            pending.extend_from_slice(c.encode_utf16(&mut units));
+        }
+    }
+    flush(&mut out, &mut pending);
+    out
 }
 
 /// Writes `count` messages generated from `seed` into `folder` of the Maildir++ tree at
@@ -59,9 +101,6 @@ pub fn seed_with(
     count: usize,
     generator: &mut Generator,
 ) -> io::Result<SeedReport> {
-    if !folder.is_ascii() {
-        return Err(io::Error::other(format!("folder {folder:?}: only ASCII names are supported")));
-    }
     fs::create_dir_all(maildir_root)?;
     let root_meta = fs::metadata(maildir_root)?;
     let owner = (root_meta.uid(), root_meta.gid());
@@ -758,6 +797,24 @@ mod tests {
             }
         }
         (headers, body)
+    }
+
+    #[test]
+    fn modified_utf7_names() {
+        // RFC 3501 5.1.3 and Dovecot's on-disk names.
+        let table = [
+            ("INBOX", "INBOX"),
+            ("Entwürfe", "Entw&APw-rfe"),
+            ("Übersicht", "&ANw-bersicht"),
+            ("Входящие", "&BBIERQQ+BDQETwRJBDgENQ-"),
+            ("Tom & Jerry", "Tom &- Jerry"),
+            ("台北", "&U,BTFw-"),
+            ("😀", "&2D3eAA-"),
+        ];
+        for (name, wire) in table {
+            assert_eq!(modified_utf7(name), wire, "{name}");
+        }
+        assert_eq!(folder_dir(Path::new("/m"), "Entwürfe/Übersicht"), Path::new("/m/.Entw&APw-rfe.&ANw-bersicht"));
     }
 
     fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
