@@ -14,6 +14,7 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::auth::{self, Credentials};
 use super::stream::ImapStream;
 use super::tls::TlsContext;
 use super::{ImapSession, Timeouts};
@@ -64,12 +65,14 @@ pub async fn connect_and_login(
 ) -> Result<ImapSession> {
     server.validate()?;
     let host = server.host.as_str();
-    let client = timed(host, timeouts.connect, "connecting", open(tls, server, timeouts)).await?;
+    let mut client = timed(host, timeouts.connect, "connecting", open(tls, server, timeouts)).await?;
+    let credentials = Credentials::Password { username: server.username.clone(), password: password.clone() };
     let login = async {
-        client
-            .login(&server.username, password.expose())
+        let caps = auth::capabilities(&mut client).await?;
+        let mechanism = auth::choose(&caps)?;
+        auth::authenticate(client, &credentials, mechanism)
             .await
-            .map_err(|(e, _client)| login_error(&server.username, e))
+            .map_err(|e| login_error(&server.username, e))
     };
     timed(host, timeouts.command, "logging in", login).await
 }

@@ -2,13 +2,15 @@
 //!
 //! How the parts fit: [`tls`] decides whether a server certificate is acceptable (the system's
 //! trust store, or a fingerprint the user pinned). [`connect`] opens the TCP connection, secures it
-//! (implicit TLS or STARTTLS, never a silent downgrade), reads the greeting and logs in, producing
-//! an [`ImapSession`]. [`folders`] lists the mailboxes of a session and works out their roles
+//! (implicit TLS or STARTTLS, never a silent downgrade), reads the greeting and hands over to
+//! [`auth`], which picks AUTHENTICATE PLAIN or LOGIN and produces an [`ImapSession`].
+//! [`envelope`] turns FETCH responses into cached envelopes. [`folders`] lists the mailboxes of a session and works out their roles
 //! (Inbox, Sent, Drafts...) from SPECIAL-USE, falling back to well-known names.
 //!
 //! Every network step runs under a timeout from [`Timeouts`], and every failure is mapped to a
 //! typed [`crate::Error`] the UI can explain.
 
+pub mod auth;
 pub mod connect;
 pub mod envelope;
 pub mod folders;
