@@ -1,7 +1,17 @@
 /** The real backend: Tauri commands implemented in `src-tauri/src/commands/`. */
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import { BackendError, type Backend } from './backend';
-import type { Account, AppInfo, Folder, NewAccountRequest } from './bindings';
+import type {
+  Account,
+  AppInfo,
+  Folder,
+  FolderCounts,
+  MessagePage,
+  NewAccountRequest,
+  SyncProgressEvent,
+  SyncSummary,
+} from './bindings';
 
 async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
@@ -12,6 +22,9 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
   }
 }
 
+/** Event names, as `src-tauri/src/commands/` emits them. */
+export const SYNC_PROGRESS = 'sync-progress';
+
 export const tauriBackend: Backend = {
   appInfo: () => call<AppInfo>('app_info'),
   listAccounts: () => call<Account[]>('list_accounts'),
@@ -19,4 +32,11 @@ export const tauriBackend: Backend = {
   removeAccount: (accountId: string) => call<void>('remove_account', { accountId }),
   cachedFolders: (accountId: string) => call<Folder[]>('cached_folders', { accountId }),
   refreshFolders: (accountId: string) => call<Folder[]>('refresh_folders', { accountId }),
+  folderCounts: (accountId: string) => call<FolderCounts[]>('folder_counts', { accountId }),
+  syncAccount: (accountId: string) => call<SyncSummary[]>('sync_account', { accountId }),
+  syncFolder: (accountId: string, path: string) => call<SyncSummary>('sync_folder', { accountId, path }),
+  listMessages: (accountId: string, path: string, offset: number, limit: number) =>
+    call<MessagePage>('list_messages', { accountId, path, offset, limit }),
+  onSyncProgress: (callback: (event: SyncProgressEvent) => void) =>
+    listen<SyncProgressEvent>(SYNC_PROGRESS, (event) => callback(event.payload)),
 };

@@ -45,6 +45,10 @@ const ADVICE: Record<ErrorKind, { title: string; advice: string }> = {
     title: 'The server answered in an unexpected way',
     advice: 'Make sure the server name and port belong to an IMAP server (not SMTP or a web address).',
   },
+  connectionLost: {
+    title: 'The connection to the server was lost',
+    advice: 'Nothing was lost: Tern keeps what it already downloaded. Try again when the connection is back.',
+  },
   invalidSettings: {
     title: 'Some settings need attention',
     advice: 'Correct the highlighted setting and try again.',

@@ -1,0 +1,153 @@
+/**
+ * Deterministic sample mail for the fake backend: a "server" mailbox of any
+ * size whose messages are computed from their position, so a folder of
+ * 100,000 messages costs no memory until rows are asked for.
+ *
+ * Index 0 is the newest message; arrival times spread back from `now` over
+ * months (years for very large folders), with replies grouped into threads.
+ */
+import type { MessageRow, Person } from './bindings';
+
+const PEOPLE: Person[] = [
+  { name: 'Grace Hopper', email: 'grace@navy.example' },
+  { name: 'Alan Turing', email: 'alan@bletchley.example' },
+  { name: 'Katherine Johnson', email: 'kjohnson@langley.example' },
+  { name: 'Linus Torvalds', email: 'torvalds@kernel.example' },
+  { name: 'Margaret Hamilton', email: 'margaret@apollo.example' },
+  { name: null, email: 'notifications@github.example' },
+  { name: 'Barbara Liskov', email: 'liskov@mit.example' },
+  { name: 'Donald Knuth', email: 'knuth@stanford.example' },
+  { name: 'Frances Allen', email: 'fran@ibm.example' },
+  { name: 'Tern Weekly', email: 'newsletter@tern.example' },
+  { name: 'Edsger Dijkstra', email: 'ewd@utexas.example' },
+  { name: null, email: 'billing@cloudhost.example' },
+  { name: 'Radia Perlman', email: 'radia@spanning.example' },
+  { name: 'Ken Thompson', email: 'ken@bell-labs.example' },
+  { name: 'Hedy Lamarr', email: 'hedy@frequency.example' },
+  { name: 'Calendar', email: 'calendar@example.org' },
+];
+
+const SUBJECTS = [
+  'Notes from Thursday’s design review',
+  'Your invoice for March is ready',
+  'Lunch on Friday?',
+  'Draft: quarterly report',
+  'Flight itinerary — ZRH → LIS',
+  'Re-run of the benchmark on the new cache',
+  'Photos from the hike',
+  'Pull request #482: faster folder sync',
+  'Welcome to the team!',
+  'Agenda for the planning meeting',
+  'Updated contract, please sign',
+  'Conference talk accepted',
+  'The server migration is scheduled for Sunday',
+  'Book club: next month’s pick',
+  'Your package has shipped',
+  'Question about the IMAP IDLE timeout',
+  'Minutes: architecture sync',
+  'Holiday schedule',
+  'Security advisory for OpenSSL',
+  'Receipt for your donation',
+  'Can you review my slides?',
+  'Weekly digest: 14 new discussions',
+  'Dinner plans this weekend',
+  'Tickets for the concert',
+  'Proposal: drop support for POP3',
+  'Reminder: dentist appointment tomorrow',
+  'Feedback on the onboarding flow',
+  'Your password was changed',
+];
+
+const KEYWORDS = ['$Work', '$Personal', '$Receipts'];
+
+/** A small, fast, well-mixed integer hash (deterministic across runs). */
+function hash(a: number, b: number): number {
+  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** A folder on the fake server: `size` messages, newest first. */
+export class SampleMailbox {
+  readonly size: number;
+  readonly #seed: number;
+  readonly #now: number;
+  /** Average seconds between two arrivals. */
+  readonly #gap: number;
+  readonly #owner: Person;
+  #unreadPrefix: Uint32Array | null = null;
+
+  constructor(path: string, size: number, now: number, owner: Person) {
+    this.size = size;
+    this.#seed = seedOf(path);
+    this.#now = Math.floor(now / 1000);
+    this.#owner = owner;
+    // Spread over about 18 months, or up to 4 years for very large folders, at least an hour apart on average.
+    const span = Math.min(Math.max(size * 3 * 3600, 1), size > 20_000 ? 4 * 365 * 86400 : 540 * 86400);
+    this.#gap = Math.max(span / Math.max(size, 1), 60);
+  }
+
+  #h(index: number, salt: number): number {
+    return hash(this.#seed + salt, index);
+  }
+
+  /** Whether message `index` is unread: the newest few often are, older ones rarely. */
+  isUnread(index: number): boolean {
+    const roll = this.#h(index, 1) % 100;
+    return index < 12 ? roll < 55 : roll < 3;
+  }
+
+  /** Unread messages among the newest `count`. */
+  unreadAmong(count: number): number {
+    if (!this.#unreadPrefix) {
+      const prefix = new Uint32Array(this.size + 1);
+      for (let i = 0; i < this.size; i++) prefix[i + 1] = prefix[i]! + (this.isUnread(i) ? 1 : 0);
+      this.#unreadPrefix = prefix;
+    }
+    return this.#unreadPrefix[Math.max(0, Math.min(count, this.size))]!;
+  }
+
+  /** The message at `index` (0 = newest). */
+  row(index: number): MessageRow {
+    // Replies follow the message they answer: every message with thread roll < 30 continues the previous one's thread.
+    let root = index;
+    while (root + 1 < this.size && this.#h(root, 2) % 100 < 30 && index - root < 6) root++;
+    const subjectRoll = this.#h(root, 3);
+    const base = SUBJECTS[subjectRoll % SUBJECTS.length]!;
+    const depth = root - index;
+    const subject = depth === 0 ? base : `Re: ${base}`;
+    const sender = PEOPLE[this.#h(index, 4) % PEOPLE.length]!;
+    const jitter = (this.#h(index, 5) % 1000) / 1000;
+    const received = this.#now - Math.floor((index + jitter) * this.#gap) - 90;
+    const flagged = this.#h(index, 6) % 100 < 4;
+    const hasAttachment = this.#h(index, 7) % 100 < 12;
+    const keywordRoll = this.#h(index, 8) % 100;
+    const answered = !this.isUnread(index) && this.#h(index, 9) % 100 < 15;
+    return {
+      uid: this.size - index,
+      subject,
+      from: [sender],
+      to: [this.#owner],
+      received: BigInt(received),
+      date: BigInt(received - (this.#h(index, 10) % 120)),
+      size: 2_000 + (this.#h(index, 11) % 60_000) + (hasAttachment ? 180_000 : 0),
+      seen: !this.isUnread(index),
+      flagged,
+      answered,
+      draft: false,
+      hasAttachment,
+      keywords: keywordRoll < 10 ? [KEYWORDS[keywordRoll % KEYWORDS.length]!] : [],
+      threadId: String(this.#h(root, 12)),
+    };
+  }
+}
