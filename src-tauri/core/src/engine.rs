@@ -147,9 +147,16 @@ impl Engine {
         let result = async {
             let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
             let progress = |_: SyncProgress| {};
-            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress: &progress }
-                .folders()
-                .await
+            Syncer {
+                session: &mut session,
+                store: &self.store,
+                account_id: id,
+                caps,
+                progress: &progress,
+                timeouts: self.timeouts,
+            }
+            .folders()
+            .await
         }
         .await;
         logout(session).await;
@@ -166,7 +173,16 @@ impl Engine {
         let mut session = self.login(id).await?;
         let result = async {
             let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
-            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress }.all().await
+            Syncer {
+                session: &mut session,
+                store: &self.store,
+                account_id: id,
+                caps,
+                progress,
+                timeouts: self.timeouts,
+            }
+            .all()
+            .await
         }
         .await;
         logout(session).await;
@@ -184,9 +200,16 @@ impl Engine {
         let mut session = self.login(id).await?;
         let result = async {
             let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
-            Syncer { session: &mut session, store: &self.store, account_id: id, caps, progress }
-                .folder(path)
-                .await
+            Syncer {
+                session: &mut session,
+                store: &self.store,
+                account_id: id,
+                caps,
+                progress,
+                timeouts: self.timeouts,
+            }
+            .folder(path)
+            .await
         }
         .await;
         logout(session).await;

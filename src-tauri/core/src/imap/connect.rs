@@ -90,6 +90,14 @@ async fn open(
         reason: e.to_string(),
     })?;
     tcp.set_nodelay(true).map_err(|e| Error::Protocol(e.to_string()))?;
+    // Keepalive probes find a connection that died silently (sleep, Wi-Fi change) even while
+    // Tern waits on it; the per-command timeouts cover the rest.
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(15));
+    if let Err(e) = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive) {
+        tracing::debug!(error = %e, "TCP keepalive not available");
+    }
 
     match server.security {
         Security::Tls => {

@@ -31,7 +31,7 @@ pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
 
 use crate::error::{Error, Result};
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, envelope, flag_state};
-use crate::imap::{Folder, ImapSession, list_folders};
+use crate::imap::{Folder, ImapSession, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, Store};
 
 /// Rows fetched in the first round trip of an initial sync.
@@ -136,6 +136,23 @@ pub struct Syncer<'a> {
     pub caps: SyncCaps,
     /// Called after every chunk of an initial sync or repair.
     pub progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
+    /// Limit for each command's response.
+    pub timeouts: Timeouts,
+}
+
+/// Runs one IMAP exchange under the command timeout.
+async fn timed<T>(
+    limit: std::time::Duration,
+    during: &'static str,
+    fut: impl std::future::Future<Output = std::result::Result<T, async_imap::error::Error>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(result) => result.map_err(imap_error(during)),
+        Err(_) => Err(Error::ConnectionLost(format!(
+            "the server did not answer within {} s while {during}",
+            limit.as_secs()
+        ))),
+    }
 }
 
 impl std::fmt::Debug for Syncer<'_> {
@@ -191,7 +208,8 @@ impl Syncer<'_> {
         } else {
             "(MESSAGES UIDNEXT UIDVALIDITY)"
         };
-        let mbox = self.session.status(path, items).await.map_err(imap_error("reading folder status"))?;
+        let limit = self.timeouts.command;
+        let mbox = timed(limit, "reading folder status", self.session.status(path, items)).await?;
         drain(self.session);
         Ok(server_folder(&mbox))
     }
@@ -221,12 +239,12 @@ impl Syncer<'_> {
             }
         }
 
+        let limit = self.timeouts.command;
         let mbox = if self.caps.condstore {
-            self.session.select_condstore(path).await
+            timed(limit, "opening the folder", self.session.select_condstore(path)).await?
         } else {
-            self.session.select(path).await
-        }
-        .map_err(imap_error("opening the folder"))?;
+            timed(limit, "opening the folder", self.session.select(path)).await?
+        };
         drain(self.session);
         let server = server_folder(&mbox);
         let mode = plan(cached.as_ref(), server, self.caps);
@@ -330,14 +348,11 @@ impl Syncer<'_> {
             drain(self.session);
             Vec::new()
         } else {
-            let fetched: Vec<_> = self
-                .session
-                .uid_fetch("1:*", &query)
-                .await
-                .map_err(imap_error("fetching flags"))?
-                .try_collect()
-                .await
-                .map_err(imap_error("fetching flags"))?;
+            let limit = self.timeouts.command;
+            let fetched: Vec<_> = timed(limit, "fetching flags", async {
+                self.session.uid_fetch("1:*", &query).await?.try_collect().await
+            })
+            .await?;
             fetched.iter().filter_map(|f| Some((f.uid?, flag_state(f), f.modseq.unwrap_or(0)))).collect()
         };
         let vanished = drain(self.session);
