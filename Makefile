@@ -5,6 +5,7 @@
 #   make test    everything: Rust unit + integration (real Dovecot), UI (Vitest, Playwright),
 #                end-to-end WebDriver tests of the real app under Xvfb
 #   make lint    rustfmt, clippy (warnings are errors), svelte-check, bindings drift
+#   make bench   sync 100,000 messages from a local Dovecot and compare with the raw floor
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -38,6 +39,7 @@ help:
 	@echo "make bindings regenerate ui/src/ipc/bindings.ts from the Rust DTOs"
 	@echo "make demo-server / demo-stop   start / stop only the demo mail server"
 	@echo "make bundle   build installers (.deb, .rpm) into $(CARGO_TARGET_DIR)/release/bundle"
+	@echo "make bench    benchmark 100,000 messages (bench-quick: 10,000); see BENCHMARKS.md"
 
 # ---------------------------------------------------------------- setup
 
@@ -121,6 +123,22 @@ test-ui-e2e: ui
 test-rust: ui tauri-driver
 	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
 	  cargo test --workspace --features tern/custom-protocol --no-fail-fast
+
+# ---------------------------------------------------------------- benchmarks
+
+# Release build only: debug numbers mean nothing. The seeded fixture is kept in target/ and
+# reused; results go to bench/ (see BENCHMARKS.md).
+BENCH := $(CARGO_TARGET_DIR)/release/tern-bench
+
+.PHONY: bench bench-quick bench-bin
+bench-bin:
+	cargo build --release -p tern-tests --bin tern-bench
+
+bench: system-deps bench-bin
+	"$(BENCH)" --out bench/results.json
+
+bench-quick: system-deps bench-bin
+	"$(BENCH)" --quick --out bench/results-quick.json
 
 # ---------------------------------------------------------------- packaging
 

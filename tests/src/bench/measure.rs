@@ -1,0 +1,287 @@
+//! Measuring and reporting: medians, memory samples, disk usage, the table and the JSON file.
+
+use std::fmt::Write as _;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The median of `values` (0 when empty).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// A `kB` field of `/proc/self/status` (`"VmRSS:"`, `"VmHWM:"`), in KiB.
+pub fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// Resident memory now, KiB.
+pub fn rss_kib() -> u64 {
+    status_kib("VmRSS:").unwrap_or(0)
+}
+
+/// Samples VmRSS every 5 ms on its own thread until stopped; reports the maximum.
+#[derive(Debug)]
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RssSampler {
+    /// Starts sampling.
+    pub fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(rss_kib()));
+        let (s, p) = (stop.clone(), peak.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max(rss_kib(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Self { stop, peak, thread: Some(thread) }
+    }
+
+    /// Stops sampling; the peak resident memory seen, KiB.
+    pub fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.peak.fetch_max(rss_kib(), Ordering::Relaxed);
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// Bytes allocated on disk under `dir` (st_blocks × 512, so sparse files count what they use).
+pub fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.blocks() * 512,
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// One measured figure.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// Stable identifier.
+    pub name: String,
+    /// The figure (the median when there are several runs).
+    pub value: f64,
+    /// `s`, `ms`, `MB`.
+    pub unit: String,
+    /// What `value` is compared with (raw floor, or the budget).
+    pub reference: Option<f64>,
+    /// The largest acceptable `value / reference`.
+    pub max_ratio: Option<f64>,
+    /// Every run, when repeated.
+    pub runs: Vec<f64>,
+    /// What was measured.
+    pub note: String,
+}
+
+impl Metric {
+    /// A figure without a reference.
+    pub fn new(name: &str, value: f64, unit: &str) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+            reference: None,
+            max_ratio: None,
+            runs: Vec::new(),
+            note: String::new(),
+        }
+    }
+
+    /// Compared with `reference`; within target while `value / reference <= max_ratio`.
+    pub fn reference(mut self, reference: f64, max_ratio: f64) -> Self {
+        self.reference = Some(reference);
+        self.max_ratio = Some(max_ratio);
+        self
+    }
+
+    /// A budget in the metric's own unit.
+    pub fn target(self, budget: f64) -> Self {
+        self.reference(budget, 1.0)
+    }
+
+    /// The individual runs.
+    pub fn runs(mut self, runs: &[f64]) -> Self {
+        self.runs = runs.to_vec();
+        self
+    }
+
+    /// What was measured.
+    pub fn note(mut self, note: &str) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        self.reference.filter(|r| *r > 0.0).map(|r| self.value / r)
+    }
+
+    fn verdict(&self) -> &'static str {
+        match (self.ratio(), self.max_ratio) {
+            (Some(r), Some(max)) if r <= max => "ok",
+            (Some(_), Some(_)) => "MISS",
+            _ => "",
+        }
+    }
+}
+
+/// All figures of one run, with the machine they were measured on.
+#[derive(Debug)]
+pub struct Report {
+    messages: usize,
+    quick: bool,
+    metrics: Vec<Metric>,
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn json_num(x: f64) -> String {
+    if x.is_finite() { format!("{}", (x * 1000.0).round() / 1000.0) } else { "null".into() }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> String {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl Report {
+    /// An empty report for `messages` messages.
+    pub fn new(messages: usize, quick: bool) -> Self {
+        Self { messages, quick, metrics: Vec::new() }
+    }
+
+    /// Adds a figure.
+    pub fn push(&mut self, metric: Metric) {
+        self.metrics.push(metric);
+    }
+
+    /// Prints the table to stdout.
+    pub fn print(&self) {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nTern benchmark: {} messages in INBOX, {} cores, {}",
+            self.messages,
+            nproc(),
+            cpu_model()
+        );
+        let _ = writeln!(
+            out,
+            "{:<32} {:>10} {:<4} {:>10} {:>7} {:>7}",
+            "metric", "value", "unit", "reference", "ratio", "target"
+        );
+        let _ = writeln!(out, "{}", "-".repeat(76));
+        for m in &self.metrics {
+            let reference = m.reference.map(|r| format!("{r:.3}")).unwrap_or_default();
+            let ratio = m.ratio().map(|r| format!("{r:.2}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{:<32} {:>10.3} {:<4} {:>10} {:>7} {:>7}",
+                m.name,
+                m.value,
+                m.unit,
+                reference,
+                ratio,
+                m.verdict()
+            );
+        }
+        println!("{out}");
+    }
+
+    /// Writes the JSON file (directories created as needed).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut rows = Vec::new();
+        for m in &self.metrics {
+            let mut row = format!(
+                "    {{\"name\": {}, \"value\": {}, \"unit\": {}",
+                json_str(&m.name),
+                json_num(m.value),
+                json_str(&m.unit)
+            );
+            if let Some(r) = m.reference {
+                let _ = write!(row, ", \"reference\": {}", json_num(r));
+            }
+            if let Some(r) = m.ratio() {
+                let _ = write!(row, ", \"ratio\": {}", json_num(r));
+            }
+            if let Some(r) = m.max_ratio {
+                let _ = write!(
+                    row,
+                    ", \"max_ratio\": {}, \"within_target\": {}",
+                    json_num(r),
+                    m.verdict() == "ok"
+                );
+            }
+            if !m.runs.is_empty() {
+                let runs: Vec<String> = m.runs.iter().map(|x| json_num(*x)).collect();
+                let _ = write!(row, ", \"runs\": [{}]", runs.join(", "));
+            }
+            if !m.note.is_empty() {
+                let _ = write!(row, ", \"note\": {}", json_str(&m.note));
+            }
+            row.push('}');
+            rows.push(row);
+        }
+        let text = format!(
+            "{{\n  \"machine\": {{\"nproc\": {}, \"cpu\": {}, \"kernel\": {}, \"dovecot\": {}, \"date\": {}}},\n  \"messages\": {},\n  \"quick\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
+            nproc(),
+            json_str(&cpu_model()),
+            json_str(&command_output("uname", &["-sr"])),
+            json_str(&command_output("dovecot", &["--version"])),
+            json_str(&command_output("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])),
+            self.messages,
+            self.quick,
+            rows.join(",\n")
+        );
+        std::fs::write(path, text)
+    }
+}
+
+fn nproc() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
