@@ -138,6 +138,40 @@ pub fn seed_with(
     Ok(SeedReport { count, bytes, dir })
 }
 
+/// Like [`seed`], but only `distinct` messages are generated: the other `count - distinct` are
+/// hard links to them under new names, so Dovecot sees `count` messages (repeating contents,
+/// each with its own UID) for the cost of writing `distinct`. For tests where the number of
+/// messages matters, not their variety. `folder` should hold no other messages from `seed`.
+pub fn seed_linked(
+    maildir_root: &Path,
+    folder: &str,
+    count: usize,
+    distinct: usize,
+    seed: u64,
+) -> io::Result<SeedReport> {
+    let distinct = distinct.clamp(1, count.max(1));
+    let first = self::seed(maildir_root, folder, distinct.min(count), seed)?;
+    let cur = first.dir.join("cur");
+    let marker = format!("P{seed:x}.tern,");
+    let mut originals: Vec<(String, u64)> = Vec::new();
+    for entry in fs::read_dir(&cur)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.contains(&marker) && !name.contains(".L") {
+            originals.push((name, entry.metadata()?.len()));
+        }
+    }
+    originals.sort();
+    let mut bytes = first.bytes;
+    for i in distinct..count {
+        let (name, len) = &originals[i % originals.len()];
+        let (date, rest) = name.split_once('.').unwrap_or((name.as_str(), ""));
+        fs::hard_link(cur.join(name), cur.join(format!("{date}.L{i}{rest}")))?;
+        bytes += len;
+    }
+    Ok(SeedReport { count, bytes, dir: first.dir })
+}
+
 /// One generated message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
