@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import { createFakeBackend } from './ipc/fake';
@@ -19,7 +19,10 @@ describe('app', () => {
     expect(inbox).toBeInTheDocument();
     const messages = screen.getByRole('region', { name: 'Messages' });
     expect(within(messages).getByRole('heading', { name: 'Inbox' })).toBeInTheDocument();
-    expect(within(messages).getByText('No messages synced yet')).toBeInTheDocument();
+    // The new account's first sync runs in the background and fills the list.
+    const list = await within(messages).findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(list.querySelectorAll('[role="option"]').length).toBeGreaterThan(0));
+    await within(messages).findByText(/^2,400 messages, \d+ unread$/);
     expect(within(screen.getByRole('region', { name: 'Reader' })).getByText('Select a message to read it')).toBeInTheDocument();
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../../ipc/backend';
 import { BackendError } from '../../ipc/backend';
 import { createFakeBackend, DEMO_ACCOUNT, typicalFolders } from '../../ipc/fake';
+import { SyncCenter } from '../sync/sync.svelte';
 import Sidebar from './Sidebar.svelte';
 import type { Selection } from './tree';
 
@@ -10,7 +11,7 @@ function setup(backend: Backend) {
   const onselect = vi.fn<(s: Selection) => void>();
   const onaddaccount = vi.fn();
   const result = render(Sidebar, {
-    props: { backend, accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
+    props: { backend, sync: new SyncCenter(backend), accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
   });
   return { onselect, onaddaccount, result };
 }

@@ -1,0 +1,72 @@
+import type { MessageRow, Person } from '../../ipc/backend';
+
+/** Formatter options, per locale and time zone (creating `Intl` formatters is slow). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(kind: 'time' | 'dayMonth' | 'full' | 'long', locale?: string, timeZone?: string) {
+  const key = `${kind}|${locale ?? ''}|${timeZone ?? ''}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      kind === 'time'
+        ? { hour: 'numeric', minute: '2-digit' }
+        : kind === 'dayMonth'
+          ? { day: 'numeric', month: 'short' }
+          : kind === 'full'
+            ? { day: 'numeric', month: 'short', year: 'numeric' }
+            : { dateStyle: 'full', timeStyle: 'short' };
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** Year, month and day of `date` in the time zone (the user's when undefined). */
+function calendarDay(date: Date, timeZone?: string): [number, number, number] {
+  const parts = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone })
+    .formatToParts(date)
+    .reduce<Record<string, number>>((acc, p) => (p.type === 'literal' ? acc : { ...acc, [p.type]: Number(p.value) }), {});
+  return [parts.year ?? 0, parts.month ?? 0, parts.day ?? 0];
+}
+
+export interface DateOptions {
+  now?: Date;
+  /** BCP 47 locale; the user's when undefined. */
+  locale?: string;
+  /** IANA time zone; the user's when undefined. */
+  timeZone?: string;
+}
+
+/** The list's date column: the time for today, day and month for this year, else the full date. */
+export function listDate(unixSeconds: number | bigint, options: DateOptions = {}): string {
+  const date = new Date(Number(unixSeconds) * 1000);
+  const now = options.now ?? new Date();
+  const [y, m, d] = calendarDay(date, options.timeZone);
+  const [ny, nm, nd] = calendarDay(now, options.timeZone);
+  const kind = y === ny && m === nm && d === nd ? 'time' : y === ny ? 'dayMonth' : 'full';
+  return formatter(kind, options.locale, options.timeZone).format(date);
+}
+
+/** A full date and time, for tooltips and the reader. */
+export function longDate(unixSeconds: number | bigint, options: DateOptions = {}): string {
+  return formatter('long', options.locale, options.timeZone).format(new Date(Number(unixSeconds) * 1000));
+}
+
+/** A person as the list shows them: the name, else the address. */
+export function personName(person: Person | undefined): string {
+  return person?.name?.trim() || person?.email || '';
+}
+
+/** The sender column (recipients in sent mail and drafts). */
+export function correspondent(row: MessageRow, showRecipients = false): string {
+  if (showRecipients) {
+    const to = row.to.map(personName).filter(Boolean);
+    return to.length ? `To: ${to.join(', ')}` : 'No recipients';
+  }
+  return row.from.map(personName).filter(Boolean).join(', ') || 'Unknown sender';
+}
+
+/** A count in the user's locale ("100,000"). */
+export function count(n: number): string {
+  return n.toLocaleString();
+}

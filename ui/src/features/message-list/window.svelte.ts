@@ -1,0 +1,119 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { BackendError, type Backend, type CommandError, type MessageRow } from '../../ipc/backend';
+
+/** Rows fetched per call. */
+export const PAGE_SIZE = 200;
+
+/**
+ * A folder's message list as windows of the cache: pages of {@link PAGE_SIZE}
+ * rows fetched on demand for the visible range (plus one page ahead), never
+ * the whole folder.
+ */
+export class MessageWindow {
+  /** Messages in the folder; null until the first page has been read. */
+  total = $state<number | null>(null);
+  unread = $state(0);
+  error = $state<CommandError | null>(null);
+  readonly pages = new SvelteMap<number, MessageRow[]>();
+
+  readonly accountId: string;
+  readonly path: string;
+  readonly #backend: Backend;
+  readonly #pending = new Map<number, Promise<void>>();
+  /** The range last asked for, refetched on refresh. */
+  #visible: [number, number] = [0, 0];
+  #generation = 0;
+
+  constructor(backend: Backend, accountId: string, path: string) {
+    this.#backend = backend;
+    this.accountId = accountId;
+    this.path = path;
+  }
+
+  /** The row at `index`, if its page has arrived. */
+  row(index: number): MessageRow | undefined {
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  /** Reads the first page (the folder's size and unread count come with it). */
+  load(): Promise<void> {
+    return this.#fetch(0);
+  }
+
+  /** Makes sure rows `first`..`last` are loaded, plus the page after them. */
+  async ensure(first: number, last: number): Promise<void> {
+    this.#visible = [first, last];
+    const total = this.total;
+    if (total === null || total === 0) return;
+    const lastPage = Math.floor((total - 1) / PAGE_SIZE);
+    const from = Math.max(0, Math.floor(first / PAGE_SIZE));
+    const to = Math.min(lastPage, Math.floor(Math.max(first, last) / PAGE_SIZE) + 1);
+    const wanted: Promise<void>[] = [];
+    for (let page = from; page <= to; page++) if (!this.pages.has(page)) wanted.push(this.#fetch(page));
+    await Promise.all(wanted);
+  }
+
+  /**
+   * Re-reads the visible pages after a sync; pages elsewhere are dropped and
+   * fetched again when they scroll into view. What is shown stays until the
+   * fresh rows arrive.
+   */
+  async refresh(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#pending.clear();
+    const [first, last] = this.#visible;
+    const pages = new Set([0, Math.floor(first / PAGE_SIZE), Math.floor(last / PAGE_SIZE)]);
+    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE) + 1; p++) pages.add(p);
+    const fresh = new Map<number, MessageRow[]>();
+    try {
+      const results = await Promise.all(
+        [...pages].map((page) =>
+          this.#backend.listMessages(this.accountId, this.path, page * PAGE_SIZE, PAGE_SIZE).then((r) => [page, r] as const),
+        ),
+      );
+      if (generation !== this.#generation) return;
+      for (const [page, result] of results) {
+        this.total = result.total;
+        this.unread = result.unread;
+        if (result.rows.length > 0) fresh.set(page, result.rows);
+      }
+      this.error = null;
+      for (const page of [...this.pages.keys()]) if (!fresh.has(page)) this.pages.delete(page);
+      for (const [page, rows] of fresh) this.pages.set(page, rows);
+    } catch (reason) {
+      if (generation === this.#generation) this.error = BackendError.from(reason).toCommandError();
+    }
+  }
+
+  /** Index of the message with `uid` among the loaded rows, or -1. */
+  indexOf(uid: number): number {
+    for (const [page, rows] of this.pages) {
+      const i = rows.findIndex((r) => r.uid === uid);
+      if (i >= 0) return page * PAGE_SIZE + i;
+    }
+    return -1;
+  }
+
+  #fetch(page: number): Promise<void> {
+    const existing = this.#pending.get(page);
+    if (existing) return existing;
+    const generation = this.#generation;
+    const promise = this.#backend
+      .listMessages(this.accountId, this.path, page * PAGE_SIZE, PAGE_SIZE)
+      .then((result) => {
+        if (generation !== this.#generation) return;
+        this.total = result.total;
+        this.unread = result.unread;
+        this.error = null;
+        this.pages.set(page, result.rows);
+      })
+      .catch((reason: unknown) => {
+        if (generation === this.#generation) this.error = BackendError.from(reason).toCommandError();
+      })
+      .finally(() => {
+        if (this.#pending.get(page) === promise) this.#pending.delete(page);
+      });
+    this.#pending.set(page, promise);
+    return promise;
+  }
+}
