@@ -285,3 +285,35 @@ async fn a_sync_cut_off_midway_is_completed_by_the_next_one() {
     let next = account.engine.sync_folder(&account.id, "INBOX", &|_| {}).await.unwrap();
     assert_eq!(next.mode, SyncMode::Unchanged, "{next:?}");
 }
+
+/// Another client expunges, re-flags and delivers while the initial sync is under way (between
+/// its first and second chunk): the sync may finish or fail, but one more sync converges.
+///
+/// Regression guard: the flag change of an already fetched message reaches the syncing session
+/// as an unsolicited `* n FETCH (UID u FLAGS (...))` inside a later chunk's FETCH; it must not
+/// be cached as an envelope (it has no INTERNALDATE, size or headers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_during_an_initial_sync_are_caught_by_the_next_sync() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed_linked(DEFAULT_USER, "INBOX", 5_000, 500, 51).unwrap();
+    let account = account(&server, DEFAULT_USER, |_| {}).await;
+    let calls = Recorder::default();
+    let meddle = |p: SyncProgress| {
+        calls.record(p);
+        if calls.seen().len() == 1 {
+            let u = DEFAULT_USER;
+            // Not fetched yet (low UIDs), and already fetched (the first screen).
+            server.doveadm(&["expunge", "-u", u, "mailbox", "INBOX", "uid", "1:10"]).unwrap();
+            server.doveadm(&["expunge", "-u", u, "mailbox", "INBOX", "uid", "4991:4995"]).unwrap();
+            server.doveadm(&["flags", "add", "-u", u, "\\Flagged", "mailbox", "INBOX", "uid", "4999"]).unwrap();
+            server.doveadm(&["flags", "add", "-u", u, "$Later", "mailbox", "INBOX", "uid", "100"]).unwrap();
+            server.append(u, "INBOX", &Generator::new(52).next_message().bytes).unwrap();
+        }
+    };
+    let first = account.engine.sync_folder(&account.id, "INBOX", &meddle).await;
+    eprintln!("initial sync with concurrent changes: {first:?}");
+    let second = account.engine.sync_folder(&account.id, "INBOX", &|_| {}).await.unwrap();
+    eprintln!("next sync: {second:?}");
+    let rows = check_cache_equals_server(&account, &server, "INBOX").await;
+    assert_eq!(rows.len(), 5_000 - 15 + 1);
+}
