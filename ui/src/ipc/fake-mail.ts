@@ -86,12 +86,15 @@ export class SampleMailbox {
   readonly #gap: number;
   readonly #owner: Person;
   #unreadPrefix: Uint32Array | null = null;
+  /** Sent mail and drafts are written by the owner: never unread. */
+  readonly #allSeen: boolean;
 
   constructor(path: string, size: number, now: number, owner: Person) {
     this.size = size;
     this.#seed = seedOf(path);
     this.#now = Math.floor(now / 1000);
     this.#owner = owner;
+    this.#allSeen = path === 'Sent' || path === 'Drafts';
     // Spread over about 18 months, or up to 4 years for very large folders, at least an hour apart on average.
     const span = Math.min(Math.max(size * 3 * 3600, 1), size > 20_000 ? 4 * 365 * 86400 : 540 * 86400);
     this.#gap = Math.max(span / Math.max(size, 1), 60);
@@ -103,6 +106,7 @@ export class SampleMailbox {
 
   /** Whether message `index` is unread: the newest few often are, older ones rarely. */
   isUnread(index: number): boolean {
+    if (this.#allSeen) return false;
     const roll = this.#h(index, 1) % 100;
     return index < 12 ? roll < 55 : roll < 3;
   }
@@ -136,15 +140,15 @@ export class SampleMailbox {
     return {
       uid: this.size - index,
       subject,
-      from: [sender],
-      to: [this.#owner],
+      from: this.#allSeen ? [this.#owner] : [sender],
+      to: this.#allSeen ? [sender] : [this.#owner],
       received: BigInt(received),
       date: BigInt(received - (this.#h(index, 10) % 120)),
       size: 2_000 + (this.#h(index, 11) % 60_000) + (hasAttachment ? 180_000 : 0),
       seen: !this.isUnread(index),
       flagged,
       answered,
-      draft: false,
+      draft: this.#seed === seedOf('Drafts'),
       hasAttachment,
       keywords: keywordRoll < 10 ? [KEYWORDS[keywordRoll % KEYWORDS.length]!] : [],
       threadId: String(this.#h(root, 12)),

@@ -9,7 +9,7 @@ function formatter(kind: 'time' | 'dayMonth' | 'full' | 'long', locale?: string,
   if (!f) {
     const options: Intl.DateTimeFormatOptions =
       kind === 'time'
-        ? { hour: 'numeric', minute: '2-digit' }
+        ? { timeStyle: 'short' }
         : kind === 'dayMonth'
           ? { day: 'numeric', month: 'short' }
           : kind === 'full'

@@ -56,9 +56,10 @@ export class MessageWindow {
   /**
    * Re-reads the visible pages after a sync; pages elsewhere are dropped and
    * fetched again when they scroll into view. What is shown stays until the
-   * fresh rows arrive.
+   * fresh rows arrive. `applied` runs right after the fresh rows replace the
+   * old ones (in the same tick, before anything re-renders).
    */
-  async refresh(): Promise<void> {
+  async refresh(applied?: () => void): Promise<void> {
     const generation = ++this.#generation;
     this.#pending.clear();
     const [first, last] = this.#visible;
@@ -80,6 +81,7 @@ export class MessageWindow {
       this.error = null;
       for (const page of [...this.pages.keys()]) if (!fresh.has(page)) this.pages.delete(page);
       for (const [page, rows] of fresh) this.pages.set(page, rows);
+      applied?.();
     } catch (reason) {
       if (generation === this.#generation) this.error = BackendError.from(reason).toCommandError();
     }

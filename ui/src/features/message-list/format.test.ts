@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { correspondent, listDate } from './format';
+
+const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const now = new Date('2025-06-15T14:30:00Z');
+
+describe('list dates', () => {
+  it.each([
+    // [message time, locale, expected]
+    ['2025-06-15T09:05:00Z', 'en-US', '9:05 AM'],
+    ['2025-06-15T09:05:00Z', 'en-GB', '09:05'],
+    ['2025-06-15T00:00:00Z', 'de-DE', '00:00'],
+    ['2025-06-14T23:59:00Z', 'en-US', 'Jun 14'],
+    ['2025-01-02T08:00:00Z', 'en-GB', '2 Jan'],
+    ['2025-03-07T08:00:00Z', 'de-DE', '7. März'],
+    ['2024-12-31T23:00:00Z', 'en-US', 'Dec 31, 2024'],
+    ['2019-07-04T12:00:00Z', 'en-GB', '4 Jul 2019'],
+    ['2019-07-04T12:00:00Z', 'fr-FR', '4 juil. 2019'],
+  ])('%s in %s reads %s', (time, locale, expected) => {
+    expect(listDate(at(time), { now, locale, timeZone: 'UTC' })).toBe(expected);
+  });
+
+  it('decides "today" in the given time zone', () => {
+    // 23:30 UTC on the 14th is already the 15th in Tokyo.
+    expect(listDate(at('2025-06-14T23:30:00Z'), { now, locale: 'en-GB', timeZone: 'Asia/Tokyo' })).toBe('08:30');
+    expect(listDate(at('2025-06-14T23:30:00Z'), { now, locale: 'en-GB', timeZone: 'UTC' })).toBe('14 Jun');
+  });
+
+  it('accepts bigint seconds (the generated type of the engine’s timestamps)', () => {
+    expect(listDate(BigInt(at('2019-07-04T12:00:00Z')), { now, locale: 'en-GB', timeZone: 'UTC' })).toBe('4 Jul 2019');
+  });
+});
+
+describe('sender column', () => {
+  const row = {
+    from: [{ name: null, email: 'billing@cloudhost.example' }],
+    to: [
+      { name: 'Grace Hopper', email: 'grace@navy.example' },
+      { name: ' ', email: 'alan@bletchley.example' },
+    ],
+  } as unknown as Parameters<typeof correspondent>[0];
+
+  it('shows the name, else the address; recipients for sent mail', () => {
+    expect(correspondent(row)).toBe('billing@cloudhost.example');
+    expect(correspondent(row, true)).toBe('To: Grace Hopper, alan@bletchley.example');
+    expect(correspondent({ ...row, from: [] })).toBe('Unknown sender');
+  });
+});
