@@ -41,10 +41,13 @@ pub fn flag_state(fetch: &Fetch) -> FlagState {
     FlagState { flags, keywords }
 }
 
-/// Builds the envelope of a FETCH response of [`ENVELOPE_ITEMS`]; `None` without a UID.
+/// Builds the envelope of a FETCH response of [`ENVELOPE_ITEMS`]. `None` for a FETCH response
+/// that lacks them: servers interleave unsolicited flag updates (`* n FETCH (UID FLAGS MODSEQ)`)
+/// with the requested data, and those must not overwrite a cached row with a blank one (the
+/// next resync picks their change up through CHANGEDSINCE or the flag scan).
 pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
     let uid = fetch.uid?;
-    let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or(0);
+    let received = fetch.internal_date()?.timestamp();
     let mut env = Envelope {
         uid,
         flags: flag_state(fetch),

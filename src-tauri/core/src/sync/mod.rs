@@ -367,6 +367,10 @@ impl Syncer<'_> {
             }
         }
         let mut removals: Vec<u32> = vanished.into_iter().filter(|uid| cached.contains_key(uid)).collect();
+        if server.exists == 0 {
+            // An empty folder: nothing to ask the server, everything cached is gone.
+            removals.extend(cached.keys().copied());
+        }
         match mode {
             SyncMode::FullScan => {
                 let on_server: HashSet<u32> = seen.iter().map(|(uid, _, _)| *uid).collect();
