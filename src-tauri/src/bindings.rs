@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     Account, AppInfo, Folder, FolderCounts, FolderRole, ImapSettings, MessagePage, MessageRow,
-    NewAccountRequest, Person, Security, SyncMode, SyncProgressEvent, SyncSummary,
+    NewAccountRequest, Person, Security, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
 };
 use crate::error::{CommandError, ErrorKind};
 
@@ -27,6 +27,7 @@ fn generate() -> String {
         Security::decl(&cfg),
         FolderCounts::decl(&cfg),
         Person::decl(&cfg),
+        StorageQuota::decl(&cfg),
         MessageRow::decl(&cfg),
         MessagePage::decl(&cfg),
         SyncMode::decl(&cfg),

@@ -121,6 +121,16 @@ pub struct FolderCounts {
     pub unread: u32,
 }
 
+/// The account's storage quota.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageQuota {
+    /// KiB in use.
+    pub used_kib: u32,
+    /// KiB allowed.
+    pub limit_kib: u32,
+}
+
 /// A person in an address field.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

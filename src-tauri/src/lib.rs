@@ -62,6 +62,7 @@ pub fn run() {
             commands::accounts::list_accounts,
             commands::accounts::add_account,
             commands::accounts::remove_account,
+            commands::accounts::account_quota,
             commands::mailboxes::cached_folders,
             commands::mailboxes::refresh_folders,
             commands::mailboxes::folder_counts,

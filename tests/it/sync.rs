@@ -317,3 +317,16 @@ async fn changes_during_an_initial_sync_are_caught_by_the_next_sync() {
     let rows = check_cache_equals_server(&account, &server, "INBOX").await;
     assert_eq!(rows.len(), 5_000 - 15 + 1);
 }
+
+/// The account's storage quota is read during a sync and kept in the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_quota_is_recorded_by_a_sync() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 30, 7).unwrap();
+    let acct = account(&server, DEFAULT_USER, |_| {}).await;
+    assert_eq!(acct.engine.quota(&acct.id).unwrap(), None, "unknown before the first sync");
+    acct.engine.sync_account(&acct.id, &|_| {}).await.unwrap();
+    let quota = acct.engine.quota(&acct.id).unwrap().expect("Dovecot reports a quota");
+    assert_eq!(quota.limit_kib, 2 * 1024 * 1024);
+    assert!(quota.used_kib > 0, "{quota:?}");
+}

@@ -740,6 +740,12 @@ maildir_very_dirty_syncs = yes
 mail_fsync = never
 mail_plugins = $mail_plugins quota
 
+# A 2 GiB storage quota per user, so clients can show usage.
+plugin {{
+  quota = maildir:User quota
+  quota_rule = *:storage=2G
+}}
+
 namespace inbox {{
   inbox = yes
   separator = /

@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::imap::tls::TlsContext;
 use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
 use crate::secrets::SecretStore;
-use crate::store::{Envelope, FolderState, Store};
-use crate::sync::{SyncProgress, SyncReport, Syncer, negotiate};
+use crate::store::{Envelope, FolderState, StorageQuota, Store};
+use crate::sync::{SyncProgress, SyncReport, Syncer, negotiate, storage_quota};
 
 /// A window of a folder's message list, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,7 @@ impl Engine {
         let account = self.account(id)?;
         let mut session = self.login(id).await?;
         let result = async {
-            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?.caps;
             let progress = |_: SyncProgress| {};
             Syncer {
                 session: &mut session,
@@ -172,12 +172,18 @@ impl Engine {
         let account = self.account(id)?;
         let mut session = self.login(id).await?;
         let result = async {
-            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            let offered = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            if offered.quota {
+                match storage_quota(&mut session).await {
+                    Ok(quota) => self.store.put_quota(id, quota)?,
+                    Err(e) => tracing::debug!(account = %id, error = %e, "quota not available"),
+                }
+            }
             Syncer {
                 session: &mut session,
                 store: &self.store,
                 account_id: id,
-                caps,
+                caps: offered.caps,
                 progress,
                 timeouts: self.timeouts,
             }
@@ -199,7 +205,7 @@ impl Engine {
         let account = self.account(id)?;
         let mut session = self.login(id).await?;
         let result = async {
-            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?;
+            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?.caps;
             Syncer {
                 session: &mut session,
                 store: &self.store,
@@ -239,6 +245,12 @@ impl Engine {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    /// The account's storage quota as of the last sync (`None`: unknown or unlimited).
+    pub fn quota(&self, id: &str) -> Result<Option<StorageQuota>> {
+        self.registry().get(id)?;
+        self.store.quota(id)
     }
 
     /// All cached envelopes of a folder with their flags (for checks and repairs), by UID.

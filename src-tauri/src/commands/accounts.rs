@@ -5,7 +5,7 @@ use tern_core::account::NewAccount;
 use tern_core::imap::Password;
 
 use crate::AppState;
-use crate::dto::{Account, NewAccountRequest};
+use crate::dto::{Account, NewAccountRequest, StorageQuota};
 use crate::error::CommandResult;
 
 /// Every configured account, in the order added.
@@ -28,4 +28,14 @@ pub async fn add_account(state: State<'_, AppState>, request: NewAccountRequest)
 pub async fn remove_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {
     state.engine.remove_account(&account_id).await?;
     Ok(())
+}
+
+/// The account's storage quota as of the last sync; `null` when the server reports none.
+#[tauri::command]
+pub fn account_quota(state: State<'_, AppState>, account_id: String) -> CommandResult<Option<StorageQuota>> {
+    let saturate = |kib: u64| u32::try_from(kib).unwrap_or(u32::MAX);
+    Ok(state
+        .engine
+        .quota(&account_id)?
+        .map(|q| StorageQuota { used_kib: saturate(q.used_kib), limit_kib: saturate(q.limit_kib) }))
 }

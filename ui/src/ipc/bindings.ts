@@ -218,6 +218,16 @@ email: string, };
 
 export type Security = "tls" | "starttls" | "plain";
 
+export type StorageQuota = { 
+/**
+ * KiB in use.
+ */
+usedKib: number, 
+/**
+ * KiB allowed.
+ */
+limitKib: number, };
+
 export type SyncMode = "initial" | "uidValidityReset" | "unchanged" | "qresync" | "condstore" | "fullScan";
 
 export type SyncProgressEvent = { 

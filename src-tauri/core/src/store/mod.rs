@@ -12,6 +12,7 @@
 //! | `s` folder id                                    | [`FolderState`] (postcard)     |
 //! | `e` folder id, uid (u32 BE)                      | [`Envelope`] (postcard)        |
 //! | `d` folder id, !received (u64 BE), uid (u32 BE)  | empty: the newest-first index  |
+//! | `q` account                                      | [`StorageQuota`] (postcard)    |
 //!
 //! Folder ids come from [`sled::Db::generate_id`], so a renamed folder keeps its messages by
 //! re-pointing one `f` key. Reading page N of a folder newest-first is a range scan of the `d`
@@ -25,7 +26,7 @@ pub mod model;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags};
+pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags, StorageQuota};
 
 use crate::error::{Error, Result};
 use crate::imap::Folder;
@@ -214,8 +215,27 @@ impl Store {
         Ok(())
     }
 
+    /// The account's storage quota as last seen.
+    pub fn quota(&self, account_id: &str) -> Result<Option<StorageQuota>> {
+        let mut key = vec![b'q'];
+        key.extend_from_slice(account_id.as_bytes());
+        self.mail.get(key)?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Records the account's storage quota (`None`: the server reports none).
+    pub fn put_quota(&self, account_id: &str, quota: Option<StorageQuota>) -> Result<()> {
+        let mut key = vec![b'q'];
+        key.extend_from_slice(account_id.as_bytes());
+        match quota {
+            Some(q) => self.mail.insert(key, encode(&q)?)?,
+            None => self.mail.remove(key)?,
+        };
+        Ok(())
+    }
+
     /// Forgets everything cached for an account.
     pub fn forget_account(&self, account_id: &str) -> Result<()> {
+        self.put_quota(account_id, None)?;
         for path in self.cached_folder_ids(account_id)?.into_keys() {
             self.forget_folder(account_id, &path)?;
         }

@@ -87,3 +87,12 @@ pub struct FolderState {
     /// next sync knows to reconcile the whole folder.
     pub complete: bool,
 }
+
+/// The account's storage quota (RFC 9208 STORAGE resource), in KiB.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageQuota {
+    /// KiB in use.
+    pub used_kib: u64,
+    /// KiB allowed.
+    pub limit_kib: u64,
+}

@@ -24,7 +24,7 @@ pub mod uidset;
 use std::collections::{HashMap, HashSet};
 
 use async_imap::imap_proto::Response;
-use async_imap::types::{Mailbox, UnsolicitedResponse};
+use async_imap::types::{Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
@@ -32,7 +32,7 @@ pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
 use crate::error::{Error, Result};
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, envelope, flag_state};
 use crate::imap::{Folder, ImapSession, Timeouts, list_folders};
-use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, Store};
+use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
 
 /// Rows fetched in the first round trip of an initial sync.
 pub const FIRST_SCREEN: u32 = 50;
@@ -82,22 +82,38 @@ fn imap_error(during: &'static str) -> impl Fn(async_imap::error::Error) -> Erro
     }
 }
 
+/// What the server offers beyond the sync extensions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The sync extensions in use.
+    pub caps: SyncCaps,
+    /// QUOTA (RFC 2087/9208) is offered.
+    pub quota: bool,
+}
+
 /// Enables what the sync can use and reports it. `allow_condstore = false` is the per-account
 /// switch for servers whose CONDSTORE/QRESYNC is broken.
-pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Result<SyncCaps> {
+pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Result<Negotiated> {
     let offered = session.capabilities().await.map_err(imap_error("reading capabilities"))?;
     let mut caps = SyncCaps::default();
-    if !allow_condstore {
-        return Ok(caps);
-    }
-    if offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
+    if allow_condstore && offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
         session.run_command_and_check_ok("ENABLE QRESYNC").await.map_err(imap_error("enabling QRESYNC"))?;
         caps = SyncCaps { condstore: true, qresync: true };
-    } else if offered.has_str("CONDSTORE") {
+    } else if allow_condstore && offered.has_str("CONDSTORE") {
         caps.condstore = true;
     }
     drain(session);
-    Ok(caps)
+    Ok(Negotiated { caps, quota: offered.has_str("QUOTA") })
+}
+
+/// The storage quota of the user's INBOX quota root, if the server reports one.
+pub async fn storage_quota(session: &mut ImapSession) -> Result<Option<StorageQuota>> {
+    let (_roots, quotas) = session.get_quota_root("INBOX").await.map_err(imap_error("reading the quota"))?;
+    drain(session);
+    Ok(quotas.iter().flat_map(|q| q.resources.iter()).find_map(|r| match r.name {
+        QuotaResourceName::Storage => Some(StorageQuota { used_kib: r.usage, limit_kib: r.limit }),
+        _ => None,
+    }))
 }
 
 /// Discards queued unsolicited responses, returning the UIDs of any VANISHED among them.
