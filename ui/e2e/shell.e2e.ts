@@ -34,7 +34,7 @@ test('?fixture=demo opens the shell with the inbox selected and the folder tree'
   expect(await tree.getByRole('treeitem', { name: 'Work' }).getAttribute('aria-expanded')).toBe('true');
 
   await page.getByRole('region', { name: 'Messages' }).getByRole('heading', { name: 'Inbox' }).waitFor();
-  await page.getByText('No messages synced yet').waitFor();
+  await page.getByRole('listbox', { name: 'Messages' }).getByRole('option').first().waitFor();
   await page.getByRole('region', { name: 'Reader' }).getByText('Select a message to read it').waitFor();
 
   // Keyboard: Tab reaches the tree on the selected item, the focus ring is visible, arrows move, Enter selects.
@@ -62,6 +62,7 @@ test('?fixture=demo opens the shell with the inbox selected and the folder tree'
   expect(await tree.getByRole('treeitem', { name: 'Work' }).getAttribute('aria-selected')).toBe('false');
   await tree.getByRole('treeitem', { name: 'Entwürfe' }).click();
   await page.getByRole('region', { name: 'Messages' }).getByRole('heading', { name: 'Entwürfe' }).waitFor();
+  await page.getByText('No messages in Entwürfe').waitFor();
 
   // The add-account dialog opens from the sidebar footer and closes with Escape.
   await nav.getByRole('button', { name: 'Add account' }).click();

@@ -1,0 +1,90 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { launch, RESULTS_DIR } from './browser';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(fixture: 'big' | 'demo', colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme });
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${inject('baseUrl')}?fixture=${fixture}`);
+  await page.getByRole('listbox', { name: 'Messages' }).locator('[role="option"] .row:not(.placeholder)').first().waitFor();
+  expect(errors).toEqual([]);
+  return page;
+}
+
+test('a 100,000-message Inbox scrolls to its end with only a window of rows in the DOM', async () => {
+  const page = await open('big');
+  const list = page.getByRole('listbox', { name: 'Messages' });
+  await page.getByText('100,000 messages,', { exact: false }).waitFor();
+  const options = list.getByRole('option');
+  expect(await options.count()).toBeLessThan(60);
+  expect(await options.first().getAttribute('aria-setsize')).toBe('100000');
+
+  // Scroll to the very end, the way a scrollbar drag would.
+  await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  const last = list.locator('[role="option"][aria-posinset="100000"]');
+  await last.locator('.row:not(.placeholder)').waitFor();
+  expect(await last.isVisible()).toBe(true);
+  expect(await last.textContent()).toMatch(/\w/);
+  expect(await options.count()).toBeLessThan(60);
+  expect(await page.locator('[role="option"]').count()).toBeLessThan(60);
+  await page.screenshot({ path: `${RESULTS_DIR}/messages-big-end.png` });
+  await page.close();
+});
+
+test('j/k and the arrow keys move the selection; the reader shows the selected message', async () => {
+  const page = await open('demo');
+  const list = page.getByRole('listbox', { name: 'Messages' });
+  await list.focus();
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  const selected = list.locator('[role="option"][aria-selected="true"]');
+  expect(await selected.getAttribute('aria-posinset')).toBe('2');
+  await page.keyboard.press('k');
+  expect(await selected.getAttribute('aria-posinset')).toBe('1');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  expect(await selected.getAttribute('aria-posinset')).toBe('3');
+  expect(await list.getAttribute('aria-activedescendant')).toBe(await selected.getAttribute('id'));
+
+  const subject = (await selected.locator('.subject').textContent())!.trim();
+  const reader = page.getByRole('region', { name: 'Reader' });
+  await reader.getByRole('heading', { name: subject }).waitFor();
+  await reader.getByText('downloaded from the server when the message is opened', { exact: false }).waitFor();
+
+  // The focus ring is visible on the list.
+  const ring = await list.evaluate((el) => getComputedStyle(el).boxShadow);
+  expect(ring).not.toBe('none');
+
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => {
+    const option = document.querySelector('[role="option"][aria-selected="true"]');
+    return !!option && option.getAttribute('aria-posinset') === option.getAttribute('aria-setsize');
+  });
+  await page.keyboard.press('Home');
+  await list.locator('[role="option"][aria-selected="true"][aria-posinset="1"]').waitFor();
+  await page.close();
+});
+
+test('screenshots of the shell with messages, light and dark', async () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    const page = await open('demo', scheme);
+    const list = page.getByRole('listbox', { name: 'Messages' });
+    // Let the background sync finish (the three new messages arrive), then select one.
+    await page.getByText('2,400 messages,', { exact: false }).waitFor();
+    await list.locator('[role="option"][aria-posinset="2"]').click();
+    await page.getByRole('region', { name: 'Reader' }).getByRole('heading').waitFor();
+    await page.screenshot({ path: `${RESULTS_DIR}/messages-${scheme}.png` });
+    await page.close();
+  }
+});
