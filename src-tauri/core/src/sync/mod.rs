@@ -102,6 +102,13 @@ pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Resu
     } else if allow_condstore && offered.has_str("CONDSTORE") {
         caps.condstore = true;
     }
+    if offered.has_str("ID") {
+        // RFC 2971: name and version only; nothing about the user's system.
+        let id = [("name", Some("Tern")), ("version", Some(env!("CARGO_PKG_VERSION")))];
+        if let Err(e) = session.id(id).await {
+            tracing::debug!(error = %e, "the server did not accept ID");
+        }
+    }
     drain(session);
     Ok(Negotiated { caps, quota: offered.has_str("QUOTA") })
 }
