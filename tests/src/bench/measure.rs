@@ -154,6 +154,14 @@ pub struct Report {
     messages: usize,
     quick: bool,
     metrics: Vec<Metric>,
+    load_at_start: String,
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine skews every figure.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn json_str(s: &str) -> String {
@@ -189,7 +197,7 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
 impl Report {
     /// An empty report for `messages` messages.
     pub fn new(messages: usize, quick: bool) -> Self {
-        Self { messages, quick, metrics: Vec::new() }
+        Self { messages, quick, metrics: Vec::new(), load_at_start: loadavg() }
     }
 
     /// Adds a figure.
@@ -268,12 +276,14 @@ impl Report {
             rows.push(row);
         }
         let text = format!(
-            "{{\n  \"machine\": {{\"nproc\": {}, \"cpu\": {}, \"kernel\": {}, \"dovecot\": {}, \"date\": {}}},\n  \"messages\": {},\n  \"quick\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
+            "{{\n  \"machine\": {{\"nproc\": {}, \"cpu\": {}, \"kernel\": {}, \"dovecot\": {}, \"date\": {}, \"loadavg_at_start\": {}, \"loadavg_at_end\": {}}},\n  \"messages\": {},\n  \"quick\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
             nproc(),
             json_str(&cpu_model()),
             json_str(&command_output("uname", &["-sr"])),
             json_str(&command_output("dovecot", &["--version"])),
             json_str(&command_output("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])),
+            json_str(&self.load_at_start),
+            json_str(&loadavg()),
             self.messages,
             self.quick,
             rows.join(",\n")

@@ -359,17 +359,24 @@ async fn run(options: &Options) -> Res<()> {
     // ---------------------------------------------------------------- 5. cold start
     let mut cold = Vec::new();
     let mut cold_rss = Vec::new();
-    for _ in 0..5 {
-        let (ms, rss) = cold_start(&engine_dir, &account_id)?;
+    let mut cold_open = Vec::new();
+    for _ in 0..7 {
+        let (ms, rss, open) = cold_start(&engine_dir, &account_id)?;
         cold.push(ms);
         cold_rss.push(rss);
+        cold_open.push(open);
     }
-    say(&format!("cold start to first page: {cold:.1?} ms"));
+    say(&format!("cold start to first page: {cold:.1?} ms, of which Engine::open {cold_open:.1?} ms"));
     report.push(
         Metric::new("cold_start_first_page", median(&cold), "ms")
             .runs(&cold)
             .target(50.0)
             .note("fresh process: Engine::open + envelopes(0, 50)"),
+    );
+    report.push(
+        Metric::new("cold_start_engine_open", median(&cold_open), "ms")
+            .runs(&cold_open)
+            .note("the Engine::open part of it"),
     );
     report.push(
         Metric::new("cold_start_rss", median(&cold_rss), "MB")
@@ -406,7 +413,7 @@ async fn first_screen_after_login(engine: &Engine, id: &str, work: &Path) -> Res
                 *s = Some(Instant::now());
             }
         };
-        let caps = negotiate(&mut session, true).await?;
+        let caps = negotiate(&mut session, true).await?.caps;
         let mut syncer = Syncer {
             session: &mut session,
             store: &store,
@@ -466,8 +473,9 @@ async fn make_changes(engine: &Engine, id: &str, round: usize) -> Res<()> {
     Ok(())
 }
 
-/// Runs `tern-bench --cold-open` in a fresh process; returns (ms to first page, VmHWM in MB).
-fn cold_start(data: &Path, id: &str) -> Res<(f64, f64)> {
+/// Runs `tern-bench --cold-open` in a fresh process; returns (ms to first page, VmHWM in MB, ms
+/// of that in `Engine::open`).
+fn cold_start(data: &Path, id: &str) -> Res<(f64, f64, f64)> {
     let exe = std::env::current_exe()?;
     let out = std::process::Command::new(exe).arg("--cold-open").arg(data).arg(id).output()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -475,17 +483,19 @@ fn cold_start(data: &Path, id: &str) -> Res<(f64, f64)> {
         return Err(format!("cold-open child failed: {text}{}", String::from_utf8_lossy(&out.stderr)).into());
     }
     let mut fields = text.split_whitespace().map(str::parse::<f64>);
-    match (fields.next(), fields.next()) {
-        (Some(Ok(ms)), Some(Ok(rss))) => Ok((ms, rss)),
+    match (fields.next(), fields.next(), fields.next()) {
+        (Some(Ok(ms)), Some(Ok(rss)), Some(Ok(open))) => Ok((ms, rss, open)),
         _ => Err(format!("cold-open child said {text:?}").into()),
     }
 }
 
-/// The child side of [`cold_start`]: prints "<ms> <VmHWM MB>".
+/// The child side of [`cold_start`]: prints "<ms to first page> <VmHWM MB> <ms in Engine::open>".
 fn cold_open_child(data: &Path, id: &str) -> ExitCode {
     let started = Instant::now();
+    let mut opened = started;
     let result = (|| -> Res<usize> {
         let engine = Engine::open(data, Arc::new(MemorySecrets::default()))?;
+        opened = Instant::now();
         let page = engine.envelopes(id, "INBOX", 0, 50)?;
         Ok(page.rows.len())
     })();
@@ -493,7 +503,12 @@ fn cold_open_child(data: &Path, id: &str) -> ExitCode {
     match result {
         Ok(50) => {
             let hwm = measure::status_kib("VmHWM:").unwrap_or(0);
-            println!("{:.3} {:.1}", elapsed.as_secs_f64() * 1e3, hwm as f64 / 1024.0);
+            println!(
+                "{:.3} {:.1} {:.3}",
+                elapsed.as_secs_f64() * 1e3,
+                hwm as f64 / 1024.0,
+                (opened - started).as_secs_f64() * 1e3
+            );
             ExitCode::SUCCESS
         }
         Ok(rows) => {
