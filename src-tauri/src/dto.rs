@@ -153,9 +153,11 @@ pub struct MessageRow {
     pub from: Vec<Person>,
     /// Recipients.
     pub to: Vec<Person>,
-    /// Arrival time, Unix seconds (what the list sorts by).
+    /// Arrival time, Unix seconds (what the list sorts by). Well within a JavaScript number.
+    #[ts(type = "number")]
     pub received: i64,
     /// `Date:` header, Unix seconds.
+    #[ts(type = "number")]
     pub date: i64,
     /// Size in bytes.
     pub size: u32,

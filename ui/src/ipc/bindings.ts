@@ -148,13 +148,13 @@ from: Array<Person>,
  */
 to: Array<Person>, 
 /**
- * Arrival time, Unix seconds (what the list sorts by).
+ * Arrival time, Unix seconds (what the list sorts by). Well within a JavaScript number.
  */
-received: bigint, 
+received: number, 
 /**
  * `Date:` header, Unix seconds.
  */
-date: bigint, 
+date: number, 
 /**
  * Size in bytes.
  */
