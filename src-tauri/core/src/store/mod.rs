@@ -105,6 +105,9 @@ pub struct FolderChanges {
     pub removals: Vec<u32>,
     /// The folder state to record with these changes (counters are recomputed).
     pub state: Option<FolderState>,
+    /// The upserted UIDs are known not to be cached (an initial sync into an empty folder):
+    /// skips reading each one back before writing it.
+    pub fresh: bool,
 }
 
 impl Store {
@@ -261,6 +264,17 @@ impl Store {
         Ok(out)
     }
 
+    /// All cached UIDs of a folder, ascending (keys only, nothing decoded).
+    pub fn uids(&self, fid: FolderId) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        for key in self.mail.scan_prefix(prefixed(b'e', fid)).keys() {
+            if let Some(uid) = uid_of(&key?) {
+                out.push(uid);
+            }
+        }
+        Ok(out)
+    }
+
     /// A page of envelopes, newest first: skips `offset`, returns up to `limit`.
     pub fn page(&self, fid: FolderId, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
         let mut out = Vec::with_capacity(limit.min(1000));
@@ -297,8 +311,9 @@ impl Store {
             }
         };
 
+        let fresh = changes.fresh;
         for env in changes.upserts {
-            let old = current(env.uid, &pending)?;
+            let old = if fresh { None } else { current(env.uid, &pending)? };
             if let Some(old) = &old {
                 batch.remove(&date_key(fid, old.received, old.uid));
                 total -= 1;

@@ -80,6 +80,7 @@ fn counters_follow_upserts_flag_changes_and_removals() {
         flag_updates: vec![(1, seen.clone(), 7), (99, seen, 8)],
         removals: vec![3, 42],
         state: Some(FolderState { uidvalidity: 5, uidnext: 4, complete: true, ..Default::default() }),
+        fresh: false,
     };
     store.apply(fid, changes).unwrap();
     let state = store.folder_state(fid).unwrap().unwrap();
