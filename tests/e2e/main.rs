@@ -22,6 +22,11 @@ async fn first_screen_welcomes_a_new_user_with_the_add_account_form() {
     .await;
 }
 
+/// XPath predicate: a tree item whose name (not its unread count) is `name`.
+fn named(name: &str) -> String {
+    format!(".//*[contains(@class,'name')][normalize-space(.)='{name}']")
+}
+
 /// Fills the input whose label is `label`.
 async fn fill(driver: &thirtyfour::WebDriver, label: &str, value: &str) {
     let input = wait_for(driver, &format!("//*[@id=//label[normalize-space(.)='{label}']/@for]")).await;
@@ -31,12 +36,14 @@ async fn fill(driver: &thirtyfour::WebDriver, label: &str, value: &str) {
 
 /// The walking skeleton end to end: a new user adds an account on a real Dovecot with a
 /// self-signed certificate, checks and trusts its fingerprint, and sees the server's folders with
-/// their roles in the sidebar; after a restart the account and its folders are there at once.
+/// their roles in the sidebar, and its messages arrive in the list; after a restart the account
+/// and its folders are there at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn adding_an_account_shows_its_folders_and_survives_a_restart() {
+async fn adding_an_account_shows_its_folders_and_messages_and_survives_a_restart() {
     use tern_tests::dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 40, 11).unwrap();
     let data = tempfile::tempdir().unwrap();
     let port = server.tls_port().to_string();
     let fingerprint = server.fingerprint().to_string();
@@ -58,14 +65,24 @@ async fn adding_an_account_shows_its_folders_and_survives_a_restart() {
         for name in ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"] {
             wait_for(
                 &driver,
-                &format!("//*[@role='tree']//*[@role='treeitem'][normalize-space(.)='{name}']"),
+                &format!("//*[@role='tree']//*[@role='treeitem'][{}]", named(name)),
             )
             .await;
         }
-        let inbox = wait_for(&driver, "//*[@role='treeitem'][normalize-space(.)='Inbox']").await;
+        let inbox = wait_for(&driver, "//*[@role='treeitem'][.//*[contains(@class,'name')][normalize-space(.)='Inbox']]").await;
         assert_eq!(inbox.attr("aria-selected").await.unwrap().as_deref(), Some("true"));
-        wait_for(&driver, "//section[@aria-label='Messages']").await;
         wait_for(&driver, "//section[@aria-label='Reader']").await;
+
+        // The account syncs at once: the Inbox's 40 messages arrive in the list, newest first.
+        wait_for(&driver, "//section[@aria-label='Messages'][contains(., '40 messages')]").await;
+        let first = wait_for(
+            &driver,
+            "//*[@role='listbox'][@aria-label='Messages']//*[@role='option'][@aria-posinset='1'][@aria-setsize='40']",
+        )
+        .await;
+        assert!(!first.text().await.unwrap().trim().is_empty(), "the newest row shows its sender and subject");
+        first.click().await.unwrap();
+        wait_for(&driver, "//*[@role='option'][@aria-posinset='1'][@aria-selected='true']").await;
     })
     .await;
 
@@ -74,7 +91,8 @@ async fn adding_an_account_shows_its_folders_and_survives_a_restart() {
     assert!(!settings.contains(DEFAULT_PASSWORD), "the password is in the keychain, not the settings");
 
     with_app(data.path(), &[], |driver| async move {
-        wait_for(&driver, "//*[@role='treeitem'][normalize-space(.)='Sent']").await;
+        wait_for(&driver, "//*[@role='treeitem'][.//*[contains(@class,'name')][normalize-space(.)='Sent']]")
+            .await;
         let text = page_text(&driver).await;
         assert!(!text.contains("Welcome to Tern"), "a configured account opens on the shell");
     })
