@@ -45,6 +45,8 @@ test('a 100,000-message Inbox scrolls to its end with only a window of rows in t
 test('j/k and the arrow keys move the selection; the reader shows the selected message', async () => {
   const page = await open('demo');
   const list = page.getByRole('listbox', { name: 'Messages' });
+  // Let the background sync land its new messages first, so positions stay put below.
+  await page.getByText('2,400 messages,', { exact: false }).waitFor();
   await list.focus();
   await page.keyboard.press('j');
   await page.keyboard.press('j');

@@ -24,7 +24,7 @@ pub mod uidset;
 use std::collections::{HashMap, HashSet};
 
 use async_imap::imap_proto::Response;
-use async_imap::types::{Mailbox, QuotaResourceName, UnsolicitedResponse};
+use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
@@ -331,17 +331,38 @@ impl Syncer<'_> {
         let mut top = total;
         let mut chunk = FIRST_SCREEN;
         let mut done = 0;
+        // While chunk k is parsed and written on the blocking pool, chunk k+1 is fetched: the
+        // server and the cache work at the same time. At most one write is outstanding, so
+        // chunks land (and progress is reported) in order.
+        let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
         while top > 0 {
             let low = top.saturating_sub(chunk - 1).max(1);
-            let envelopes = self.fetch_envelopes(&format!("{low}:{top}"), false).await?;
+            let fetched = self.fetch_raw(&format!("{low}:{top}"), false).await;
+            if let Some((write, written)) = pending.take() {
+                self.finish_write(write, path, written, total).await?;
+            }
+            let fetched = fetched?;
             done += top - low + 1;
-            let last = low == 1;
-            let state = if last { Self::state_for(server, true) } else { incomplete.clone() };
-            self.store
-                .apply(fid, FolderChanges { upserts: envelopes, state: Some(state), ..Default::default() })?;
-            (self.progress)(SyncProgress { path: path.to_string(), done, total });
+            let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
+            let store = self.store.clone();
+            let write = tokio::task::spawn_blocking(move || {
+                let upserts = fetched.iter().filter_map(envelope).collect();
+                store.apply(
+                    fid,
+                    FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
+                )
+            });
+            if chunk == FIRST_SCREEN {
+                // The first screen goes to the cache (and the UI) before anything else is asked.
+                self.finish_write(write, path, done, total).await?;
+            } else {
+                pending = Some((write, done));
+            }
             top = low - 1;
             chunk = CHUNK;
+        }
+        if let Some((write, written)) = pending.take() {
+            self.finish_write(write, path, written, total).await?;
         }
         if total == 0 {
             self.store.apply(
@@ -350,6 +371,19 @@ impl Syncer<'_> {
             )?;
         }
         self.report(fid, path, mode, done, 0, 0)
+    }
+
+    /// Waits for a chunk's cache write and reports progress once it is readable.
+    async fn finish_write(
+        &self,
+        write: tokio::task::JoinHandle<Result<()>>,
+        path: &str,
+        done: u32,
+        total: u32,
+    ) -> Result<()> {
+        write.await.map_err(|e| Error::Cache(format!("writing fetched messages failed: {e}")))??;
+        (self.progress)(SyncProgress { path: path.to_string(), done, total });
+        Ok(())
     }
 
     /// QRESYNC, CONDSTORE and full-scan resyncs.
@@ -361,7 +395,11 @@ impl Syncer<'_> {
         state: &FolderState,
         server: ServerFolder,
     ) -> Result<SyncReport> {
-        let cached: HashMap<u32, FlagState> = self.store.uids_and_flags(fid)?.into_iter().collect();
+        // A full scan compares every cached message; QRESYNC and CONDSTORE only look up the
+        // messages the server named, so their cost follows the number of changes.
+        let whole_folder = mode == SyncMode::FullScan || server.exists == 0;
+        let mut cached: HashMap<u32, FlagState> =
+            if whole_folder { self.store.uids_and_flags(fid)?.into_iter().collect() } else { HashMap::new() };
         let query = match mode {
             SyncMode::Qresync => format!("{FLAG_ITEMS} (CHANGEDSINCE {} VANISHED)", state.highestmodseq),
             SyncMode::Condstore => format!("{FLAG_ITEMS} (CHANGEDSINCE {})", state.highestmodseq),
@@ -379,6 +417,13 @@ impl Syncer<'_> {
             fetched.iter().filter_map(|f| Some((f.uid?, flag_state(f), f.modseq.unwrap_or(0)))).collect()
         };
         let vanished = drain(self.session);
+        if !whole_folder {
+            for uid in seen.iter().map(|(uid, _, _)| *uid).chain(vanished.iter().copied()) {
+                if let Some(env) = self.store.envelope(fid, uid)? {
+                    cached.insert(uid, env.flags);
+                }
+            }
+        }
 
         let mut changes = FolderChanges::default();
         let mut missing = Vec::new();
@@ -400,12 +445,13 @@ impl Syncer<'_> {
                 removals.extend(cached.keys().filter(|uid| !on_server.contains(uid)));
             }
             SyncMode::Condstore => {
-                let expected = cached.len() + missing.len();
+                let expected = state.total as usize + missing.len();
                 if expected != server.exists as usize {
-                    let on_server =
-                        self.session.uid_search("ALL").await.map_err(imap_error("listing UIDs"))?;
+                    // Something was expunged: only a UID listing can say what.
+                    let limit = self.timeouts.command;
+                    let on_server = timed(limit, "listing UIDs", self.session.uid_search("ALL")).await?;
                     drain(self.session);
-                    removals.extend(cached.keys().filter(|uid| !on_server.contains(uid)));
+                    removals.extend(self.store.uids(fid)?.into_iter().filter(|uid| !on_server.contains(uid)));
                     missing.retain(|uid| on_server.contains(uid));
                 }
             }
@@ -440,24 +486,22 @@ impl Syncer<'_> {
         self.report(fid, path, mode, added, changed, removed)
     }
 
-    /// FETCHes envelopes by sequence set (`by_uid = false`) or UID set.
+    /// FETCHes the envelope items by sequence set (`by_uid = false`) or UID set, unparsed.
+    async fn fetch_raw(&mut self, set: &str, by_uid: bool) -> Result<Vec<Fetch>> {
+        let limit = self.timeouts.command;
+        let session = &mut *self.session;
+        timed(limit, "fetching messages", async move {
+            if by_uid {
+                session.uid_fetch(set, ENVELOPE_ITEMS).await?.try_collect().await
+            } else {
+                session.fetch(set, ENVELOPE_ITEMS).await?.try_collect().await
+            }
+        })
+        .await
+    }
+
+    /// FETCHes and parses envelopes by sequence set or UID set.
     async fn fetch_envelopes(&mut self, set: &str, by_uid: bool) -> Result<Vec<Envelope>> {
-        let fetched: Vec<_> = if by_uid {
-            self.session
-                .uid_fetch(set, ENVELOPE_ITEMS)
-                .await
-                .map_err(imap_error("fetching messages"))?
-                .try_collect()
-                .await
-        } else {
-            self.session
-                .fetch(set, ENVELOPE_ITEMS)
-                .await
-                .map_err(imap_error("fetching messages"))?
-                .try_collect()
-                .await
-        }
-        .map_err(imap_error("fetching messages"))?;
-        Ok(fetched.iter().filter_map(envelope).collect())
+        Ok(self.fetch_raw(set, by_uid).await?.iter().filter_map(envelope).collect())
     }
 }
