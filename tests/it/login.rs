@@ -185,9 +185,14 @@ async fn starttls_is_refused_when_the_server_does_not_offer_it() {
     let mut settings = server.server_settings(DEFAULT_USER, Security::StartTls);
     settings.host = "127.0.0.1".into();
     settings.port = port;
-    let err = connect_and_login(&TlsContext::new().unwrap(), &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
-        .await
-        .unwrap_err();
+    let err = connect_and_login(
+        &TlsContext::new().unwrap(),
+        &settings,
+        &Password::new(DEFAULT_PASSWORD),
+        Timeouts::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::InsecureConnection(_)), "{err:?}");
     let sent = String::from_utf8_lossy(&relay.join().unwrap()).into_owned();
     assert!(sent.contains("STARTTLS"), "{sent:?}");
@@ -205,9 +210,14 @@ async fn a_pinned_fingerprint_of_another_certificate_is_refused() {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
     let mut settings = server.server_settings(DEFAULT_USER, Security::Tls);
     settings.pinned_cert_sha256 = Some(tern_core::imap::tls::fingerprint(b"some other certificate"));
-    let err = connect_and_login(&TlsContext::new().unwrap(), &settings, &Password::new(DEFAULT_PASSWORD), Timeouts::default())
-        .await
-        .unwrap_err();
+    let err = connect_and_login(
+        &TlsContext::new().unwrap(),
+        &settings,
+        &Password::new(DEFAULT_PASSWORD),
+        Timeouts::default(),
+    )
+    .await
+    .unwrap_err();
     match err {
         Error::UntrustedCertificate { fingerprint, .. } => assert_eq!(fingerprint, server.fingerprint()),
         other => panic!("expected UntrustedCertificate, got {other:?}"),

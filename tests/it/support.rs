@@ -124,7 +124,8 @@ impl Row {
                 list.iter()
                     .filter_map(|a| {
                         let email = a.address()?.trim().to_string();
-                        let name = a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && *n != email);
+                        let name =
+                            a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && *n != email);
                         Some((name, email))
                     })
                     .collect()
@@ -142,8 +143,7 @@ impl Row {
 }
 
 /// What the independent read asks for.
-pub const SERVER_ITEMS: &str =
-    "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])";
+pub const SERVER_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])";
 
 /// Every message of `folder` as the server has it, by UID (read-only, over its own session).
 pub async fn server_rows(server: &Dovecot, user: &str, folder: &str) -> Vec<Row> {
@@ -178,7 +178,9 @@ pub fn assert_rows_equal(folder: &str, cache: &[Row], server: &[Row]) {
     for r in server {
         match cached.get(&r.uid) {
             None => problems.push(format!("uid {} on the server, not cached", r.uid)),
-            Some(c) if *c != r => problems.push(format!("uid {} differs:\n  cache  {c:?}\n  server {r:?}", r.uid)),
+            Some(c) if *c != r => {
+                problems.push(format!("uid {} differs:\n  cache  {c:?}\n  server {r:?}", r.uid))
+            }
             _ => {}
         }
     }

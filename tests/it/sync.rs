@@ -55,10 +55,8 @@ async fn initial_sync_caches_exactly_what_the_server_has() {
         ("Übersicht", format!("{}/{}", modified_utf7("Entwürfe"), modified_utf7("Übersicht")), 7),
         ("Входящие", modified_utf7("Входящие"), 3),
     ] {
-        let folder = folders
-            .iter()
-            .find(|f| f.path == path)
-            .unwrap_or_else(|| panic!("{path} not in {:#?}", folders));
+        let folder =
+            folders.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{path} not in {:#?}", folders));
         assert_eq!(folder.name, name);
         assert!(folder.selectable);
         assert_eq!(report(&reports, &path).added, count);
@@ -119,7 +117,11 @@ async fn converges_after_another_client(options: DovecotOptions, expected: SyncM
     let archive = report(&reports, "Archive");
     assert_eq!(archive.mode, expected, "{archive:?}");
     let expect = (4, flag_changes(&archive_before, &archive_after), 0, 44);
-    assert_eq!((archive.added, archive.changed, archive.removed, archive.total), expect, "Archive: {archive:?}");
+    assert_eq!(
+        (archive.added, archive.changed, archive.removed, archive.total),
+        expect,
+        "Archive: {archive:?}"
+    );
     for (path, rows) in [("INBOX", &inbox_after), ("Archive", &archive_after)] {
         let r = report(&reports, path);
         let unread = rows.iter().filter(|r| !r.flags.flags.seen).count() as u32;
@@ -205,7 +207,9 @@ async fn uidvalidity_change_drops_and_refetches_the_folder() {
     let old_validity = old.iter().find(|(p, _)| p == "INBOX").unwrap().1.uidvalidity;
 
     let new_validity = old_validity.wrapping_add(1000).to_string();
-    server.doveadm(&["mailbox", "update", "--uid-validity", &new_validity, "-u", DEFAULT_USER, "INBOX"]).unwrap();
+    server
+        .doveadm(&["mailbox", "update", "--uid-validity", &new_validity, "-u", DEFAULT_USER, "INBOX"])
+        .unwrap();
     let inbox = account.engine.sync_folder(&account.id, "INBOX", &|_| {}).await.unwrap();
     assert_eq!((inbox.mode, inbox.added, inbox.total), (SyncMode::UidValidityReset, 300, 300), "{inbox:?}");
     assert_eq!(check_cache_equals_server(&account, &server, "INBOX").await.len(), before.len());
@@ -229,7 +233,8 @@ async fn folders_deleted_or_renamed_on_the_server_follow_in_the_cache() {
 
     let paths: Vec<String> =
         account.engine.cached_folders(&account.id).unwrap().into_iter().map(|f| f.path).collect();
-    let states: Vec<String> = account.engine.folder_states(&account.id).unwrap().into_iter().map(|s| s.0).collect();
+    let states: Vec<String> =
+        account.engine.folder_states(&account.id).unwrap().into_iter().map(|s| s.0).collect();
     for gone in ["Projects", "Old"] {
         assert!(!paths.iter().any(|p| p == gone), "{gone} still listed: {paths:?}");
         assert!(!states.iter().any(|p| p == gone), "{gone} still has a state: {states:?}");
@@ -258,9 +263,12 @@ async fn a_sync_cut_off_midway_is_completed_by_the_next_one() {
             server.doveadm(&["kick", DEFAULT_USER]).unwrap();
         }
     };
-    let cut = tokio::time::timeout(Duration::from_secs(120), account.engine.sync_folder(&account.id, "INBOX", &kick))
-        .await
-        .expect("the cut-off sync returns instead of hanging");
+    let cut = tokio::time::timeout(
+        Duration::from_secs(120),
+        account.engine.sync_folder(&account.id, "INBOX", &kick),
+    )
+    .await
+    .expect("the cut-off sync returns instead of hanging");
     match &cut {
         Err(Error::ConnectionLost(_) | Error::Protocol(_)) => {}
         other => panic!("expected a lost connection, got {other:?} after {:?}", calls.seen()),
@@ -305,7 +313,9 @@ async fn changes_during_an_initial_sync_are_caught_by_the_next_sync() {
             // Not fetched yet (low UIDs), and already fetched (the first screen).
             server.doveadm(&["expunge", "-u", u, "mailbox", "INBOX", "uid", "1:10"]).unwrap();
             server.doveadm(&["expunge", "-u", u, "mailbox", "INBOX", "uid", "4991:4995"]).unwrap();
-            server.doveadm(&["flags", "add", "-u", u, "\\Flagged", "mailbox", "INBOX", "uid", "4999"]).unwrap();
+            server
+                .doveadm(&["flags", "add", "-u", u, "\\Flagged", "mailbox", "INBOX", "uid", "4999"])
+                .unwrap();
             server.doveadm(&["flags", "add", "-u", u, "$Later", "mailbox", "INBOX", "uid", "100"]).unwrap();
             server.append(u, "INBOX", &Generator::new(52).next_message().bytes).unwrap();
         }

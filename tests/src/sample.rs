@@ -848,7 +848,10 @@ mod tests {
         for (name, wire) in table {
             assert_eq!(modified_utf7(name), wire, "{name}");
         }
-        assert_eq!(folder_dir(Path::new("/m"), "Entwürfe/Übersicht"), Path::new("/m/.Entw&APw-rfe.&ANw-bersicht"));
+        assert_eq!(
+            folder_dir(Path::new("/m"), "Entwürfe/Übersicht"),
+            Path::new("/m/.Entw&APw-rfe.&ANw-bersicht")
+        );
     }
 
     fn get<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
