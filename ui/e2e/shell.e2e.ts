@@ -33,6 +33,11 @@ test('?fixture=demo opens the shell with the inbox selected and the folder tree'
   expect(await tree.getByRole('treeitem', { name: 'Work' }).getAttribute('aria-disabled')).toBe('true');
   expect(await tree.getByRole('treeitem', { name: 'Work' }).getAttribute('aria-expanded')).toBe('true');
 
+  // The storage quota sits under the folder tree.
+  const quota = nav.getByRole('meter', { name: 'Storage used' });
+  await quota.getByText('1.3 GB of 5 GB used').waitFor();
+  expect(await quota.getAttribute('aria-valuetext')).toBe('1.3 GB of 5 GB used');
+
   await page.getByRole('region', { name: 'Messages' }).getByRole('heading', { name: 'Inbox' }).waitFor();
   await page.getByRole('listbox', { name: 'Messages' }).getByRole('option').first().waitFor();
   await page.getByRole('region', { name: 'Reader' }).getByText('Select a message to read it').waitFor();

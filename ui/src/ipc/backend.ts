@@ -14,6 +14,7 @@ import type {
   FolderCounts,
   MessagePage,
   NewAccountRequest,
+  StorageQuota,
   SyncProgressEvent,
   SyncSummary,
 } from './bindings';
@@ -32,6 +33,7 @@ export type {
   NewAccountRequest,
   Person,
   Security,
+  StorageQuota,
   SyncMode,
   SyncProgressEvent,
   SyncSummary,
@@ -55,6 +57,8 @@ export interface Backend {
   refreshFolders(accountId: string): Promise<Folder[]>;
   /** Cached message and unread counts of every synced folder (instant, from the cache). */
   folderCounts(accountId: string): Promise<FolderCounts[]>;
+  /** The account's storage quota as of its last sync (instant, from the cache); null when the server reports none or before the first sync. */
+  accountQuota(accountId: string): Promise<StorageQuota | null>;
   /** Syncs the folder list and every folder; progress arrives through `onSyncProgress`. */
   syncAccount(accountId: string): Promise<SyncSummary[]>;
   /** Syncs one folder now; progress arrives through `onSyncProgress`. */

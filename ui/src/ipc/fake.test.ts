@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError } from './backend';
 import type { NewAccountRequest } from './bindings';
-import { createFakeBackend, fixtureFromUrl, UNTRUSTED_FINGERPRINT } from './fake';
+import { createFakeBackend, DEMO_QUOTA, fixtureFromUrl, NEW_ACCOUNT_QUOTA, UNTRUSTED_FINGERPRINT } from './fake';
 
 function request(overrides: Partial<NewAccountRequest['imap']> & { password?: string } = {}): NewAccountRequest {
   const { password = 'secret', ...imap } = overrides;
@@ -106,6 +106,19 @@ describe('fake backend', () => {
     const account = await backend.addAccount(request({ host: 'offline.example' }));
     expect((await failure(backend.refreshFolders(account.id))).kind).toBe('unreachable');
     expect((await failure(backend.cachedFolders('nope'))).kind).toBe('notFound');
+  });
+
+  it('reports the demo quota, and none for a new account until its first sync completes', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    expect(await backend.accountQuota('demo')).toEqual(DEMO_QUOTA);
+    const account = await backend.addAccount(request());
+    expect(await backend.accountQuota(account.id)).toBeNull();
+    await backend.syncAccount(account.id);
+    expect(await backend.accountQuota(account.id)).toEqual(NEW_ACCOUNT_QUOTA);
+    const offline = await backend.addAccount(request({ host: 'offline.example' }));
+    await failure(backend.syncAccount(offline.id));
+    expect(await backend.accountQuota(offline.id)).toBeNull();
+    expect((await failure(backend.accountQuota('nope'))).kind).toBe('notFound');
   });
 
   it('removes an account', async () => {

@@ -18,6 +18,9 @@
  * in the Inbox for the next sync; a new account starts with an empty cache, so
  * its first sync downloads everything and reports `sync-progress` on the way.
  * `?fixture=big` is the demo account with 100,000 messages in the Inbox, all cached.
+ *
+ * Storage quota: the demo account uses {@link DEMO_QUOTA} (1.3 GB of 5 GB); a new
+ * account has none until its first whole-account sync completes, then {@link NEW_ACCOUNT_QUOTA}.
  */
 import { BackendError, MAX_PAGE, type Backend } from './backend';
 import type {
@@ -29,6 +32,7 @@ import type {
   ImapSettings,
   MessagePage,
   NewAccountRequest,
+  StorageQuota,
   SyncMode,
   SyncProgressEvent,
   SyncSummary,
@@ -94,6 +98,13 @@ export const DEMO_NEW_MESSAGES = 3;
 /** The engine reports progress after the first rows, then every this many. */
 const PROGRESS_FIRST = 50;
 const PROGRESS_EVERY = 2_000;
+
+const MIB = 1024;
+const GIB = 1024 * MIB;
+/** The demo account's quota (as of its last sync): 1.3 GiB of 5 GiB. */
+export const DEMO_QUOTA: StorageQuota = { usedKib: Math.round(1.3 * GIB), limitKib: 5 * GIB };
+/** What a new account's first sync finds: 240 MiB of 15 GiB. */
+export const NEW_ACCOUNT_QUOTA: StorageQuota = { usedKib: 240 * MIB, limitKib: 15 * GIB };
 
 export const DEMO_ACCOUNT: Account = {
   id: 'demo',
@@ -202,6 +213,8 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const cachedMail = new Map<string, Map<string, CachedRange>>();
   /** Accounts whose next sync drops the connection (`dropped.example`). */
   const dropping = new Set<string>();
+  /** The quota each account's last sync found (none before the first). */
+  const quotas = new Map<string, StorageQuota>();
   const listeners = new Set<(event: SyncProgressEvent) => void>();
   const calls: FakeCall[] = [];
   let nextId = 1;
@@ -232,6 +245,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       ranges.set(path, { from, to: mailbox.size });
     }
     cachedMail.set(DEMO_ACCOUNT.id, ranges);
+    quotas.set(DEMO_ACCOUNT.id, { ...DEMO_QUOTA });
   }
 
   const emit = (event: SyncProgressEvent) => {
@@ -339,6 +353,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         1,
       );
       cache.delete(accountId);
+      quotas.delete(accountId);
       servers.delete(accountId);
       cachedMail.delete(accountId);
     },
@@ -372,6 +387,13 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       });
     },
 
+    async accountQuota(accountId) {
+      find(accountId);
+      await wait(0.1);
+      const quota = quotas.get(accountId);
+      return quota ? { ...quota } : null;
+    },
+
     async syncAccount(accountId) {
       const account = find(accountId);
       await wait(2);
@@ -382,6 +404,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         if (!folder.selectable) continue;
         summaries.push(await syncOne(account, folder.path));
       }
+      if (!quotas.has(accountId)) quotas.set(accountId, { ...NEW_ACCOUNT_QUOTA });
       return summaries;
     },
 

@@ -9,6 +9,7 @@ import type {
   FolderCounts,
   MessagePage,
   NewAccountRequest,
+  StorageQuota,
   SyncProgressEvent,
   SyncSummary,
 } from './bindings';
@@ -33,6 +34,7 @@ export const tauriBackend: Backend = {
   cachedFolders: (accountId: string) => call<Folder[]>('cached_folders', { accountId }),
   refreshFolders: (accountId: string) => call<Folder[]>('refresh_folders', { accountId }),
   folderCounts: (accountId: string) => call<FolderCounts[]>('folder_counts', { accountId }),
+  accountQuota: (accountId: string) => call<StorageQuota | null>('account_quota', { accountId }),
   syncAccount: (accountId: string) => call<SyncSummary[]>('sync_account', { accountId }),
   syncFolder: (accountId: string, path: string) => call<SyncSummary>('sync_folder', { accountId, path }),
   listMessages: (accountId: string, path: string, offset: number, limit: number) =>

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../../ipc/backend';
 import { BackendError } from '../../ipc/backend';
-import { createFakeBackend, DEMO_ACCOUNT, typicalFolders } from '../../ipc/fake';
+import { createFakeBackend, DEMO_ACCOUNT, DEMO_QUOTA, typicalFolders } from '../../ipc/fake';
 import { SyncCenter } from '../sync/sync.svelte';
 import Sidebar from './Sidebar.svelte';
 import type { Selection } from './tree';
@@ -10,10 +10,11 @@ import type { Selection } from './tree';
 function setup(backend: Backend) {
   const onselect = vi.fn<(s: Selection) => void>();
   const onaddaccount = vi.fn();
+  const sync = new SyncCenter(backend);
   const result = render(Sidebar, {
-    props: { backend, sync: new SyncCenter(backend), accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
+    props: { backend, sync, accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
   });
-  return { onselect, onaddaccount, result };
+  return { onselect, onaddaccount, result, sync };
 }
 
 describe('sidebar', () => {
@@ -51,6 +52,33 @@ describe('sidebar', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(screen.queryByText(/Couldn’t update the folder list/)).toBeNull());
     expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows the storage quota under the folders, and nothing when the server reports none', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { sync } = setup(backend);
+    await screen.findByRole('tree', { name: 'Ada Lovelace' });
+    expect(screen.queryByRole('meter')).toBeNull();
+
+    await sync.refreshQuota('demo');
+    const section = screen.getByRole('region', { name: 'Ada Lovelace' });
+    const meter = await within(section).findByRole('meter', { name: 'Storage used' });
+    expect(meter).toHaveTextContent('1.3 GB of 5 GB used');
+    expect(meter).toHaveAttribute('aria-valuetext', meter.textContent?.trim());
+    expect(meter).toHaveAttribute('aria-valuenow', String(DEMO_QUOTA.usedKib));
+    expect(meter).toHaveAttribute('aria-valuemax', String(DEMO_QUOTA.limitKib));
+    expect(meter).not.toHaveClass('warning');
+
+    // Nearly full: the bar warns.
+    vi.spyOn(backend, 'accountQuota').mockResolvedValueOnce({ usedKib: 4.7 * 1024 * 1024, limitKib: 5 * 1024 * 1024 });
+    await sync.refreshQuota('demo');
+    await waitFor(() => expect(meter).toHaveClass('warning'));
+    expect(meter).toHaveAttribute('aria-valuetext', '4.7 GB of 5 GB used');
+
+    // The server stopped reporting one.
+    vi.spyOn(backend, 'accountQuota').mockResolvedValueOnce(null);
+    await sync.refreshQuota('demo');
+    await waitFor(() => expect(screen.queryByRole('meter')).toBeNull());
   });
 
   it('opens the add-account dialog from its footer', async () => {

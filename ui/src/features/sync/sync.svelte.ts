@@ -4,6 +4,7 @@ import {
   type Backend,
   type CommandError,
   type FolderCounts,
+  type StorageQuota,
   type SyncProgressEvent,
 } from '../../ipc/backend';
 
@@ -19,7 +20,7 @@ const folderKey = (accountId: string, path: string) => `${accountId}\u0000${path
 
 /**
  * Background syncs of every account: runs them, follows `sync-progress`,
- * keeps the cached folder counts, and tells the panes when to re-read the
+ * keeps the cached folder counts and storage quotas, and tells the panes when to re-read the
  * cache (`revision`). Failures are recorded for a non-blocking banner.
  */
 export class SyncCenter {
@@ -33,6 +34,8 @@ export class SyncCenter {
   readonly failures = new SvelteMap<string, SyncFailure>();
   /** Cached counts per account, by folder path. */
   readonly counts = new SvelteMap<string, Map<string, FolderCounts>>();
+  /** Storage quota per account as of its last sync (null: the server reports none, or no sync yet). */
+  readonly quotas = new SvelteMap<string, StorageQuota | null>();
   /** Bumped every time a sync of the account ends: the cache may have changed. */
   readonly #revisions = new SvelteMap<string, number>();
 
@@ -75,6 +78,15 @@ export class SyncCenter {
       this.counts.set(accountId, new Map(counts.map((c) => [c.path, c])));
     } catch {
       // Counts are a hint; the next sync tries again.
+    }
+  }
+
+  /** Re-reads the storage quota the last sync recorded (cheap; never touches the server). */
+  async refreshQuota(accountId: string): Promise<void> {
+    try {
+      this.quotas.set(accountId, await this.#backend.accountQuota(accountId));
+    } catch {
+      // Like the counts, a hint: keep what is shown; the next sync tries again.
     }
   }
 
@@ -124,10 +136,11 @@ export class SyncCenter {
     this.progress.delete(accountId);
     this.failures.delete(accountId);
     this.counts.delete(accountId);
+    this.quotas.delete(accountId);
   }
 
   async #finished(accountId: string): Promise<void> {
-    await this.refreshCounts(accountId);
+    await Promise.all([this.refreshCounts(accountId), this.refreshQuota(accountId)]);
     this.#revisions.set(accountId, this.revision(accountId) + 1);
   }
 }

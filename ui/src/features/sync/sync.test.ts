@@ -68,6 +68,29 @@ describe('sync in the sidebar', () => {
     expect(sync.counts.get(account.id)?.get('INBOX')?.total).toBe(2_400);
   });
 
+  it('shows a new account’s storage quota once its first sync has finished', async () => {
+    const backend = createFakeBackend({ latencyMs: 0 });
+    const account = await backend.addAccount({
+      displayName: 'Grace',
+      email: 'grace@example.org',
+      password: 'cobol',
+      imap: { host: 'imap.example.org', port: 993, security: 'tls', username: 'grace', pinnedCertSha256: null },
+    });
+    const sync = new SyncCenter(backend);
+    render(Sidebar, {
+      props: { backend, sync, accounts: [account], selection: null, onselect: vi.fn(), onaddaccount: vi.fn() },
+    });
+    await sync.refreshQuota(account.id);
+    expect(sync.quotas.get(account.id)).toBeNull();
+    await screen.findByRole('tree', { name: 'Grace' });
+    expect(screen.queryByRole('meter', { name: 'Storage used' })).toBeNull();
+
+    await sync.syncAccount(account.id);
+    const meter = await screen.findByRole('meter', { name: 'Storage used' });
+    expect(meter).toHaveAttribute('aria-valuetext', '240 MB of 15 GB used');
+    expect(meter).toHaveTextContent('240 MB of 15 GB used');
+  });
+
   it('explains a lost connection in a non-blocking banner with Retry', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     const syncAccount = vi
