@@ -15,8 +15,10 @@
 //! | `q` account                                      | [`StorageQuota`] (postcard)    |
 //!
 //! Folder ids come from [`sled::Db::generate_id`], so a renamed folder keeps its messages by
-//! re-pointing one `f` key. Reading page N of a folder newest-first is a range scan of the `d`
-//! prefix; the unread count is a field of the folder state: neither reads the whole folder.
+//! re-pointing one `f` key. The first page of a folder newest-first is a short range scan of the
+//! `d` prefix; later pages go through an in-memory position index (the `d` keys' UIDs in order,
+//! built once per folder and dropped when the folder changes), so page N costs O(page). The
+//! unread count is a field of the folder state: nothing reads the whole folder to show it.
 //!
 //! The cache is a copy of server state: deleting it loses nothing the server does not have. A
 //! schema version mismatch drops the cache and starts again.
@@ -25,6 +27,7 @@ pub mod model;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags, StorageQuota};
 
@@ -46,6 +49,19 @@ pub struct Store {
     folders: sled::Tree,
     /// Envelopes, indexes, folder states and folder ids.
     mail: sled::Tree,
+    /// Newest-first UID order of folders whose list was paged past the first screen: makes
+    /// page N cost O(page) instead of a scan of N pages. Dropped whenever the folder changes.
+    positions: Arc<Mutex<Positions>>,
+}
+
+/// The position indexes, and a counter of invalidations so an index built while a write landed
+/// is not kept.
+#[derive(Debug, Default)]
+struct Positions {
+    /// Bumped by every invalidation.
+    generation: u64,
+    /// Newest-first UIDs per folder.
+    order: HashMap<FolderId, Arc<Vec<u32>>>,
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -129,7 +145,7 @@ impl Store {
         meta.insert("schema", &SCHEMA.to_be_bytes())?;
         let folders = db.open_tree("folders")?;
         let mail = db.open_tree("mail")?;
-        Ok(Self { db, folders, mail })
+        Ok(Self { db, folders, mail, positions: Arc::default() })
     }
 
     /// The cached folder list of an account (empty if never listed).
@@ -206,6 +222,7 @@ impl Store {
         }
         batch.remove(&prefixed(b's', fid));
         self.mail.apply_batch(batch)?;
+        self.invalidate(fid);
         Ok(())
     }
 
@@ -275,18 +292,58 @@ impl Store {
         Ok(out)
     }
 
-    /// A page of envelopes, newest first: skips `offset`, returns up to `limit`.
+    /// A page of envelopes, newest first: skips `offset`, returns up to `limit`. The first page
+    /// is a short range scan; later pages use the folder's position index (built once from the
+    /// date index's keys, then kept until the folder changes), so each costs O(limit).
     pub fn page(&self, fid: FolderId, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
         let mut out = Vec::with_capacity(limit.min(1000));
-        for key in self.mail.scan_prefix(prefixed(b'd', fid)).keys().skip(offset).take(limit) {
-            let key = key?;
-            if let Some(uid) = uid_of(&key)
-                && let Some(env) = self.envelope(fid, uid)?
-            {
+        if offset == 0 {
+            for key in self.mail.scan_prefix(prefixed(b'd', fid)).keys().take(limit) {
+                if let Some(uid) = uid_of(&key?)
+                    && let Some(env) = self.envelope(fid, uid)?
+                {
+                    out.push(env);
+                }
+            }
+            return Ok(out);
+        }
+        let order = self.positions_of(fid)?;
+        for &uid in order.iter().skip(offset).take(limit) {
+            if let Some(env) = self.envelope(fid, uid)? {
                 out.push(env);
             }
         }
         Ok(out)
+    }
+
+    fn positions_of(&self, fid: FolderId) -> Result<Arc<Vec<u32>>> {
+        let lock = || self.positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let generation = {
+            let positions = lock();
+            if let Some(order) = positions.order.get(&fid) {
+                return Ok(order.clone());
+            }
+            positions.generation
+        };
+        let mut order = Vec::new();
+        for key in self.mail.scan_prefix(prefixed(b'd', fid)).keys() {
+            if let Some(uid) = uid_of(&key?) {
+                order.push(uid);
+            }
+        }
+        let order = Arc::new(order);
+        let mut positions = lock();
+        if positions.generation == generation {
+            positions.order.insert(fid, order.clone());
+        }
+        Ok(order)
+    }
+
+    /// Forgets the position index of a folder (call after every change to it).
+    fn invalidate(&self, fid: FolderId) {
+        let mut positions = self.positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        positions.generation += 1;
+        positions.order.remove(&fid);
     }
 
     /// Applies a set of changes to one folder in one atomic batch, keeping the date index and
@@ -348,6 +405,7 @@ impl Store {
         state.unread = u32::try_from(unread.max(0)).unwrap_or(u32::MAX);
         batch.insert(&prefixed(b's', fid), encode(&state)?);
         self.mail.apply_batch(batch)?;
+        self.invalidate(fid);
         Ok(())
     }
 

@@ -105,3 +105,25 @@ fn clearing_renaming_and_forgetting_folders() {
     store.forget_folder("a", "New").unwrap();
     assert!(store.cached_folder_ids("a").unwrap().is_empty());
 }
+
+#[test]
+fn later_pages_follow_changes_to_the_folder() {
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+    let upserts = (1..=10).map(|uid| env(uid, i64::from(uid) * 10, true)).collect();
+    store.apply(fid, FolderChanges { upserts, ..Default::default() }).unwrap();
+    let uids = |offset, limit| -> Vec<u32> {
+        store.page(fid, offset, limit).unwrap().iter().map(|e| e.uid).collect()
+    };
+    assert_eq!(uids(3, 3), vec![7, 6, 5]);
+    assert_eq!(uids(8, 5), vec![2, 1]);
+    // A new message and a removal shift every later page.
+    let changes =
+        FolderChanges { upserts: vec![env(11, 1_000, true)], removals: vec![9], ..Default::default() };
+    store.apply(fid, changes).unwrap();
+    assert_eq!(uids(0, 3), vec![11, 10, 8]);
+    assert_eq!(uids(3, 3), vec![7, 6, 5]);
+    assert_eq!(uids(9, 5), vec![1]);
+    store.clear_folder(fid).unwrap();
+    assert!(uids(2, 5).is_empty());
+}
