@@ -106,7 +106,16 @@ async fn unpinned_self_signed_certificate_reports_its_fingerprint_and_pinning_it
             .await
             .unwrap_err();
         match err {
-            Error::UntrustedCertificate { fingerprint, .. } => assert_eq!(fingerprint, server.fingerprint()),
+            Error::UntrustedCertificate { ref fingerprint, ref subject, ref validity, .. } => {
+                assert_eq!(fingerprint, server.fingerprint());
+                assert!(!subject.is_empty() && !subject.starts_with('('), "{subject}");
+                assert!(validity.starts_with("valid from "), "{validity}");
+                let message = err.to_string();
+                assert!(
+                    message.contains(subject.as_str()) && message.contains(fingerprint.as_str()),
+                    "{message}"
+                );
+            }
             other => panic!("{security:?}: expected UntrustedCertificate, got {other:?}"),
         }
         // Pinned as the user would after checking it (any case and separators accepted).

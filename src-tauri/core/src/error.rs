@@ -28,8 +28,8 @@ pub enum Error {
     InsecureConnection(String),
     /// The server's certificate is not trusted by this system and has not been pinned by the user.
     #[error(
-        "the certificate of {host} is not trusted ({reason}); its SHA-256 fingerprint is {fingerprint}. \
-         Trust it only if you recognise that fingerprint"
+        "the certificate of {host} is not trusted ({reason}); it was issued to {subject}, {validity}, \
+         and its SHA-256 fingerprint is {fingerprint}. Trust it only if you recognise that fingerprint"
     )]
     UntrustedCertificate {
         /// The host name the certificate was presented for.
@@ -38,6 +38,10 @@ pub enum Error {
         fingerprint: String,
         /// Why verification failed.
         reason: String,
+        /// Who the certificate names (its subject).
+        subject: String,
+        /// Its validity period in words.
+        validity: String,
     },
     /// The TLS handshake failed for a reason other than trust.
     #[error("secure connection to {host} failed: {reason}")]

@@ -155,6 +155,8 @@ async fn handshake(tls: &TlsContext, server: &ImapServer, tcp: TcpStream) -> Res
                     host: host.to_string(),
                     fingerprint: r.fingerprint,
                     reason: r.reason,
+                    subject: r.subject,
+                    validity: r.validity,
                 },
                 None => Error::Tls { host: host.to_string(), reason: e.to_string() },
             })

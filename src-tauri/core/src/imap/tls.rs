@@ -50,6 +50,27 @@ pub struct Refusal {
     pub fingerprint: String,
     /// The verifier's reason.
     pub reason: String,
+    /// Who the certificate was issued to (its subject), as far as it can be read.
+    pub subject: String,
+    /// Its validity period, e.g. "valid from 2026-01-01 to 2027-01-01".
+    pub validity: String,
+}
+
+/// Subject and validity period of a DER certificate, in words for the user.
+pub fn describe(der: &[u8]) -> (String, String) {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => {
+            let subject = cert.subject().to_string();
+            let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
+            let day = |t: &x509_parser::time::ASN1Time| {
+                let d = t.to_datetime();
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            };
+            let validity = cert.validity();
+            (subject, format!("valid from {} to {}", day(&validity.not_before), day(&validity.not_after)))
+        }
+        Err(_) => ("(unreadable certificate)".to_string(), "validity unknown".to_string()),
+    }
 }
 
 /// Where a connection's verifier leaves the reason it refused a certificate.
@@ -134,8 +155,9 @@ impl ServerCertVerifier for PinningVerifier {
                     }
                     other => other.to_string(),
                 };
+                let (subject, validity) = describe(end_entity.as_ref());
                 if let Ok(mut slot) = self.refusal.lock() {
-                    *slot = Some(Refusal { fingerprint: seen, reason });
+                    *slot = Some(Refusal { fingerprint: seen, reason, subject, validity });
                 }
                 Err(e)
             }
@@ -180,6 +202,20 @@ mod tests {
         for (input, expected) in table {
             assert_eq!(normalize_fingerprint(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn certificates_are_described_in_words() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["imap.example.org".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "imap.example.org");
+        params.not_before = rcgen::date_time_ymd(2026, 1, 2);
+        params.not_after = rcgen::date_time_ymd(2027, 3, 4);
+        let cert = params.self_signed(&key).unwrap();
+        let (subject, validity) = describe(cert.der());
+        assert_eq!(subject, "CN=imap.example.org");
+        assert_eq!(validity, "valid from 2026-01-02 to 2027-03-04");
+        assert_eq!(describe(b"not a certificate").0, "(unreadable certificate)");
     }
 
     #[test]
