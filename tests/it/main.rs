@@ -7,6 +7,7 @@
 mod capabilities;
 mod demo;
 mod fixture;
+mod fixture_live;
 mod keychain;
 mod login;
 mod seeding;

@@ -3,8 +3,8 @@
 //! [`Dovecot::start`] writes a complete configuration into its own directory (a temporary one by
 //! default), generates a self-signed certificate, picks free ports, starts `dovecot -c CONF -F` as
 //! a child in its own process group and waits until both listeners accept connections. Dropping
-//! the [`Dovecot`] stops it (`doveadm stop`, then a kill of the whole process group), also when
-//! the test panics, so parallel tests each get their own server and leave no process behind.
+//! the [`Dovecot`] stops it (SIGTERM to the master, then a kill of the whole process group), also
+//! when the test panics, so parallel tests each get their own server and leave no process behind.
 //!
 //! # What the server looks like
 //!
@@ -19,12 +19,21 @@
 //!   as the hierarchy separator (`Work/Projects` is `.Work.Projects` on disk).
 //! - Special-use Drafts, Sent, Trash, Junk and Archive, auto-created and subscribed.
 //! - CONDSTORE, QRESYNC, IDLE, MOVE, UIDPLUS, QUOTA, COMPRESS; [`DovecotOptions::without_qresync`]
-//!   hides CONDSTORE and QRESYNC, [`DovecotOptions::condstore_only`] hides QRESYNC alone, to
-//!   exercise fallbacks.
+//!   hides CONDSTORE and QRESYNC, [`DovecotOptions::condstore_only`] hides QRESYNC alone,
+//!   [`DovecotOptions::without_idle`] hides IDLE, to exercise fallbacks.
+//! - During IDLE, Dovecot sends `* OK Still here` every 2 minutes;
+//!   [`DovecotOptions::idle_notify`] shortens that.
 //! - [`DovecotOptions::without_starttls`] turns TLS off on the plain listener: it then offers
 //!   neither STARTTLS nor LOGIN (`LOGINDISABLED`), like a misconfigured or downgraded server.
 //! - Test-friendly limits: no auth-failure penalty, `vsz_limit = 2G`, no fsync, dirty maildir
 //!   syncs, 1,000 connections per user and IP.
+//!
+//! # Connection faults
+//!
+//! [`Dovecot::pause`] stops the server (every open connection is closed) and
+//! [`Dovecot::resume`] starts it again on the same ports with the same certificate, users and
+//! mail; [`Dovecot::kick`] ends every session of one user while the server keeps running. A
+//! silently dead network path is [`crate::Proxy`]'s job.
 //!
 //! As root, the server's processes run as `nobody` and the maildirs are owned by
 //! `nobody:nogroup`; as another user everything runs as that user (with `chroot` disabled).
@@ -50,9 +59,10 @@ pub const DEFAULT_USER: &str = "ann@tern.test";
 /// [`DEFAULT_USER`]'s password.
 pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
 
-/// Capabilities Dovecot 2.3 offers after login, minus CONDSTORE and QRESYNC (and minus
-/// COMPRESS/QUOTA, which their plugins add on their own).
-const CAPABILITIES_WITHOUT_QRESYNC: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT \
+/// Capabilities Dovecot 2.3 offers after login, minus IDLE, CONDSTORE and QRESYNC (and minus
+/// COMPRESS/QUOTA, which their plugins add on their own). `capability_setting` adds back what the
+/// options ask for.
+const BASE_CAPABILITIES: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT \
      SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL \
      CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES \
      WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE \
@@ -86,6 +96,15 @@ pub struct DovecotOptions {
     pub daemon: bool,
     /// Users and their passwords.
     pub users: Vec<(String, String)>,
+    /// Courier-style personal namespace: every folder under `INBOX.` with `.` as separator.
+    pub inbox_prefix: bool,
+    /// A public namespace `Shared/` (folders in `dir/public`, readable by every user).
+    pub shared_namespace: bool,
+    /// Advertise IDLE (the default). `false` overrides `imap_capability`.
+    pub idle: bool,
+    /// `imap_idle_notify_interval` in seconds: how often Dovecot sends `* OK Still here` during
+    /// IDLE. `None`: Dovecot's default (2 minutes).
+    pub idle_notify_secs: Option<u32>,
 }
 
 impl Default for DovecotOptions {
@@ -99,6 +118,10 @@ impl Default for DovecotOptions {
             starttls: true,
             daemon: false,
             users: vec![(DEFAULT_USER.to_string(), DEFAULT_PASSWORD.to_string())],
+            inbox_prefix: false,
+            shared_namespace: false,
+            idle: true,
+            idle_notify_secs: None,
         }
     }
 }
@@ -129,6 +152,18 @@ impl DovecotOptions {
         self
     }
 
+    /// Hides IDLE from CAPABILITY (the command itself still works), to test polling fallbacks.
+    pub fn without_idle(mut self) -> Self {
+        self.idle = false;
+        self
+    }
+
+    /// Sends `* OK Still here` every `secs` seconds during IDLE (Dovecot's default: 2 minutes).
+    pub fn idle_notify(mut self, secs: u32) -> Self {
+        self.idle_notify_secs = Some(secs);
+        self
+    }
+
     /// No TLS at all on the plain listener: its greeting offers no STARTTLS (and, TLS being
     /// required for logins, `LOGINDISABLED`), and a `STARTTLS` command is refused.
     pub fn without_starttls(mut self) -> Self {
@@ -146,6 +181,20 @@ impl DovecotOptions {
     /// Only these users (drops [`DEFAULT_USER`]).
     pub fn only_user(mut self, name: &str, password: &str) -> Self {
         self.users = vec![(name.to_string(), password.to_string())];
+        self
+    }
+
+    /// Courier-style layout: the personal namespace has the prefix `INBOX.` and `.` as
+    /// separator, so folders are `INBOX.Sent`, `INBOX.Work.Projects`...
+    pub fn inbox_prefix(mut self) -> Self {
+        self.inbox_prefix = true;
+        self
+    }
+
+    /// Adds a public namespace `Shared/` whose folders every user sees (see
+    /// [`Dovecot::shared_dir`]).
+    pub fn shared_namespace(mut self) -> Self {
+        self.shared_namespace = true;
         self
     }
 
@@ -178,6 +227,10 @@ pub struct Dovecot {
     mail_owner: (u32, u32),
     /// Users and passwords, mirrored into `dir/users`.
     users: Mutex<BTreeMap<String, String>>,
+    /// Started as a daemon ([`DovecotOptions::daemon`]).
+    daemon: bool,
+    /// Stopped by [`Dovecot::pause`], not yet resumed.
+    paused: bool,
 }
 
 impl fmt::Debug for Dovecot {
@@ -280,10 +333,12 @@ impl Dovecot {
         // Server processes running as `nobody` must reach the maildirs and the users file.
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))?;
         let who = identity(&dir)?;
-        for sub in ["run", "state", "mail"] {
+        for sub in ["run", "state", "mail", "public/cur", "public/new", "public/tmp"] {
             fs::create_dir_all(dir.join(sub))?;
         }
-        chown(&dir.join("mail"), who.mail_owner)?;
+        for owned in ["mail", "public", "public/cur", "public/new", "public/tmp"] {
+            chown(&dir.join(owned), who.mail_owner)?;
+        }
         let (cert_der, _) = certificate(&dir)?;
         let fingerprint = tern_core::imap::tls::fingerprint(&cert_der);
 
@@ -303,6 +358,8 @@ impl Dovecot {
             fingerprint,
             mail_owner: who.mail_owner,
             users: Mutex::new(users),
+            daemon: options.daemon,
+            paused: false,
         };
         server.write_users()?;
         for user in server.user_names() {
@@ -324,7 +381,7 @@ impl Dovecot {
             server.tls_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, tls_port));
             server.starttls_addr = SocketAddr::from((starttls_ip(), starttls_port));
             fs::write(&server.conf, server.config(&who, &options))?;
-            match server.launch(options.daemon) {
+            match server.launch() {
                 Ok(()) => return Ok(server),
                 // Another process may have taken a port between our probe and Dovecot's bind.
                 Err(e) if !fixed && attempt < 4 && server.log().contains("Address already in use") => {
@@ -336,7 +393,8 @@ impl Dovecot {
         }
     }
 
-    fn launch(&mut self, daemon: bool) -> io::Result<()> {
+    fn launch(&mut self) -> io::Result<()> {
+        let daemon = self.daemon;
         let out = fs::File::create(self.dir.join("dovecot.out"))?;
         let mut cmd = Command::new("dovecot");
         cmd.arg("-c").arg(&self.conf);
@@ -535,6 +593,17 @@ impl Dovecot {
         sample::folder_dir(&self.maildir(user), folder)
     }
 
+    /// The Maildir++ root of the `Shared/` namespace ([`DovecotOptions::shared_namespace`]).
+    pub fn shared_dir(&self) -> PathBuf {
+        self.dir.join("public")
+    }
+
+    /// Writes `count` generated messages into `folder` of the shared namespace (`"News"` is
+    /// `Shared/News` on the wire).
+    pub fn seed_shared(&self, folder: &str, count: usize, seed: u64) -> io::Result<SeedReport> {
+        sample::seed(&self.shared_dir(), folder, count, seed)
+    }
+
     /// Writes `count` generated messages into `folder` of `user` (see [`sample::seed`]). Safe
     /// while the server runs; log in (or SELECT) afterwards to see them.
     pub fn seed(&self, user: &str, folder: &str, count: usize, seed: u64) -> io::Result<SeedReport> {
@@ -615,6 +684,91 @@ impl Dovecot {
         Ok(())
     }
 
+    /// Stops the server mid-test, to be started again by [`Dovecot::resume`] on the same ports
+    /// with the same directory, certificate, users and mail. Every Dovecot process ends, so
+    /// connected clients see their connections closed (after a `* BYE` if the process got to
+    /// say it); returns once neither port accepts connections (they are refused, not silently
+    /// dropped). Does nothing when already paused. Dropping a paused server still cleans up.
+    pub fn pause(&mut self) -> io::Result<()> {
+        if self.paused {
+            return Ok(());
+        }
+        if self.daemon {
+            Self::stop_dir(&self.dir)?;
+        } else {
+            self.shutdown();
+        }
+        self.paused = true;
+        let deadline = Instant::now() + START_TIMEOUT;
+        while accepts(self.tls_addr) || accepts(self.starttls_addr) {
+            if Instant::now() > deadline {
+                return Err(err(format!(
+                    "dovecot's ports still accept connections after it stopped: {}",
+                    self.diagnostics()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Starts a [paused](Dovecot::pause) server again with the same configuration and waits
+    /// until it accepts connections. Does nothing when the server runs.
+    pub fn resume(&mut self) -> io::Result<()> {
+        if !self.paused {
+            return Ok(());
+        }
+        // The listeners Dovecot opens set SO_REUSEADDR: connections of the previous run left in
+        // TIME_WAIT do not keep it from binding the same ports.
+        self.launch()?;
+        self.paused = false;
+        Ok(())
+    }
+
+    /// True between [`Dovecot::pause`] and [`Dovecot::resume`].
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Disconnects every IMAP session of `user` (`doveadm kick`) while the server keeps
+    /// running: each of their connections gets `* BYE` and is closed. Returns once the processes
+    /// of those sessions ended (a command sent before that may still be answered). Fine when
+    /// the user has no session.
+    pub fn kick(&self, user: &str) -> io::Result<()> {
+        let pids = self.session_pids(user)?;
+        if pids.is_empty() {
+            return Ok(());
+        }
+        match self.doveadm(&["kick", user]) {
+            Ok(_) => {}
+            // doveadm fails (exit code 67) when it found nobody to kick: they left meanwhile.
+            Err(e) if e.to_string().contains("no users kicked") => {}
+            Err(e) => return Err(e),
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(pid) = pids.iter().copied().find(|&pid| pid_alive(pid)) {
+            if Instant::now() > deadline {
+                return Err(err(format!("session process {pid} of {user} still runs after doveadm kick")));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(())
+    }
+
+    /// Process ids of the IMAP sessions of `user` (one process per session), from
+    /// `doveadm who -1`, which asks the anvil process that every session registers with.
+    pub fn session_pids(&self, user: &str) -> io::Result<Vec<u32>> {
+        let who = self.doveadm(&["who", "-1", user])?;
+        // "username proto pid ip" under a header line.
+        Ok(who
+            .lines()
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                (fields.first() == Some(&user)).then(|| fields.get(2)?.parse().ok()).flatten()
+            })
+            .collect())
+    }
+
     /// True when a server started (as a daemon) in `dir` is running.
     pub fn is_running(dir: &Path) -> bool {
         master_pid(dir).is_some_and(pid_alive)
@@ -648,15 +802,18 @@ impl Dovecot {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let _ = Command::new("doveadm")
-            .arg("-c")
-            .arg(&self.conf)
-            .arg("stop")
+        // What `doveadm stop` does, minus its wait: doveadm polls the master's pid, which as our
+        // unreaped child stays a zombie until `try_wait` below, so it would always wait for its
+        // full timeout. The sessions say BYE and end within milliseconds; the master itself
+        // takes about a second, and one stopped right after it started sometimes never exits
+        // (further SIGTERMs do not help): the kill below ends what is left.
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_millis(1500);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
                 break;
@@ -678,12 +835,10 @@ impl Dovecot {
         let dir = self.dir.display();
         let (uid, gid) = who.mail_owner;
         let login_user = &who.login_user;
-        let capability = if !options.condstore_qresync {
-            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC}\n")
-        } else if options.condstore_only {
-            format!("  imap_capability = {CAPABILITIES_WITHOUT_QRESYNC} CONDSTORE\n")
-        } else {
-            String::new()
+        let capability = capability_setting(options);
+        let idle_notify = match options.idle_notify_secs {
+            Some(secs) => format!("  imap_idle_notify_interval = {secs} secs\n"),
+            None => String::new(),
         };
         // Settings per local address: the plain listener alone loses TLS.
         let plain_without_tls = if options.starttls {
@@ -708,6 +863,16 @@ impl Dovecot {
                 "  mailbox {name} {{\n    special_use = \\{role}\n    auto = subscribe\n  }}\n"
             ));
         }
+        let (prefix, separator) = if options.inbox_prefix { ("INBOX.", ".") } else { ("", "/") };
+        let shared = if options.shared_namespace {
+            format!(
+                "namespace shared {{\n  type = public\n  separator = /\n  prefix = Shared/\n  \
+                 location = maildir:{dir}/public:INDEX={dir}/mail/%u/public\n  subscriptions = no\n  \
+                 list = children\n}}\n"
+            )
+        } else {
+            String::new()
+        };
         format!(
             r#"# Written by tern-tests (tests/src/dovecot.rs). Not a production configuration.
 protocols = imap
@@ -748,13 +913,14 @@ plugin {{
 
 namespace inbox {{
   inbox = yes
-  separator = /
+  prefix = {prefix}
+  separator = {separator}
 {mailboxes}}}
-
+{shared}
 protocol imap {{
   mail_max_userip_connections = 1000
   mail_plugins = $mail_plugins imap_quota imap_zlib
-{capability}}}
+{capability}{idle_notify}}}
 
 service imap-login {{
   inet_listener imap {{
@@ -790,6 +956,22 @@ impl Drop for Dovecot {
             let _ = temp.close();
         }
     }
+}
+
+/// The `imap_capability` line for `options`, empty when Dovecot's own list is wanted (every
+/// extension on).
+fn capability_setting(options: &DovecotOptions) -> String {
+    if options.idle && options.condstore_qresync && !options.condstore_only {
+        return String::new();
+    }
+    let mut caps = BASE_CAPABILITIES.to_string();
+    if options.idle {
+        caps.push_str(" IDLE");
+    }
+    if options.condstore_qresync {
+        caps.push_str(if options.condstore_only { " CONDSTORE" } else { " CONDSTORE QRESYNC" });
+    }
+    format!("  imap_capability = {caps}\n")
 }
 
 /// Loads or creates the certificate in `dir` (`cert.pem`, `key.pem`, `cert.der`).

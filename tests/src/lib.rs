@@ -4,6 +4,8 @@
 //!
 //! - [`dovecot`]: [`Dovecot`], a real Dovecot on loopback with its own configuration, certificate,
 //!   users and maildirs, one per test, stopped on drop (also on panic).
+//! - [`proxy`]: [`Proxy`], a TCP forwarder that can turn into a silent blackhole or cut every
+//!   connection, for tests of dead and dropped connections.
 //! - [`sample`]: a deterministic sample-mail generator that seeds maildirs directly, fast enough
 //!   for 100,000 messages.
 //!
@@ -12,7 +14,9 @@
 //! run them through `tests/fixtures/with-keyring.sh`.
 
 pub mod dovecot;
+pub mod proxy;
 pub mod sample;
 
 pub use dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
+pub use proxy::Proxy;
 pub use sample::{Generator, SeedReport};
