@@ -64,6 +64,7 @@ pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
         has_attachment: fetch.bodystructure().is_some_and(has_attachment),
         thread_id: 0,
         modseq: fetch.modseq.unwrap_or(0),
+        snippet: None,
     };
     if let Some(raw) = fetch.header() {
         apply_headers(&mut env, raw);
@@ -172,6 +173,7 @@ mod tests {
             has_attachment: false,
             thread_id: 0,
             modseq: 0,
+            snippet: None,
         }
     }
 

@@ -1,18 +1,19 @@
 //! The local cache, in sled.
 //!
-//! # Schema (version 2)
+//! # Schema (version 3)
 //!
-//! Two trees. `folders` holds each account's folder list (JSON, small). `mail` holds everything
-//! else in one keyspace, so that one [`sled::Batch`] updates envelopes, their date index and the
-//! folder's counters atomically: a crash leaves either the whole chunk or none of it.
+//! Three trees. `meta` holds the schema version (key `schema`, u32 big endian). `folders` holds
+//! each account's folder list (JSON, small). `mail` holds everything else in one keyspace, so
+//! that one [`sled::Batch`] updates envelopes, their date index and the folder's counters
+//! atomically: a crash leaves either the whole chunk or none of it.
 //!
-//! | key (in `mail`)                                  | value                          |
-//! |--------------------------------------------------|--------------------------------|
-//! | `f` account `\0` folder path                     | folder id (u64, big endian)    |
-//! | `s` folder id                                    | [`FolderState`] (postcard)     |
-//! | `e` folder id, uid (u32 BE)                      | [`Envelope`] (postcard)        |
-//! | `d` folder id, !received (u64 BE), uid (u32 BE)  | empty: the newest-first index  |
-//! | `q` account                                      | [`StorageQuota`] (postcard)    |
+//! | key (in `mail`)                                  | value                                  |
+//! |--------------------------------------------------|----------------------------------------|
+//! | `f` account `\0` folder path                     | folder id (u64, big endian)            |
+//! | `s` folder id                                    | [`FolderState`] (postcard)             |
+//! | `e` folder id, uid (u32 BE)                      | [`Envelope`] (postcard; v3: `snippet`) |
+//! | `d` folder id, !received (u64 BE), uid (u32 BE)  | empty: the newest-first index          |
+//! | `q` account                                      | [`StorageQuota`] (postcard)            |
 //!
 //! Folder ids come from [`sled::Db::generate_id`], so a renamed folder keeps its messages by
 //! re-pointing one `f` key. The first page of a folder newest-first is a short range scan of the
@@ -20,9 +21,20 @@
 //! built once per folder and dropped when the folder changes), so page N costs O(page). The
 //! unread count is a field of the folder state: nothing reads the whole folder to show it.
 //!
-//! The cache is a copy of server state: deleting it loses nothing the server does not have. A
-//! schema version mismatch drops the cache and starts again.
+//! The cache is a copy of server state: deleting it loses nothing the server does not have.
+//!
+//! # Schema changes
+//!
+//! Postcard encodes struct fields by position, with no names or defaults, so adding a field
+//! to a stored type changes the format: bump `SCHEMA`, keep a frozen copy of the old type and
+//! add a step to `migrate` that rewrites the stored values. Opening a cache of an older
+//! version runs the steps from it in place, each one atomic (a crash mid-step leaves the old
+//! version readable and the step runs again on the next open). A cache written by a newer Tern,
+//! older than the oldest step, or whose migration fails is dropped and rebuilt from the server.
+//! The folder lists are JSON, which names its fields: a new field with `#[serde(default)]`
+//! reads the old lists without a step.
 
+mod migrate;
 pub mod model;
 
 use std::collections::HashMap;
@@ -34,8 +46,18 @@ pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags, Storage
 use crate::error::{Error, Result};
 use crate::imap::Folder;
 
-/// The schema version this build writes.
-const SCHEMA: u32 = 2;
+/// The schema version this build writes. Changing a stored type bumps it and adds a step to
+/// [`migrate`].
+const SCHEMA: u32 = 3;
+
+/// The tree holding the schema version.
+const META_TREE: &str = "meta";
+/// The key of the schema version in [`META_TREE`].
+const SCHEMA_KEY: &str = "schema";
+/// The tree of folder lists.
+const FOLDERS_TREE: &str = "folders";
+/// The tree of everything else.
+const MAIL_TREE: &str = "mail";
 
 /// Opaque id of a cached folder.
 pub type FolderId = u64;
@@ -113,7 +135,7 @@ fn uid_of(key: &[u8]) -> Option<u32> {
 /// A set of changes to one folder, applied atomically by [`Store::apply`].
 #[derive(Debug, Default)]
 pub struct FolderChanges {
-    /// New or updated envelopes.
+    /// New or updated envelopes. An update without a snippet keeps the cached one.
     pub upserts: Vec<Envelope>,
     /// New flags for cached messages (uid → flags, modseq).
     pub flag_updates: Vec<(u32, FlagState, u64)>,
@@ -127,24 +149,13 @@ pub struct FolderChanges {
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache in `dir`.
+    /// Opens (creating if needed) the cache in `dir`, migrating a cache written by an older Tern
+    /// (see `store::migrate`).
     pub fn open(dir: &Path) -> Result<Self> {
         let db = sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).open()?;
-        let meta = db.open_tree("meta")?;
-        let version =
-            meta.get("schema")?.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok()).map(u32::from_be_bytes);
-        if version.is_some_and(|v| v != SCHEMA) {
-            tracing::info!(from = ?version, to = SCHEMA, "cache format changed; rebuilding the cache from the server");
-            for name in db.tree_names() {
-                if name.as_ref() != b"__sled__default" {
-                    db.drop_tree(name)?;
-                }
-            }
-        }
-        let meta = db.open_tree("meta")?;
-        meta.insert("schema", &SCHEMA.to_be_bytes())?;
-        let folders = db.open_tree("folders")?;
-        let mail = db.open_tree("mail")?;
+        migrate::prepare(&db)?;
+        let folders = db.open_tree(FOLDERS_TREE)?;
+        let mail = db.open_tree(MAIL_TREE)?;
         Ok(Self { db, folders, mail, positions: Arc::default() })
     }
 
@@ -369,12 +380,17 @@ impl Store {
         };
 
         let fresh = changes.fresh;
-        for env in changes.upserts {
+        for mut env in changes.upserts {
             let old = if fresh { None } else { current(env.uid, &pending)? };
-            if let Some(old) = &old {
+            if let Some(old) = old {
                 batch.remove(&date_key(fid, old.received, old.uid));
                 total -= 1;
                 unread -= i64::from(!old.flags.flags.seen);
+                // The sync never has a snippet; one taken from the body earlier still holds (a
+                // UID names the same message for as long as the folder's UIDVALIDITY does).
+                if env.snippet.is_none() {
+                    env.snippet = old.snippet;
+                }
             }
             batch.insert(&envelope_key(fid, env.uid), encode(&env)?);
             batch.insert(&date_key(fid, env.received, env.uid), &[]);

@@ -68,6 +68,12 @@ pub struct Envelope {
     pub thread_id: u64,
     /// MODSEQ when the server has CONDSTORE, else 0.
     pub modseq: u64,
+    /// The first line or so of the message text, once its body has been fetched; shown in the
+    /// message list under the subject. The sync leaves it `None` and [`Store::apply`] keeps a
+    /// cached one when the sync writes the envelope again.
+    ///
+    /// [`Store::apply`]: super::Store::apply
+    pub snippet: Option<String>,
 }
 
 /// What Tern knows about a folder's server state, for resync.

@@ -18,6 +18,7 @@ fn env(uid: u32, received: i64, seen: bool) -> Envelope {
         has_attachment: false,
         thread_id: u64::from(uid),
         modseq: 0,
+        snippet: None,
     }
 }
 
@@ -46,7 +47,7 @@ fn folders_round_trip_and_survive_reopen() {
         store.put_folders("a", std::slice::from_ref(&folder)).unwrap();
         store.flush().unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     assert_eq!(store.folders("a").unwrap(), vec![folder]);
     store.forget_account("a").unwrap();
     assert!(store.folders("a").unwrap().is_empty());
@@ -126,4 +127,472 @@ fn later_pages_follow_changes_to_the_folder() {
     assert_eq!(uids(9, 5), vec![1]);
     store.clear_folder(fid).unwrap();
     assert!(uids(2, 5).is_empty());
+}
+
+// Schema migrations.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::migrate::{self, EnvelopeV2, Outcome, STEPS};
+
+/// An envelope with every field set, varied by `uid`.
+fn full(uid: u32, received: i64, seen: bool) -> Envelope {
+    Envelope {
+        uid,
+        flags: FlagState {
+            flags: MessageFlags {
+                seen,
+                answered: uid.is_multiple_of(3),
+                flagged: uid.is_multiple_of(5),
+                deleted: false,
+                draft: uid.is_multiple_of(7),
+            },
+            keywords: vec!["$Forwarded".into(), format!("label{}", uid % 4)],
+        },
+        received,
+        date: received - 60,
+        size: 1_000 + uid,
+        subject: format!("Re: quarterly report {uid}, ünïcödé"),
+        from: vec![Address { name: Some("Ann Example".into()), email: "ann@example.org".into() }],
+        to: vec![
+            Address { name: None, email: "bob@example.net".into() },
+            Address { name: Some("Cy".into()), email: "cy@example.net".into() },
+        ],
+        cc: if uid.is_multiple_of(2) {
+            vec![Address { name: None, email: "dee@example.com".into() }]
+        } else {
+            vec![]
+        },
+        message_id: Some(format!("{uid}.abc@example.org")),
+        in_reply_to: (uid > 1).then(|| format!("{}.abc@example.org", uid - 1)),
+        references: (1..uid.min(4)).map(|r| format!("{r}.abc@example.org")).collect(),
+        has_attachment: uid % 2 == 1,
+        thread_id: 0x9E37_79B9_7F4A_7C15 ^ u64::from(uid),
+        modseq: 40_000 + u64::from(uid),
+        snippet: None,
+    }
+}
+
+/// The version 2 form of an envelope without a snippet.
+fn v2(e: &Envelope) -> EnvelopeV2 {
+    assert_eq!(e.snippet, None, "version 2 has no snippet");
+    EnvelopeV2 {
+        uid: e.uid,
+        flags: e.flags.clone(),
+        received: e.received,
+        date: e.date,
+        size: e.size,
+        subject: e.subject.clone(),
+        from: e.from.clone(),
+        to: e.to.clone(),
+        cc: e.cc.clone(),
+        message_id: e.message_id.clone(),
+        in_reply_to: e.in_reply_to.clone(),
+        references: e.references.clone(),
+        has_attachment: e.has_attachment,
+        thread_id: e.thread_id,
+        modseq: e.modseq,
+    }
+}
+
+/// How a hand-built cache encodes its envelopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    V2,
+    V3,
+}
+
+/// One cached folder of a hand-built cache.
+struct Cached {
+    account: &'static str,
+    path: &'static str,
+    envelopes: Vec<Envelope>,
+}
+
+/// What a hand-built cache holds, to compare the opened store with.
+struct Fixture {
+    folders: Vec<Cached>,
+    quota: StorageQuota,
+}
+
+impl Fixture {
+    /// Two accounts, three folders, 34 envelopes: enough for several pages.
+    fn new() -> Self {
+        let inbox = (1..=30u32).map(|uid| {
+            let received =
+                1_600_000_000 + i64::from(uid * 37 % 30) * 3_600 - i64::from(uid % 2) * 2_000_000_000;
+            if uid.is_multiple_of(3) {
+                env(uid, received, uid.is_multiple_of(4))
+            } else {
+                full(uid, received, uid.is_multiple_of(4))
+            }
+        });
+        Self {
+            folders: vec![
+                Cached { account: "a", path: "INBOX", envelopes: inbox.collect() },
+                Cached {
+                    account: "a",
+                    path: "Archive/2020",
+                    envelopes: vec![full(4, 10, true), full(9, -10, false)],
+                },
+                Cached {
+                    account: "b",
+                    path: "INBOX",
+                    envelopes: vec![full(100, 5_000, false), env(7, 6_000, true)],
+                },
+            ],
+            quota: StorageQuota { used_kib: 1_234, limit_kib: 1_048_576 },
+        }
+    }
+
+    fn state(envelopes: &[Envelope]) -> FolderState {
+        FolderState {
+            uidvalidity: 1_234_567,
+            uidnext: envelopes.iter().map(|e| e.uid).max().unwrap_or(0) + 1,
+            highestmodseq: envelopes.iter().map(|e| e.modseq).max().unwrap_or(0),
+            total: envelopes.len() as u32,
+            unread: envelopes.iter().filter(|e| !e.flags.flags.seen).count() as u32,
+            complete: true,
+        }
+    }
+
+    /// The leaf name of a folder path.
+    fn name(path: &str) -> &str {
+        path.rsplit('/').next().unwrap_or(path)
+    }
+
+    /// A folder of an account's folder list, in JSON as version 2 wrote it.
+    fn folder_json(path: &str) -> String {
+        let role = if path == "INBOX" { r#""inbox""# } else { "null" };
+        let name = Self::name(path);
+        format!(
+            r#"{{"path":"{path}","name":"{name}","delimiter":"/","parent":null,"depth":0,"role":{role},"selectable":true,"subscribed":true}}"#
+        )
+    }
+
+    /// Writes the cache into `dir` as a Tern of schema `schema` would have, envelopes in `layout`
+    /// (reusing the key helpers, which the versions share). Returns the folder ids.
+    fn write(&self, dir: &Path, schema: Option<u32>, layout: Layout) -> BTreeMap<(String, String), FolderId> {
+        let db = raw_db(dir);
+        if let Some(version) = schema {
+            db.open_tree(META_TREE).unwrap().insert(SCHEMA_KEY, &version.to_be_bytes()).unwrap();
+        }
+        let folders = db.open_tree(FOLDERS_TREE).unwrap();
+        let mail = db.open_tree(MAIL_TREE).unwrap();
+        let mut fids = BTreeMap::new();
+        let mut lists: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for cached in &self.folders {
+            let fid = db.generate_id().unwrap();
+            fids.insert((cached.account.to_string(), cached.path.to_string()), fid);
+            lists.entry(cached.account).or_default().push(Self::folder_json(cached.path));
+            mail.insert(folder_key(cached.account, cached.path), &fid.to_be_bytes()).unwrap();
+            mail.insert(prefixed(b's', fid), encode(&Self::state(&cached.envelopes)).unwrap()).unwrap();
+            for e in &cached.envelopes {
+                let value = match layout {
+                    Layout::V2 => encode(&v2(e)).unwrap(),
+                    Layout::V3 => encode(e).unwrap(),
+                };
+                mail.insert(envelope_key(fid, e.uid), value).unwrap();
+                mail.insert(date_key(fid, e.received, e.uid), &[]).unwrap();
+            }
+        }
+        for (account, list) in lists {
+            folders.insert(account, format!("[{}]", list.join(",")).as_bytes()).unwrap();
+        }
+        mail.insert(b"qa", encode(&self.quota).unwrap()).unwrap();
+        db.flush().unwrap();
+        fids
+    }
+
+    /// Asserts that `store` holds exactly this fixture (every envelope without a snippet).
+    fn assert_held_by(&self, store: &Store, fids: &BTreeMap<(String, String), FolderId>) {
+        assert_eq!(store.quota("a").unwrap(), Some(self.quota));
+        for cached in &self.folders {
+            let fid = fids[&(cached.account.to_string(), cached.path.to_string())];
+            let what = format!("{}:{}", cached.account, cached.path);
+            assert_eq!(store.folder_id(cached.account, cached.path).unwrap(), Some(fid), "{what}");
+            let listed = store.folders(cached.account).unwrap();
+            assert!(
+                listed.iter().any(|f| f.path == cached.path
+                    && f.name == Self::name(cached.path)
+                    && f.role == (cached.path == "INBOX").then_some(FolderRole::Inbox)),
+                "{what}"
+            );
+            assert_eq!(store.folder_state(fid).unwrap(), Some(Self::state(&cached.envelopes)), "{what}");
+            for e in &cached.envelopes {
+                assert_eq!(store.envelope(fid, e.uid).unwrap().as_ref(), Some(e), "{what} uid {}", e.uid);
+            }
+            let mut by_uid: Vec<(u32, FlagState)> =
+                cached.envelopes.iter().map(|e| (e.uid, e.flags.clone())).collect();
+            by_uid.sort_by_key(|(uid, _)| *uid);
+            assert_eq!(store.uids_and_flags(fid).unwrap(), by_uid, "{what}");
+            // Newest first; the same arrival time orders by UID.
+            let mut newest_first = cached.envelopes.clone();
+            newest_first.sort_by_key(|e| (std::cmp::Reverse(e.received), e.uid));
+            for (offset, limit) in [(0, 10), (10, 10), (25, 10), (0, 100)] {
+                let expected: Vec<Envelope> = newest_first.iter().skip(offset).take(limit).cloned().collect();
+                assert_eq!(store.page(fid, offset, limit).unwrap(), expected, "{what} page {offset}+{limit}");
+            }
+        }
+    }
+}
+
+/// The result of `open` once the cache's file lock is free: sled releases it from a background
+/// thread a moment after the last handle is dropped, so opening again at once can find it held.
+fn once_unlocked<T, E: std::fmt::Display>(open: impl Fn() -> Result<T, E>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match open() {
+            Ok(opened) => return opened,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("opening the cache: {e}"),
+        }
+    }
+}
+
+/// Opens the cache in `dir` as a bare sled database.
+fn raw_db(dir: &Path) -> sled::Db {
+    once_unlocked(|| sled::Config::new().path(dir).open())
+}
+
+/// Opens the store in `dir`, which was open a moment ago.
+fn reopen(dir: &Path) -> Store {
+    once_unlocked(|| Store::open(dir))
+}
+
+/// The schema version recorded in an open store.
+fn schema_of(store: &Store) -> Option<u32> {
+    migrate::version(&store.db.open_tree(META_TREE).unwrap()).unwrap()
+}
+
+/// Runs only the schema check on the cache in `dir`, as opening does first.
+fn prepare(dir: &Path) -> Outcome {
+    let db = raw_db(dir);
+    let outcome = migrate::prepare(&db).unwrap();
+    db.flush().unwrap();
+    outcome
+}
+
+#[test]
+fn a_version_2_cache_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::new();
+    let fids = fixture.write(dir.path(), Some(2), Layout::V2);
+    {
+        let store = reopen(dir.path());
+        assert_eq!(schema_of(&store), Some(SCHEMA));
+        fixture.assert_held_by(&store, &fids);
+        // Sync keeps working on the migrated data.
+        let fid = fids[&("a".to_string(), "INBOX".to_string())];
+        let seen = FlagState { flags: MessageFlags { seen: true, ..Default::default() }, keywords: vec![] };
+        let unread_uid =
+            fixture.folders[0].envelopes.iter().find(|e| e.uid != 1 && !e.flags.flags.seen).unwrap().uid;
+        let changes = FolderChanges {
+            upserts: vec![env(31, 1_700_000_000, false)],
+            flag_updates: vec![(unread_uid, seen, 1)],
+            removals: vec![1],
+            ..Default::default()
+        };
+        store.apply(fid, changes).unwrap();
+        let state = store.folder_state(fid).unwrap().unwrap();
+        let before = Fixture::state(&fixture.folders[0].envelopes);
+        // One new unread, one unread marked seen, and message 1 (unread) removed.
+        assert!(!fixture.folders[0].envelopes[0].flags.flags.seen);
+        assert_eq!((state.total, state.unread), (before.total, before.unread - 1));
+        assert_eq!(store.page(fid, 0, 1).unwrap()[0].uid, 31);
+    }
+    // Opening again finds the current version and does nothing.
+    assert_eq!(prepare(dir.path()), Outcome::Current);
+    let store = reopen(dir.path());
+    assert_eq!(schema_of(&store), Some(SCHEMA));
+    assert_eq!(store.envelope(fids[&("a".to_string(), "INBOX".to_string())], 31).unwrap().unwrap().uid, 31);
+}
+
+#[test]
+fn opening_follows_the_recorded_schema_version() {
+    // (recorded version, layout of the envelopes, what opening does, whether the data stays)
+    let cases = [
+        (Some(SCHEMA), Layout::V3, Outcome::Current, true),
+        (Some(2), Layout::V2, Outcome::Migrated(2), true),
+        // Older than any migration step: rebuilt.
+        (Some(1), Layout::V2, Outcome::Rebuilt(1), false),
+        (Some(0), Layout::V2, Outcome::Rebuilt(0), false),
+        // Written by a newer Tern: rebuilt.
+        (Some(SCHEMA + 1), Layout::V3, Outcome::Rebuilt(SCHEMA + 1), false),
+        (Some(99), Layout::V3, Outcome::Rebuilt(99), false),
+    ];
+    let fixture = Fixture::new();
+    for (recorded, layout, outcome, kept) in cases {
+        let what = format!("version {recorded:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let fids = fixture.write(dir.path(), recorded, layout);
+        assert_eq!(prepare(dir.path()), outcome, "{what}");
+        let store = reopen(dir.path());
+        assert_eq!(schema_of(&store), Some(SCHEMA), "{what}");
+        if kept {
+            fixture.assert_held_by(&store, &fids);
+        } else {
+            assert_eq!(store.quota("a").unwrap(), None, "{what}");
+            for account in ["a", "b"] {
+                assert!(store.folders(account).unwrap().is_empty(), "{what}");
+                assert!(store.cached_folder_ids(account).unwrap().is_empty(), "{what}");
+            }
+            for fid in fids.values() {
+                assert_eq!(store.folder_state(*fid).unwrap(), None, "{what}");
+                assert!(store.uids(*fid).unwrap().is_empty(), "{what}");
+                assert!(store.page(*fid, 0, 10).unwrap().is_empty(), "{what}");
+            }
+        }
+    }
+    // No cache at all: a new one, at the current version.
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(prepare(dir.path()), Outcome::Created);
+    assert_eq!(prepare(dir.path()), Outcome::Current);
+}
+
+#[test]
+fn a_failed_migration_step_writes_nothing_and_the_cache_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::new();
+    let fids = fixture.write(dir.path(), Some(2), Layout::V2);
+    let fid = fids[&("a".to_string(), "INBOX".to_string())];
+    let db = raw_db(dir.path());
+    let mail = db.open_tree(MAIL_TREE).unwrap();
+    // A value cut short, in the middle of the keyspace.
+    let key = envelope_key(fid, 15);
+    let whole = mail.get(key).unwrap().unwrap();
+    mail.insert(key, &whole[..whole.len() - 1]).unwrap();
+    let before: Vec<_> = mail.iter().collect::<Result<_, _>>().unwrap();
+
+    let (from, step) = STEPS[0];
+    assert_eq!(from, 2);
+    assert!(step(&db).is_err());
+    let after: Vec<_> = mail.iter().collect::<Result<_, _>>().unwrap();
+    assert_eq!(after, before, "a failed step leaves the data as it was");
+    assert_eq!(migrate::version(&db.open_tree(META_TREE).unwrap()).unwrap(), Some(2));
+
+    assert_eq!(migrate::prepare(&db).unwrap(), Outcome::Rebuilt(2));
+    assert_eq!(migrate::version(&db.open_tree(META_TREE).unwrap()).unwrap(), Some(SCHEMA));
+    assert!(db.open_tree(MAIL_TREE).unwrap().is_empty());
+    assert!(db.open_tree(FOLDERS_TREE).unwrap().is_empty());
+}
+
+#[test]
+fn migration_steps_lead_from_each_version_to_the_current_one() {
+    let starts: Vec<u32> = STEPS.iter().map(|(from, _)| *from).collect();
+    let oldest = starts[0];
+    assert_eq!(starts, (oldest..SCHEMA).collect::<Vec<_>>(), "one step per version, in order, up to SCHEMA");
+}
+
+#[test]
+fn version_2_envelopes_decode_as_tern_wrote_them() {
+    // Postcard bytes of this envelope as written by schema version 2 (Tern before the snippet).
+    let bytes = [
+        7, 1, 0, 1, 0, 0, 1, 5, 36, 74, 117, 110, 107, 128, 196, 159, 213, 12, 255, 197, 10, 128, 16, 2, 72,
+        105, 1, 1, 3, 65, 110, 110, 7, 97, 64, 120, 46, 111, 114, 103, 1, 0, 7, 98, 64, 121, 46, 110, 101,
+        116, 0, 1, 3, 109, 64, 120, 0, 1, 3, 114, 64, 120, 1, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1,
+        172, 2,
+    ];
+    let expected = Envelope {
+        uid: 7,
+        flags: FlagState {
+            flags: MessageFlags { seen: true, flagged: true, ..Default::default() },
+            keywords: vec!["$Junk".into()],
+        },
+        received: 1_700_000_000,
+        date: -86_400,
+        size: 2048,
+        subject: "Hi".into(),
+        from: vec![Address { name: Some("Ann".into()), email: "a@x.org".into() }],
+        to: vec![Address { name: None, email: "b@y.net".into() }],
+        cc: vec![],
+        message_id: Some("m@x".into()),
+        in_reply_to: None,
+        references: vec!["r@x".into()],
+        has_attachment: true,
+        thread_id: u64::MAX,
+        modseq: 300,
+        snippet: None,
+    };
+    let old: EnvelopeV2 = decode(&bytes).unwrap();
+    assert_eq!(encode(&old).unwrap(), bytes);
+    assert_eq!(Envelope::from(old), expected);
+    // The version 3 layout differs: a version 2 value is not a valid version 3 envelope.
+    assert!(decode::<Envelope>(&bytes).is_err());
+}
+
+#[test]
+fn a_snippet_survives_the_sync_writing_the_envelope_again() {
+    let with = |snippet: Option<&str>, seen: bool| Envelope {
+        snippet: snippet.map(Into::into),
+        ..full(1, 100, seen)
+    };
+    let seen = FlagState { flags: MessageFlags { seen: true, ..Default::default() }, keywords: vec![] };
+    // (changes after the envelope was cached with the snippet "Hello", snippet afterwards)
+    let cases = [
+        (
+            "upsert from the sync",
+            FolderChanges { upserts: vec![with(None, true)], ..Default::default() },
+            Some("Hello"),
+        ),
+        (
+            "two upserts in one set",
+            FolderChanges { upserts: vec![with(None, true), with(None, false)], ..Default::default() },
+            Some("Hello"),
+        ),
+        (
+            "flag update",
+            FolderChanges { flag_updates: vec![(1, seen, 9)], ..Default::default() },
+            Some("Hello"),
+        ),
+        (
+            "a new snippet",
+            FolderChanges { upserts: vec![with(Some("Bye"), true)], ..Default::default() },
+            Some("Bye"),
+        ),
+        ("removed, then cached again", FolderChanges { removals: vec![1], ..Default::default() }, None),
+    ];
+    for (what, changes, snippet) in cases {
+        let (_dir, store) = open();
+        let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+        store
+            .apply(fid, FolderChanges { upserts: vec![with(Some("Hello"), false)], ..Default::default() })
+            .unwrap();
+        store.apply(fid, changes).unwrap();
+        store.apply(fid, FolderChanges { upserts: vec![with(None, true)], ..Default::default() }).unwrap();
+        let cached = store.envelope(fid, 1).unwrap().unwrap();
+        assert_eq!(cached.snippet.as_deref(), snippet, "{what}");
+        assert!(cached.flags.flags.seen, "{what}: the rest is the sync's");
+        assert_eq!(store.page(fid, 0, 10).unwrap(), vec![cached], "{what}");
+    }
+}
+
+#[test]
+#[ignore = "a timing, not a check: cargo test -p tern-core --lib --release migrating -- --ignored --nocapture"]
+fn migrating_a_hundred_thousand_envelopes() {
+    const COUNT: u32 = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture {
+        folders: vec![Cached {
+            account: "a",
+            path: "INBOX",
+            envelopes: (1..=COUNT)
+                .map(|uid| full(uid, 1_600_000_000 + i64::from(uid) * 60, uid.is_multiple_of(3)))
+                .collect(),
+        }],
+        quota: StorageQuota::default(),
+    };
+    let fids = fixture.write(dir.path(), Some(2), Layout::V2);
+    let started = std::time::Instant::now();
+    let store = reopen(dir.path());
+    println!("migrated {COUNT} envelopes in {:?}", started.elapsed());
+    let fid = fids[&("a".to_string(), "INBOX".to_string())];
+    assert_eq!(store.uids(fid).unwrap().len(), COUNT as usize);
+    assert_eq!(store.envelope(fid, COUNT).unwrap().as_ref(), fixture.folders[0].envelopes.last());
 }
