@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use crate::dto::{
-    Account, AppInfo, Folder, FolderCounts, FolderRole, ImapSettings, MessagePage, MessageRow,
-    NewAccountRequest, Person, Security, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
+    Account, AccountStatus, AccountStatusEntry, AppInfo, Folder, FolderCounts, FolderNamespace, FolderRole,
+    ImapSettings, MailEvent, MessagePage, MessageRow, NewAccountRequest, Person, Security, Settings,
+    StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
 };
 use crate::error::{CommandError, ErrorKind};
 
@@ -17,10 +18,15 @@ fn generate() -> String {
     let cfg = Config::new();
     let mut decls = vec![
         Account::decl(&cfg),
+        AccountStatus::decl(&cfg),
+        AccountStatusEntry::decl(&cfg),
+        MailEvent::decl(&cfg),
+        Settings::decl(&cfg),
         AppInfo::decl(&cfg),
         CommandError::decl(&cfg),
         ErrorKind::decl(&cfg),
         Folder::decl(&cfg),
+        FolderNamespace::decl(&cfg),
         FolderRole::decl(&cfg),
         ImapSettings::decl(&cfg),
         NewAccountRequest::decl(&cfg),

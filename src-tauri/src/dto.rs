@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tern_core::account::{self, AccountConfig};
 use tern_core::imap::{self, FolderRole as CoreRole};
 use tern_core::store::{Address, Envelope};
-use tern_core::sync;
+use tern_core::{live, sync};
 use ts_rs::TS;
 
 /// A configured account as the UI shows it.
@@ -85,6 +85,20 @@ pub struct Folder {
     pub selectable: bool,
     /// Whether the user subscribed.
     pub subscribed: bool,
+    /// The user's own folder, another user's, or a shared one.
+    pub namespace: FolderNamespace,
+}
+
+/// Whose folder it is (IMAP NAMESPACE).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum FolderNamespace {
+    /// The user's own.
+    Personal,
+    /// Another user's, shared with this user.
+    OtherUsers,
+    /// Shared with everyone.
+    Shared,
 }
 
 /// Special-use roles.
@@ -245,6 +259,162 @@ pub struct SyncProgressEvent {
     pub total: u32,
 }
 
+/// An account's connection, for the status indicator.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum AccountStatus {
+    /// Logging in.
+    Connecting,
+    /// Connected; `push` when the server pushes new inbox mail (IDLE), else Tern polls.
+    Online {
+        /// IDLE is running.
+        push: bool,
+    },
+    /// Not connected; Tern retries by itself at `retryAtMs`.
+    Offline {
+        /// What went wrong.
+        reason: String,
+        /// Next attempt, Unix milliseconds.
+        #[ts(type = "number")]
+        retry_at_ms: i64,
+        /// Failed attempts in a row.
+        attempts: u32,
+    },
+    /// The server refused the password (or the settings cannot work): waiting for the user.
+    AuthNeeded {
+        /// What the server said.
+        reason: String,
+    },
+    /// The server's certificate is not trusted: waiting for the user.
+    CertificateNeeded {
+        /// What is wrong with it.
+        reason: String,
+        /// SHA-256 fingerprint.
+        fingerprint: String,
+    },
+    /// Not running.
+    Stopped,
+}
+
+/// One account's status.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountStatusEntry {
+    /// Account.
+    pub account_id: String,
+    /// Status.
+    pub status: AccountStatus,
+}
+
+/// Event `mail-events` carries a batch of these: what changed, never message lists.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum MailEvent {
+    /// Messages were added, removed or re-flagged in a folder.
+    MailboxChanged {
+        /// Account.
+        account_id: String,
+        /// Folder path.
+        path: String,
+        /// New UIDs.
+        added: Vec<u32>,
+        /// Re-flagged UIDs.
+        changed: Vec<u32>,
+        /// Removed UIDs.
+        removed: Vec<u32>,
+        /// Not every change is listed: reload the folder.
+        more: bool,
+    },
+    /// A folder's counts changed.
+    CountsChanged {
+        /// Account.
+        account_id: String,
+        /// Folder path.
+        path: String,
+        /// Messages.
+        total: u32,
+        /// Unread.
+        unread: u32,
+    },
+    /// Folders were created, renamed or deleted on the server.
+    FoldersChanged {
+        /// Account.
+        account_id: String,
+    },
+    /// The account's connection changed.
+    AccountStatus {
+        /// Account.
+        account_id: String,
+        /// Status.
+        status: AccountStatus,
+    },
+    /// New mail arrived in an inbox.
+    NewMail {
+        /// Account.
+        account_id: String,
+        /// Folder path.
+        path: String,
+        /// How many.
+        count: u32,
+    },
+}
+
+/// App-wide preferences.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Desktop notifications for new inbox mail.
+    pub notifications: bool,
+}
+
+impl From<tern_core::settings::AppSettings> for Settings {
+    fn from(s: tern_core::settings::AppSettings) -> Self {
+        Self { notifications: s.notifications }
+    }
+}
+
+impl From<Settings> for tern_core::settings::AppSettings {
+    fn from(s: Settings) -> Self {
+        Self { notifications: s.notifications }
+    }
+}
+
+impl From<live::AccountState> for AccountStatus {
+    fn from(s: live::AccountState) -> Self {
+        match s {
+            live::AccountState::Connecting => Self::Connecting,
+            live::AccountState::Online { push } => Self::Online { push },
+            live::AccountState::Offline { reason, retry_at_ms, attempts } => {
+                Self::Offline { reason, retry_at_ms, attempts }
+            }
+            live::AccountState::AuthNeeded { reason } => Self::AuthNeeded { reason },
+            live::AccountState::CertificateNeeded { reason, fingerprint } => {
+                Self::CertificateNeeded { reason, fingerprint }
+            }
+            live::AccountState::Stopped => Self::Stopped,
+        }
+    }
+}
+
+impl MailEvent {
+    /// The UI's view of an engine event (`None` for progress, which has its own event).
+    pub fn from_live(event: live::LiveEvent) -> Option<Self> {
+        use live::LiveEvent as E;
+        Some(match event {
+            E::MailboxChanged { account_id, path, added, changed, removed, more } => {
+                Self::MailboxChanged { account_id, path, added, changed, removed, more }
+            }
+            E::CountsChanged { account_id, path, total, unread } => {
+                Self::CountsChanged { account_id, path, total, unread }
+            }
+            E::FoldersChanged { account_id } => Self::FoldersChanged { account_id },
+            E::AccountState { account_id, state } => Self::AccountStatus { account_id, status: state.into() },
+            E::NewMail { account_id, path, count, .. } => Self::NewMail { account_id, path, count },
+            E::Progress { .. } => return None,
+        })
+    }
+}
+
 /// Facts about the running app.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -313,6 +483,11 @@ impl From<imap::Folder> for Folder {
             }),
             selectable: f.selectable,
             subscribed: f.subscribed,
+            namespace: match f.namespace {
+                imap::NamespaceKind::Personal => FolderNamespace::Personal,
+                imap::NamespaceKind::OtherUsers => FolderNamespace::OtherUsers,
+                imap::NamespaceKind::Shared => FolderNamespace::Shared,
+            },
         }
     }
 }

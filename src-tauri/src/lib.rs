@@ -2,8 +2,11 @@
 //!
 //! # Layout
 //!
-//! - [`run`] builds the app: opens the engine over the data directory, registers the commands,
-//!   and flushes the cache on exit.
+//! - [`run`] builds the app: opens the engine over the data directory, starts the live engine
+//!   ([`tern_core::live::Supervisor`]) for every account, forwards its event batches to the
+//!   window (`mail-events`, `sync-progress`) and new inbox mail to desktop notifications,
+//!   registers the commands, and on exit stops every account task (bounded) and flushes the
+//!   cache.
 //! - [`commands`]: the IPC surface, one module per domain (app, accounts, mailboxes, messages).
 //! - [`dto`]: the types that cross the bridge; TypeScript bindings are generated from them.
 //! - [`error`]: the one error type commands return.
@@ -20,15 +23,78 @@ mod bindings;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tauri::Manager;
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 use tern_core::Engine;
+use tern_core::live::{EventSink, LiveEvent, LiveSettings, Supervisor};
 use tern_core::secrets::Keychain;
+
+use crate::dto::{MailEvent, SyncProgressEvent};
+
+/// Event name of a batch of [`MailEvent`]s.
+pub const MAIL_EVENTS: &str = "mail-events";
+/// Event name of [`SyncProgressEvent`].
+pub const SYNC_PROGRESS: &str = "sync-progress";
 
 /// State shared by every command.
 #[derive(Debug)]
 pub struct AppState {
     /// The mail engine.
     pub engine: Arc<Engine>,
+    /// The account tasks keeping the cache live.
+    pub live: Arc<Supervisor>,
+}
+
+/// Forwards the live engine's batches to the window, and new inbox mail to a notification.
+fn event_sink(app: AppHandle, engine: Arc<Engine>) -> EventSink {
+    Arc::new(move |batch: Vec<LiveEvent>| {
+        let mut events = Vec::with_capacity(batch.len());
+        for event in batch {
+            match event {
+                LiveEvent::Progress { account_id, path, done, total } => {
+                    let progress = SyncProgressEvent { account_id, path, done, total };
+                    if let Err(e) = app.emit(SYNC_PROGRESS, progress) {
+                        tracing::debug!(error = %e, "could not send sync progress to the window");
+                    }
+                }
+                LiveEvent::NewMail { ref account_id, count, ref newest, .. } => {
+                    if engine.settings().notifications {
+                        notify_new_mail(&app, &engine, account_id, count, newest);
+                    }
+                    events.extend(MailEvent::from_live(event));
+                }
+                other => events.extend(MailEvent::from_live(other)),
+            }
+        }
+        if !events.is_empty()
+            && let Err(e) = app.emit(MAIL_EVENTS, events)
+        {
+            tracing::debug!(error = %e, "could not send mail events to the window");
+        }
+    })
+}
+
+/// One notification per account and batch: the message itself when one arrived, a count when
+/// several did.
+fn notify_new_mail(
+    app: &AppHandle,
+    engine: &Engine,
+    account_id: &str,
+    count: u32,
+    newest: &[tern_core::live::NewMessage],
+) {
+    let account = engine.account(account_id).map(|a| a.display_name).unwrap_or_default();
+    let (title, body) = match (count, newest.first()) {
+        (1, Some(message)) => (message.from.clone(), message.subject.clone()),
+        _ => (
+            format!("{count} new messages"),
+            newest.iter().map(|m| format!("{}: {}", m.from, m.subject)).collect::<Vec<_>>().join("\n"),
+        ),
+    };
+    let title = if account.is_empty() { title } else { format!("{title} — {account}") };
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::debug!(error = %e, "could not show a notification");
+    }
 }
 
 /// Where Tern keeps its settings and cache: `TERN_DATA_DIR` when set (the demo and the tests use
@@ -50,19 +116,29 @@ fn init_tracing() {
 pub fn run() {
     init_tracing();
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = data_dir(app)?;
-            let engine = Engine::open(&dir, Arc::new(Keychain))?;
+            let engine = Arc::new(Engine::open(&dir, Arc::new(Keychain))?);
             tracing::info!(data_dir = %dir.display(), accounts = engine.accounts().len(), "engine ready");
-            app.manage(AppState { engine: Arc::new(engine) });
+            let sink = event_sink(app.handle().clone(), engine.clone());
+            let live = tauri::async_runtime::block_on(async {
+                Arc::new(Supervisor::new(engine.clone(), LiveSettings::default(), sink))
+            });
+            tauri::async_runtime::block_on(async { live.start_all() });
+            app.manage(AppState { engine, live });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::get_settings,
+            commands::app::set_settings,
             commands::accounts::list_accounts,
             commands::accounts::add_account,
             commands::accounts::remove_account,
             commands::accounts::account_quota,
+            commands::accounts::account_statuses,
+            commands::accounts::retry_account,
             commands::mailboxes::cached_folders,
             commands::mailboxes::refresh_folders,
             commands::mailboxes::folder_counts,
@@ -82,9 +158,13 @@ pub fn run() {
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event
             && let Some(state) = handle.try_state::<AppState>()
-            && let Err(e) = state.engine.shutdown()
         {
-            tracing::error!(error = %e, "could not flush the cache on exit");
+            // Every account task ends (politely when the network allows, aborted otherwise)
+            // before the cache is flushed.
+            tauri::async_runtime::block_on(state.live.shutdown());
+            if let Err(e) = state.engine.shutdown() {
+                tracing::error!(error = %e, "could not flush the cache on exit");
+            }
         }
     });
 }

@@ -34,6 +34,80 @@ async fn fill(driver: &thirtyfour::WebDriver, label: &str, value: &str) {
     input.send_keys(value).await.unwrap();
 }
 
+/// Adds the fixture's default account through the form, trusting its self-signed certificate.
+async fn add_account_through_the_form(driver: &thirtyfour::WebDriver, port: &str, fingerprint: &str) {
+    use tern_tests::dovecot::{DEFAULT_PASSWORD, DEFAULT_USER};
+    wait_for(driver, "//h1[contains(., 'Welcome to Tern')]").await;
+    fill(driver, "Your name", "Ann Example").await;
+    fill(driver, "Email address", DEFAULT_USER).await;
+    fill(driver, "Password", DEFAULT_PASSWORD).await;
+    fill(driver, "IMAP server", "127.0.0.1").await;
+    fill(driver, "Port", port).await;
+    wait_for(driver, "//button[@type='submit']").await.click().await.unwrap();
+
+    // The test server's certificate is self-signed: Tern shows its fingerprint and waits.
+    let shown = wait_for(driver, "//*[@role='alert']//code").await.text().await.unwrap();
+    assert_eq!(shown.trim(), fingerprint, "the fingerprint shown is the server's");
+    wait_for(driver, "//button[contains(., 'Trust this certificate')]").await.click().await.unwrap();
+}
+
+/// The Inbox's unread count in the folder tree (0 when none is shown).
+async fn inbox_unread(driver: &thirtyfour::WebDriver) -> u32 {
+    let inbox = wait_for(driver, &format!("//*[@role='treeitem'][{}]", named("Inbox"))).await;
+    match inbox.find(thirtyfour::By::XPath(".//*[contains(@class,'unread')]")).await {
+        Ok(badge) => badge
+            .text()
+            .await
+            .unwrap()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap(),
+        Err(_) => 0,
+    }
+}
+
+/// Live mail: with the app open on the inbox, a message delivered by another program shows up
+/// in the list and in the unread count, with no click, no refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_mail_appears_without_any_user_action() {
+    use tern_tests::dovecot::{DEFAULT_USER, Dovecot, DovecotOptions};
+    use tern_tests::sample::Generator;
+
+    let server = std::sync::Arc::new(Dovecot::start(DovecotOptions::default()).unwrap());
+    server.seed(DEFAULT_USER, "INBOX", 25, 12).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.tls_port().to_string();
+    let fingerprint = server.fingerprint().to_string();
+    let delivering = server.clone();
+
+    with_app(data.path(), &[], move |driver| async move {
+        add_account_through_the_form(&driver, &port, &fingerprint).await;
+        wait_for(&driver, "//section[@aria-label='Messages'][contains(., '25 messages')]").await;
+        let before = inbox_unread(&driver).await;
+
+        let mut message = Generator::new(77).next_message();
+        message.bytes = String::from_utf8_lossy(&message.bytes)
+            .replacen("Subject:", "Subject: Pushed to Tern -", 1)
+            .into_bytes();
+        delivering.append(DEFAULT_USER, "INBOX", &message.bytes).unwrap();
+
+        wait_for(&driver, "//section[@aria-label='Messages'][contains(., '26 messages')]").await;
+        wait_for(
+            &driver,
+            "//*[@role='listbox'][@aria-label='Messages']//*[@role='option'][@aria-posinset='1'][contains(., 'Pushed to Tern')]",
+        )
+        .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while inbox_unread(&driver).await != before + 1 {
+            assert!(std::time::Instant::now() < deadline, "the unread count did not go from {before} to {}", before + 1);
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+}
+
 /// The walking skeleton end to end: a new user adds an account on a real Dovecot with a
 /// self-signed certificate, checks and trusts its fingerprint, and sees the server's folders with
 /// their roles in the sidebar, and its messages arrive in the list; after a restart the account

@@ -9,16 +9,38 @@ use std::time::{Duration, Instant};
 use tern_core::Error;
 use tern_core::account::{ImapServer, Security};
 use tern_core::imap::tls::TlsContext;
-use tern_core::imap::{FolderRole, Password, Timeouts, connect_and_login, list_folders};
+use tern_core::imap::{FolderRole, ListOptions, Password, Timeouts, connect_and_login, list_folders};
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
 use crate::login;
 
 async fn roles_after_login(security: Security) {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 12, 3).unwrap();
     let mut session = login(&server, security).await.unwrap();
-    let folders = list_folders(&mut session).await.unwrap();
+    // LIST + LSUB, and one LIST-EXTENDED with LIST-STATUS: the same folders either way, and the
+    // second brings every folder's counts.
+    let plain = list_folders(&mut session, &ListOptions::default()).await.unwrap();
+    assert!(plain.statuses.is_empty());
+    let with_status = ListOptions { list_status: true, modseq: true, ..ListOptions::default() };
+    let extended = list_folders(&mut session, &with_status).await.unwrap();
+    assert_eq!(plain.folders, extended.folders);
+    assert_eq!(extended.statuses.len(), plain.folders.len(), "{:?}", extended.statuses);
+    for folder in &extended.folders {
+        let listed = extended.statuses[&folder.path];
+        let asked = session.status(&folder.path, "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)").await.unwrap();
+        let expected = (asked.exists, asked.unseen, asked.uid_next, asked.uid_validity);
+        assert_eq!(
+            (listed.messages, Some(listed.unseen), Some(listed.uidnext), Some(listed.uidvalidity)),
+            expected,
+            "{}",
+            folder.path
+        );
+        assert!(listed.highestmodseq != 0, "{listed:?}");
+    }
+    assert_eq!(extended.statuses["Archive"].messages, 12);
     session.logout().await.unwrap();
+    let folders = extended.folders;
     let roles: BTreeMap<FolderRole, String> =
         folders.iter().filter_map(|f| Some((f.role?, f.path.clone()))).collect();
     let expected = [

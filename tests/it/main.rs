@@ -6,9 +6,11 @@
 
 mod capabilities;
 mod demo;
+mod extensions;
 mod fixture;
 mod fixture_live;
 mod keychain;
+mod live;
 mod login;
 mod seeding;
 mod support;

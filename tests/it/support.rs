@@ -35,7 +35,7 @@ impl SecretStore for MemorySecrets {
 
 /// An engine in its own data directory with one account on a fixture server.
 pub struct Account {
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
     pub id: String,
     pub user: String,
     _data: tempfile::TempDir,
@@ -44,8 +44,19 @@ pub struct Account {
 /// Adds `user` of `server` (implicit TLS, certificate pinned) to a fresh engine; `tweak` may
 /// change the settings first (e.g. `disable_condstore`).
 pub async fn account(server: &Dovecot, user: &str, tweak: impl FnOnce(&mut ImapServer)) -> Account {
+    account_with(server, user, tweak, Timeouts::default(), Arc::new(MemorySecrets::default())).await
+}
+
+/// [`account`] with other network time limits and a secret store the test keeps.
+pub async fn account_with(
+    server: &Dovecot,
+    user: &str,
+    tweak: impl FnOnce(&mut ImapServer),
+    timeouts: Timeouts,
+    secrets: Arc<MemorySecrets>,
+) -> Account {
     let data = tempfile::tempdir().unwrap();
-    let engine = Engine::open(data.path(), Arc::new(MemorySecrets::default())).unwrap();
+    let engine = Arc::new(Engine::open(data.path(), secrets).unwrap().with_timeouts(timeouts));
     let mut imap = server.server_settings(user, Security::Tls);
     tweak(&mut imap);
     let new = NewAccount { display_name: "Sync test".into(), email: user.to_string(), imap };
@@ -89,7 +100,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn of_envelope(e: &Envelope) -> Self {
+    pub fn of_envelope(e: &Envelope) -> Self {
         Row {
             uid: e.uid,
             flags: e.flags.clone(),
@@ -101,7 +112,7 @@ impl Row {
     }
 
     /// Decodes a FETCH of [`SERVER_ITEMS`] without any of tern-core's parsing code.
-    fn of_fetch(f: &Fetch) -> Self {
+    pub fn of_fetch(f: &Fetch) -> Self {
         let mut flags = MessageFlags::default();
         let mut keywords = Vec::new();
         for flag in f.flags() {

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 use crate::imap::tls::TlsContext;
 use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
 use crate::secrets::SecretStore;
+use crate::settings::{AppSettings, SettingsFile};
 use crate::store::{Envelope, FolderState, StorageQuota, Store};
-use crate::sync::{SyncProgress, SyncReport, Syncer, negotiate, storage_quota};
+use crate::sync::{Negotiated, SessionOptions, SyncProgress, SyncReport, Syncer, negotiate, storage_quota};
 
 /// A window of a folder's message list, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub struct Engine {
     tls: TlsContext,
     /// Network time limits.
     timeouts: Timeouts,
+    /// App-wide preferences.
+    settings: Mutex<SettingsFile>,
 }
 
 impl Engine {
@@ -57,12 +60,39 @@ impl Engine {
             store,
             tls: TlsContext::new()?,
             timeouts: Timeouts::default(),
+            settings: Mutex::new(SettingsFile::open(data_dir)),
         })
     }
 
     /// Where the engine keeps its files.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Other network time limits (tests use short ones).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The network time limits.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// The app-wide preferences.
+    pub fn settings(&self) -> AppSettings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).get().clone()
+    }
+
+    /// Saves the app-wide preferences.
+    pub fn set_settings(&self, settings: AppSettings) -> Result<()> {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).set(settings)
+    }
+
+    /// The cache.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     fn registry(&self) -> MutexGuard<'_, AccountRegistry> {
@@ -97,10 +127,27 @@ impl Engine {
     /// Logs in to `server` with `password` and lists its folders, without saving anything: the
     /// "Test settings" step of adding an account.
     pub async fn probe(&self, server: &ImapServer, password: &Password) -> Result<Vec<Folder>> {
-        let mut session = connect_and_login(&self.tls, server, password, self.timeouts).await?;
-        let folders = list_folders(&mut session).await;
+        let session = connect_and_login(&self.tls, server, password, self.timeouts).await?;
+        let options = self.session_options(server);
+        let (mut session, negotiated) = negotiate(session, options).await?;
+        let folders = list_folders(&mut session, &negotiated.list_options()).await.map(|list| list.folders);
         logout(session).await;
         folders
+    }
+
+    fn session_options(&self, server: &ImapServer) -> SessionOptions {
+        SessionOptions {
+            allow_condstore: !server.disable_condstore,
+            timeouts: self.timeouts,
+            ..Default::default()
+        }
+    }
+
+    /// A logged-in session for an account, set up for syncing.
+    pub async fn session(&self, id: &str) -> Result<(ImapSession, Negotiated)> {
+        let account = self.account(id)?;
+        let session = self.login(id).await?;
+        negotiate(session, self.session_options(&account.imap)).await
     }
 
     /// Adds an account: checks the settings against the server first, then stores the password
@@ -142,16 +189,14 @@ impl Engine {
     /// Lists the folders of an account from the server and updates the cache (carrying cached
     /// mail over folders renamed on the server, dropping deleted ones).
     pub async fn refresh_folders(&self, id: &str) -> Result<Vec<Folder>> {
-        let account = self.account(id)?;
-        let mut session = self.login(id).await?;
+        let (mut session, negotiated) = self.session(id).await?;
         let result = async {
-            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?.caps;
             let progress = |_: SyncProgress| {};
             Syncer {
                 session: &mut session,
                 store: &self.store,
                 account_id: id,
-                caps,
+                negotiated: &negotiated,
                 progress: &progress,
                 timeouts: self.timeouts,
             }
@@ -169,11 +214,9 @@ impl Engine {
         id: &str,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
     ) -> Result<Vec<SyncReport>> {
-        let account = self.account(id)?;
-        let mut session = self.login(id).await?;
+        let (mut session, negotiated) = self.session(id).await?;
         let result = async {
-            let offered = negotiate(&mut session, !account.imap.disable_condstore).await?;
-            if offered.quota {
+            if negotiated.quota {
                 match storage_quota(&mut session).await {
                     Ok(quota) => self.store.put_quota(id, quota)?,
                     Err(e) => tracing::debug!(account = %id, error = %e, "quota not available"),
@@ -183,7 +226,7 @@ impl Engine {
                 session: &mut session,
                 store: &self.store,
                 account_id: id,
-                caps: offered.caps,
+                negotiated: &negotiated,
                 progress,
                 timeouts: self.timeouts,
             }
@@ -202,15 +245,13 @@ impl Engine {
         path: &str,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
     ) -> Result<SyncReport> {
-        let account = self.account(id)?;
-        let mut session = self.login(id).await?;
+        let (mut session, negotiated) = self.session(id).await?;
         let result = async {
-            let caps = negotiate(&mut session, !account.imap.disable_condstore).await?.caps;
             Syncer {
                 session: &mut session,
                 store: &self.store,
                 account_id: id,
-                caps,
+                negotiated: &negotiated,
                 progress,
                 timeouts: self.timeouts,
             }

@@ -16,6 +16,9 @@
 //!   state, written in atomic batches.
 //! - [`sync`]: bringing the cache in line with the server (initial sync newest first, QRESYNC,
 //!   CONDSTORE, full scan), planned by pure, table-tested logic.
+//! - [`live`]: one supervised task per account keeping the cache live (IDLE push on the inbox,
+//!   polling of the other folders, reconnects with backoff) and emitting coalesced events.
+//! - [`settings`]: app-wide preferences (desktop notifications).
 //! - [`engine`]: the façade the shell holds. It ties accounts, secrets, connections and the cache
 //!   together and is the only type the shell needs.
 //! - [`error`]: the typed errors every public function returns, each one saying what the user
@@ -25,7 +28,9 @@ pub mod account;
 pub mod engine;
 pub mod error;
 pub mod imap;
+pub mod live;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod sync;
 

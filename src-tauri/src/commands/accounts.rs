@@ -5,7 +5,7 @@ use tern_core::account::NewAccount;
 use tern_core::imap::Password;
 
 use crate::AppState;
-use crate::dto::{Account, NewAccountRequest, StorageQuota};
+use crate::dto::{Account, AccountStatusEntry, NewAccountRequest, StorageQuota};
 use crate::error::CommandResult;
 
 /// Every configured account, in the order added.
@@ -20,12 +20,14 @@ pub async fn add_account(state: State<'_, AppState>, request: NewAccountRequest)
     let new =
         NewAccount { display_name: request.display_name, email: request.email, imap: request.imap.into() };
     let account = state.engine.add_account(new, Password::new(request.password)).await?;
+    state.live.start(&account.id);
     Ok(account.into())
 }
 
 /// Removes an account with its keychain entry and cache.
 #[tauri::command]
 pub async fn remove_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {
+    state.live.stop(&account_id).await;
     state.engine.remove_account(&account_id).await?;
     Ok(())
 }
@@ -38,4 +40,25 @@ pub fn account_quota(state: State<'_, AppState>, account_id: String) -> CommandR
         .engine
         .quota(&account_id)?
         .map(|q| StorageQuota { used_kib: saturate(q.used_kib), limit_kib: saturate(q.limit_kib) }))
+}
+
+/// Every running account's connection status.
+#[tauri::command]
+pub fn account_statuses(state: State<'_, AppState>) -> CommandResult<Vec<AccountStatusEntry>> {
+    let mut entries: Vec<AccountStatusEntry> = state
+        .live
+        .states()
+        .into_iter()
+        .map(|(account_id, s)| AccountStatusEntry { account_id, status: s.into() })
+        .collect();
+    entries.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    Ok(entries)
+}
+
+/// Reconnects an account now (after "Retry", a new password, or a trusted certificate).
+#[tauri::command]
+pub fn retry_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {
+    state.engine.account(&account_id)?;
+    state.live.retry(&account_id);
+    Ok(())
 }

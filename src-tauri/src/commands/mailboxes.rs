@@ -1,14 +1,10 @@
 //! Folder lists.
 
-use tauri::{AppHandle, Emitter, State};
-use tern_core::sync::SyncProgress;
+use tauri::State;
 
 use crate::AppState;
-use crate::dto::{Folder, FolderCounts, SyncProgressEvent, SyncSummary};
+use crate::dto::{Folder, FolderCounts, SyncSummary};
 use crate::error::CommandResult;
-
-/// Event name of [`SyncProgressEvent`].
-pub const SYNC_PROGRESS: &str = "sync-progress";
 
 /// The folders as last seen, from the cache: instant, works offline.
 #[tauri::command]
@@ -33,37 +29,24 @@ pub fn folder_counts(state: State<'_, AppState>, account_id: String) -> CommandR
         .collect())
 }
 
-fn progress_emitter(app: AppHandle, account_id: String) -> impl Fn(SyncProgress) + Send + Sync {
-    move |p: SyncProgress| {
-        let event =
-            SyncProgressEvent { account_id: account_id.clone(), path: p.path, done: p.done, total: p.total };
-        if let Err(e) = app.emit(SYNC_PROGRESS, event) {
-            tracing::debug!(error = %e, "could not send sync progress to the window");
-        }
-    }
-}
-
-/// Syncs the folder list and every folder of an account; emits `sync-progress` on the way.
+/// Syncs the folder list and every folder of an account now, on its command connection;
+/// progress arrives as `sync-progress` events.
 #[tauri::command]
-pub async fn sync_account(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    account_id: String,
-) -> CommandResult<Vec<SyncSummary>> {
-    let progress = progress_emitter(app, account_id.clone());
-    let reports = state.engine.sync_account(&account_id, &progress).await?;
+pub async fn sync_account(state: State<'_, AppState>, account_id: String) -> CommandResult<Vec<SyncSummary>> {
+    let reports = state.live.sync_now(&account_id, None).await?;
     Ok(reports.into_iter().map(|r| SyncSummary::new(&account_id, r)).collect())
 }
 
-/// Syncs one folder now; emits `sync-progress` on the way.
+/// Syncs one folder now.
 #[tauri::command]
 pub async fn sync_folder(
-    app: AppHandle,
     state: State<'_, AppState>,
     account_id: String,
     path: String,
 ) -> CommandResult<SyncSummary> {
-    let progress = progress_emitter(app, account_id.clone());
-    let report = state.engine.sync_folder(&account_id, &path, &progress).await?;
+    let reports = state.live.sync_now(&account_id, Some(path.clone())).await?;
+    let report = reports.into_iter().next().ok_or_else(|| {
+        crate::error::CommandError::from(tern_core::Error::Protocol(format!("{path} was not synced")))
+    })?;
     Ok(SyncSummary::new(&account_id, report))
 }

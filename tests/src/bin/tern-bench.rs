@@ -38,7 +38,7 @@ use tern_core::imap::Password;
 use tern_core::imap::envelope::{ENVELOPE_ITEMS, envelope};
 use tern_core::secrets::SecretStore;
 use tern_core::store::{FolderChanges, Store};
-use tern_core::sync::{CHUNK, FIRST_SCREEN, SyncMode, SyncProgress, Syncer, negotiate};
+use tern_core::sync::{CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, Syncer, negotiate};
 use tern_tests::sample::Generator;
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
@@ -402,7 +402,7 @@ async fn first_screen_after_login(engine: &Engine, id: &str, work: &Path) -> Res
     for rep in 0..3 {
         let store = Store::open(&work.join(format!("direct-{rep}")))?;
         let started = Instant::now();
-        let mut session = engine.login(id).await?;
+        let session = engine.login(id).await?;
         let logged_in = Instant::now();
         logins.push((logged_in - started).as_secs_f64() * 1e3);
         let first: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
@@ -413,12 +413,12 @@ async fn first_screen_after_login(engine: &Engine, id: &str, work: &Path) -> Res
                 *s = Some(Instant::now());
             }
         };
-        let caps = negotiate(&mut session, true).await?.caps;
+        let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await?;
         let mut syncer = Syncer {
             session: &mut session,
             store: &store,
             account_id: id,
-            caps,
+            negotiated: &negotiated,
             progress: &progress,
             timeouts: tern_core::imap::Timeouts::default(),
         };

@@ -18,6 +18,46 @@ email: string,
  */
 imap: ImapSettings, };
 
+export type AccountStatus = { "state": "connecting" } | { "state": "online", 
+/**
+ * IDLE is running.
+ */
+push: boolean, } | { "state": "offline", 
+/**
+ * What went wrong.
+ */
+reason: string, 
+/**
+ * Next attempt, Unix milliseconds.
+ */
+retryAtMs: number, 
+/**
+ * Failed attempts in a row.
+ */
+attempts: number, } | { "state": "authNeeded", 
+/**
+ * What the server said.
+ */
+reason: string, } | { "state": "certificateNeeded", 
+/**
+ * What is wrong with it.
+ */
+reason: string, 
+/**
+ * SHA-256 fingerprint.
+ */
+fingerprint: string, } | { "state": "stopped" };
+
+export type AccountStatusEntry = { 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Status.
+ */
+status: AccountStatus, };
+
 export type AppInfo = { 
 /**
  * Tern's version.
@@ -72,7 +112,11 @@ selectable: boolean,
 /**
  * Whether the user subscribed.
  */
-subscribed: boolean, };
+subscribed: boolean, 
+/**
+ * The user's own folder, another user's, or a shared one.
+ */
+namespace: FolderNamespace, };
 
 export type FolderCounts = { 
 /**
@@ -87,6 +131,8 @@ total: number,
  * Unread messages cached.
  */
 unread: number, };
+
+export type FolderNamespace = "personal" | "otherUsers" | "shared";
 
 export type FolderRole = "inbox" | "drafts" | "sent" | "archive" | "junk" | "trash" | "all" | "flagged";
 
@@ -111,6 +157,72 @@ username: string,
  * A certificate fingerprint the user chose to trust.
  */
 pinnedCertSha256: string | null, };
+
+export type MailEvent = { "kind": "mailboxChanged", 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * New UIDs.
+ */
+added: Array<number>, 
+/**
+ * Re-flagged UIDs.
+ */
+changed: Array<number>, 
+/**
+ * Removed UIDs.
+ */
+removed: Array<number>, 
+/**
+ * Not every change is listed: reload the folder.
+ */
+more: boolean, } | { "kind": "countsChanged", 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * Messages.
+ */
+total: number, 
+/**
+ * Unread.
+ */
+unread: number, } | { "kind": "foldersChanged", 
+/**
+ * Account.
+ */
+accountId: string, } | { "kind": "accountStatus", 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Status.
+ */
+status: AccountStatus, } | { "kind": "newMail", 
+/**
+ * Account.
+ */
+accountId: string, 
+/**
+ * Folder path.
+ */
+path: string, 
+/**
+ * How many.
+ */
+count: number, };
 
 export type MessagePage = { 
 /**
@@ -217,6 +329,12 @@ name: string | null,
 email: string, };
 
 export type Security = "tls" | "starttls" | "plain";
+
+export type Settings = { 
+/**
+ * Desktop notifications for new inbox mail.
+ */
+notifications: boolean, };
 
 export type StorageQuota = { 
 /**

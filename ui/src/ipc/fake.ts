@@ -122,7 +122,7 @@ export const DEMO_ACCOUNT: Account = {
 function folder(
   path: string,
   role: Folder['role'],
-  options: { parent?: string; selectable?: boolean; subscribed?: boolean } = {},
+  options: { parent?: string; selectable?: boolean; subscribed?: boolean; namespace?: Folder['namespace'] } = {},
 ): Folder {
   const parts = path.split('/');
   return {
@@ -133,6 +133,7 @@ function folder(
     role,
     selectable: options.selectable ?? true,
     subscribed: options.subscribed ?? true,
+    namespace: options.namespace ?? 'personal',
   };
 }
 

@@ -5,14 +5,21 @@
 //! languages, applied to top-level folders and folders directly under INBOX. Names on the wire
 //! are modified UTF-7 (RFC 3501 5.1.3); [`Folder::path`] keeps the wire form for commands and
 //! [`Folder::name`] is the decoded leaf the user sees.
+//!
+//! With LIST-EXTENDED and LIST-STATUS (RFC 5258, 5819) one `LIST ... RETURN (SUBSCRIBED
+//! SPECIAL-USE STATUS (...))` brings names, roles, subscriptions and every folder's counts in a
+//! single round trip; otherwise LIST and LSUB are sent and counts are asked per folder later.
+//! [`Namespaces`] place each folder in the personal, other users' or shared namespace.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use async_imap::types::NameAttribute;
+use async_imap::imap_proto::StatusAttribute;
+use async_imap::types::{NameAttribute, UnsolicitedResponse};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::ImapSession;
+use super::namespace::{NamespaceKind, Namespaces};
 use crate::error::{Error, Result};
 
 /// What a folder is for.
@@ -56,11 +63,70 @@ pub struct Folder {
     pub selectable: bool,
     /// Whether the user subscribed to it.
     pub subscribed: bool,
+    /// The namespace it is in.
+    #[serde(default)]
+    pub namespace: NamespaceKind,
 }
 
-/// Lists every folder of the session, in display order (roles first, then by name; children
-/// right after their parent).
-pub async fn list_folders(session: &mut ImapSession) -> Result<Vec<Folder>> {
+/// A folder's counts as STATUS (or LIST-STATUS) reports them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FolderStatus {
+    /// MESSAGES.
+    pub messages: u32,
+    /// UNSEEN.
+    pub unseen: u32,
+    /// UIDNEXT.
+    pub uidnext: u32,
+    /// UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// HIGHESTMODSEQ (0 without CONDSTORE).
+    pub highestmodseq: u64,
+}
+
+impl FolderStatus {
+    fn from_attributes(attributes: &[StatusAttribute]) -> Self {
+        let mut status = Self::default();
+        for a in attributes {
+            match a {
+                StatusAttribute::Messages(n) => status.messages = *n,
+                StatusAttribute::Unseen(n) => status.unseen = *n,
+                StatusAttribute::UidNext(n) => status.uidnext = *n,
+                StatusAttribute::UidValidity(n) => status.uidvalidity = *n,
+                StatusAttribute::HighestModSeq(n) => status.highestmodseq = *n,
+                _ => {}
+            }
+        }
+        status
+    }
+}
+
+/// What the folder list may ask of the server.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// The server's namespaces.
+    pub namespaces: Namespaces,
+    /// LIST-EXTENDED and LIST-STATUS are offered: one command for names, subscriptions and
+    /// counts.
+    pub list_status: bool,
+    /// Also ask for HIGHESTMODSEQ (CONDSTORE is in use).
+    pub modseq: bool,
+}
+
+/// The folder list, and the counts of every selectable folder when LIST-STATUS brought them.
+#[derive(Debug, Clone, Default)]
+pub struct FolderList {
+    /// Folders in display order.
+    pub folders: Vec<Folder>,
+    /// STATUS per folder path (empty without LIST-STATUS).
+    pub statuses: HashMap<String, FolderStatus>,
+}
+
+/// Lists every folder of the session, in display order (the user's own folders first, roles
+/// first, then by name; children right after their parent).
+pub async fn list_folders(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
+    if options.list_status {
+        return list_with_status(session, options).await;
+    }
     let names: Vec<_> = session
         .list(Some(""), Some("*"))
         .await
@@ -88,7 +154,47 @@ pub async fn list_folders(session: &mut ImapSession) -> Result<Vec<Folder>> {
             subscribed: subscribed.contains(n.name()),
         })
         .collect();
-    Ok(build_tree(raw))
+    Ok(FolderList { folders: build_tree(raw, &options.namespaces), statuses: HashMap::new() })
+}
+
+/// One `LIST "" "*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...))`.
+async fn list_with_status(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
+    let items = if options.modseq {
+        "MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ"
+    } else {
+        "MESSAGES UNSEEN UIDNEXT UIDVALIDITY"
+    };
+    let pattern = format!("\"*\" RETURN (SUBSCRIBED SPECIAL-USE STATUS ({items}))");
+    // async-imap hands the STATUS lines to its unsolicited queue, which holds 100 responses and
+    // drops the rest: they are taken off it after every LIST line, so no count is lost however
+    // many folders there are.
+    let queue = session.unsolicited_responses.clone();
+    let mut statuses = HashMap::new();
+    let take_statuses = |statuses: &mut HashMap<String, FolderStatus>| {
+        while let Ok(response) = queue.try_recv() {
+            if let UnsolicitedResponse::Status { mailbox, attributes } = response {
+                statuses.insert(mailbox, FolderStatus::from_attributes(&attributes));
+            }
+        }
+    };
+    let mut raw = Vec::new();
+    {
+        let mut names = session.list(Some(""), Some(&pattern)).await.map_err(list_error)?;
+        while let Some(name) = names.try_next().await.map_err(list_error)? {
+            take_statuses(&mut statuses);
+            let attributes = name.attributes();
+            raw.push(RawFolder {
+                path: name.name().to_string(),
+                delimiter: name.delimiter().map(str::to_string),
+                attributes: attributes.iter().map(attribute).collect(),
+                subscribed: attributes.iter().any(
+                    |a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed")),
+                ),
+            });
+        }
+    }
+    take_statuses(&mut statuses);
+    Ok(FolderList { folders: build_tree(raw, &options.namespaces), statuses })
 }
 
 fn list_error(e: async_imap::error::Error) -> Error {
@@ -246,7 +352,7 @@ pub fn guess_role(name: &str) -> Option<FolderRole> {
 }
 
 /// Decodes names, assigns roles and parents, and orders folders for display.
-pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
+pub fn build_tree(raw: Vec<RawFolder>, namespaces: &Namespaces) -> Vec<Folder> {
     let paths: HashSet<&str> = raw.iter().map(|r| r.path.as_str()).collect();
     let mut server_roles: HashSet<FolderRole> = HashSet::new();
     for r in &raw {
@@ -261,8 +367,14 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
         .iter()
         .map(|r| {
             let is_inbox = r.path.eq_ignore_ascii_case("INBOX");
+            let namespace = namespaces.kind_of(&r.path);
+            // A personal prefix (`INBOX.` on Courier-style servers) is not a level of the tree.
+            let prefix = namespaces.personal_prefix_of(&r.path);
             let (parent, leaf) = match r.delimiter.as_deref().filter(|d| !d.is_empty()) {
                 Some(delim) => match r.path.rsplit_once(delim) {
+                    Some((parent, leaf)) if prefix.is_some_and(|p| p.len() == parent.len() + delim.len()) => {
+                        (None, leaf)
+                    }
                     Some((parent, leaf)) if paths.contains(parent) => (Some(parent.to_string()), leaf),
                     Some((_, leaf)) => (None, leaf),
                     None => (None, r.path.as_str()),
@@ -274,7 +386,8 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
                 Attr::Role(role) => Some(*role),
                 _ => None,
             });
-            let near_top = parent.as_deref().is_none_or(|p| p.eq_ignore_ascii_case("INBOX"));
+            let near_top = namespace == NamespaceKind::Personal
+                && parent.as_deref().is_none_or(|p| p.eq_ignore_ascii_case("INBOX"));
             let role = if is_inbox {
                 Some(FolderRole::Inbox)
             } else {
@@ -290,6 +403,7 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
                 role,
                 selectable: !r.attributes.contains(&Attr::NoSelect),
                 subscribed: r.subscribed || is_inbox,
+                namespace,
             }
         })
         .collect();
@@ -307,7 +421,7 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
         }
     }
 
-    // Order: children after their parent; siblings by role, then name.
+    // Order: children after their parent; siblings by namespace, role, then name.
     let mut children: BTreeMap<Option<String>, Vec<Folder>> = BTreeMap::new();
     for f in folders.drain(..) {
         children.entry(f.parent.clone()).or_default().push(f);
@@ -315,7 +429,9 @@ pub fn build_tree(raw: Vec<RawFolder>) -> Vec<Folder> {
     for siblings in children.values_mut() {
         siblings.sort_by(|a, b| {
             let rank = |f: &Folder| f.role.map(|r| r as u8).unwrap_or(u8::MAX);
-            rank(a).cmp(&rank(b)).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            (a.namespace, rank(a))
+                .cmp(&(b.namespace, rank(b)))
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
         });
     }
     let mut out = Vec::new();
@@ -392,16 +508,19 @@ mod tests {
 
     #[test]
     fn tree_with_special_use() {
-        let folders = build_tree(vec![
-            raw("Work", &[]),
-            raw("Trash", &[Attr::Role(FolderRole::Trash)]),
-            raw("Work/Projects", &[]),
-            raw("INBOX", &[]),
-            raw("Sent Messages", &[Attr::Role(FolderRole::Sent)]),
-            raw("Sent", &[]),
-            raw("Drafts", &[Attr::Role(FolderRole::Drafts)]),
-            raw("Lists", &[Attr::NoSelect]),
-        ]);
+        let folders = build_tree(
+            vec![
+                raw("Work", &[]),
+                raw("Trash", &[Attr::Role(FolderRole::Trash)]),
+                raw("Work/Projects", &[]),
+                raw("INBOX", &[]),
+                raw("Sent Messages", &[Attr::Role(FolderRole::Sent)]),
+                raw("Sent", &[]),
+                raw("Drafts", &[Attr::Role(FolderRole::Drafts)]),
+                raw("Lists", &[Attr::NoSelect]),
+            ],
+            &Namespaces::default(),
+        );
         let expected = vec![
             ("Inbox".to_string(), 0, Some(FolderRole::Inbox)),
             ("Drafts".to_string(), 0, Some(FolderRole::Drafts)),
@@ -420,15 +539,18 @@ mod tests {
 
     #[test]
     fn tree_without_special_use_guesses_near_top_only() {
-        let folders = build_tree(vec![
-            raw("INBOX", &[]),
-            raw("INBOX/Gesendet", &[]),
-            raw("Projects", &[]),
-            raw("Projects/Trash", &[]),
-            raw("Papierkorb", &[]),
-            raw("Spam", &[]),
-            raw("Junk", &[]),
-        ]);
+        let folders = build_tree(
+            vec![
+                raw("INBOX", &[]),
+                raw("INBOX/Gesendet", &[]),
+                raw("Projects", &[]),
+                raw("Projects/Trash", &[]),
+                raw("Papierkorb", &[]),
+                raw("Spam", &[]),
+                raw("Junk", &[]),
+            ],
+            &Namespaces::default(),
+        );
         let expected = vec![
             ("Inbox".to_string(), 0, Some(FolderRole::Inbox)),
             ("Gesendet".to_string(), 1, Some(FolderRole::Sent)),
@@ -439,5 +561,50 @@ mod tests {
             ("Spam".to_string(), 0, None),
         ];
         assert_eq!(summary(&folders), expected);
+    }
+
+    #[test]
+    fn tree_with_namespaces() {
+        use super::super::namespace::Namespace;
+        let spaces = Namespaces {
+            personal: vec![Namespace { prefix: "INBOX.".into(), delimiter: Some(".".into()) }],
+            other_users: vec![Namespace { prefix: "user.".into(), delimiter: Some(".".into()) }],
+            shared: vec![Namespace { prefix: "Shared.".into(), delimiter: Some(".".into()) }],
+        };
+        let dotted =
+            |path: &str, attrs: &[Attr]| RawFolder { delimiter: Some(".".into()), ..raw(path, attrs) };
+        let folders = build_tree(
+            vec![
+                dotted("Shared", &[Attr::NoSelect]),
+                dotted("Shared.Trash", &[]),
+                dotted("INBOX", &[]),
+                dotted("INBOX.Trash", &[]),
+                dotted("INBOX.Projects", &[]),
+                dotted("INBOX.Projects.Sent", &[]),
+                dotted("user", &[Attr::NoSelect]),
+                dotted("user.bob", &[]),
+                dotted("INBOX.Gesendet", &[]),
+            ],
+            &spaces,
+        );
+        let summary: Vec<_> = folders
+            .iter()
+            .map(|f| (f.path.as_str(), f.depth, f.role, f.namespace, f.parent.as_deref()))
+            .collect();
+        use NamespaceKind::*;
+        let expected = vec![
+            ("INBOX", 0, Some(FolderRole::Inbox), Personal, None),
+            // The `INBOX.` prefix is not a level: Sent and Trash sit next to the Inbox.
+            ("INBOX.Gesendet", 0, Some(FolderRole::Sent), Personal, None),
+            ("INBOX.Trash", 0, Some(FolderRole::Trash), Personal, None),
+            ("INBOX.Projects", 0, None, Personal, None),
+            ("INBOX.Projects.Sent", 1, None, Personal, Some("INBOX.Projects")),
+            // Other users' and shared folders come after the user's own, and get no guessed role.
+            ("user", 0, None, OtherUsers, None),
+            ("user.bob", 1, None, OtherUsers, Some("user")),
+            ("Shared", 0, None, Shared, None),
+            ("Shared.Trash", 1, None, Shared, Some("Shared")),
+        ];
+        assert_eq!(summary, expected);
     }
 }

@@ -5,7 +5,10 @@
 //! (implicit TLS or STARTTLS, never a silent downgrade), reads the greeting and hands over to
 //! [`auth`], which picks AUTHENTICATE PLAIN or LOGIN and produces an [`ImapSession`].
 //! [`envelope`] turns FETCH responses into cached envelopes. [`folders`] lists the mailboxes of a session and works out their roles
-//! (Inbox, Sent, Drafts...) from SPECIAL-USE, falling back to well-known names.
+//! (Inbox, Sent, Drafts...) from SPECIAL-USE, falling back to well-known names; [`namespace`]
+//! says which folders are the user's own. [`raw`] runs the few commands whose answers async-imap
+//! cannot parse (NAMESPACE, ESEARCH). [`stream`] is the byte stream under a session: TCP, TLS,
+//! and DEFLATE compression (RFC 4978) on top when the server offers it.
 //!
 //! Every network step runs under a timeout from [`Timeouts`], and every failure is mapped to a
 //! typed [`crate::Error`] the UI can explain.
@@ -14,11 +17,14 @@ pub mod auth;
 pub mod connect;
 pub mod envelope;
 pub mod folders;
+pub mod namespace;
+pub mod raw;
 pub mod stream;
 pub mod tls;
 
 pub use connect::{Password, connect_and_login};
-pub use folders::{Folder, FolderRole, list_folders};
+pub use folders::{Folder, FolderList, FolderRole, FolderStatus, ListOptions, list_folders};
+pub use namespace::{NamespaceKind, Namespaces};
 pub use stream::ImapStream;
 
 use std::time::Duration;

@@ -1,10 +1,12 @@
-//! The byte stream under an IMAP connection: plain TCP (STARTTLS before upgrade, or loopback) or
-//! TLS. One concrete type so sessions have one type whatever the security setting.
+//! The byte stream under an IMAP connection: plain TCP (STARTTLS before upgrade, or loopback),
+//! TLS, or either of them compressed with DEFLATE (RFC 4978). One concrete type so sessions have
+//! one type whatever the security and compression settings.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use async_imap::DeflateStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -16,12 +18,37 @@ pub enum ImapStream {
     Plain(TcpStream),
     /// TLS over TCP.
     Tls(Box<TlsStream<TcpStream>>),
+    /// Either of the above, compressed after `COMPRESS DEFLATE`.
+    Deflate(Box<DeflateStream<ImapStream>>),
 }
 
 impl ImapStream {
     /// True when the stream is encrypted.
     pub fn is_tls(&self) -> bool {
-        matches!(self, ImapStream::Tls(_))
+        match self {
+            ImapStream::Plain(_) => false,
+            ImapStream::Tls(_) => true,
+            ImapStream::Deflate(inner) => inner.get_ref().is_tls(),
+        }
+    }
+
+    /// True when the stream is compressed.
+    pub fn is_compressed(&self) -> bool {
+        matches!(self, ImapStream::Deflate(_))
+    }
+
+    /// The TCP connection underneath.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            ImapStream::Plain(s) => s,
+            ImapStream::Tls(s) => s.get_ref().0,
+            ImapStream::Deflate(inner) => inner.get_ref().tcp(),
+        }
+    }
+
+    /// True when the server is on this machine (where compression only costs time).
+    pub fn is_loopback(&self) -> bool {
+        self.tcp().peer_addr().is_ok_and(|a| a.ip().is_loopback())
     }
 }
 
@@ -30,6 +57,7 @@ impl AsyncRead for ImapStream {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            ImapStream::Deflate(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -39,6 +67,7 @@ impl AsyncWrite for ImapStream {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            ImapStream::Deflate(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -46,6 +75,7 @@ impl AsyncWrite for ImapStream {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_flush(cx),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            ImapStream::Deflate(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -53,6 +83,7 @@ impl AsyncWrite for ImapStream {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            ImapStream::Deflate(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

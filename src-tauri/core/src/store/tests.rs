@@ -40,6 +40,7 @@ fn folders_round_trip_and_survive_reopen() {
         role: Some(FolderRole::Inbox),
         selectable: true,
         subscribed: true,
+        namespace: Default::default(),
     };
     {
         let store = Store::open(dir.path()).unwrap();

@@ -15,8 +15,14 @@
 //! - **Full scan**: `UID FETCH 1:* (UID FLAGS)` compared with the cache (servers without the
 //!   extensions, and repairs).
 //!
-//! A STATUS before SELECT lets unchanged folders be skipped without selecting them. Work is
-//! proportional to what changed wherever the server's extensions allow it.
+//! A STATUS before SELECT lets unchanged folders be skipped without selecting them; with
+//! LIST-STATUS the counts of every folder come with the folder list, in one round trip. With
+//! ESEARCH, UID listings come back as compact ranges. Work is proportional to what changed
+//! wherever the server's extensions allow it.
+//!
+//! [`negotiate`] runs once per session, after login: it switches on COMPRESS=DEFLATE (except to
+//! a server on this machine), ENABLEs QRESYNC, sends ID, reads NAMESPACE, and reports what the
+//! sync may use as [`Negotiated`].
 
 pub mod plan;
 pub mod uidset;
@@ -27,11 +33,14 @@ use async_imap::imap_proto::Response;
 use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
-pub use plan::{ServerFolder, SyncCaps, SyncMode, plan};
+pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 
 use crate::error::{Error, Result};
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, envelope, flag_state};
-use crate::imap::{Folder, ImapSession, Timeouts, list_folders};
+use crate::imap::namespace::namespaces;
+use crate::imap::raw::{esearch_all, exchange};
+use crate::imap::stream::ImapStream;
+use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
 
 /// Rows fetched in the first round trip of an initial sync.
@@ -67,6 +76,20 @@ pub struct SyncReport {
     pub total: u32,
     /// Unread messages cached afterwards.
     pub unread: u32,
+    /// UIDs of the messages fetched by an incremental sync (empty after an initial sync, whose
+    /// `added` count says how many arrived).
+    pub added_uids: Vec<u32>,
+    /// UIDs whose flags changed.
+    pub changed_uids: Vec<u32>,
+    /// UIDs removed from the cache.
+    pub removed_uids: Vec<u32>,
+}
+
+impl SyncReport {
+    /// True when the sync changed the cache.
+    pub fn changed_anything(&self) -> bool {
+        self.added + self.changed + self.removed > 0
+    }
 }
 
 /// Maps an IMAP error during sync to a typed error.
@@ -82,24 +105,94 @@ fn imap_error(during: &'static str) -> impl Fn(async_imap::error::Error) -> Erro
     }
 }
 
-/// What the server offers beyond the sync extensions.
+/// Whether to compress the connection (RFC 4978) when the server offers it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// Compress, except to a server on this machine (where it only costs time).
+    #[default]
+    Auto,
+    /// Compress whenever offered.
+    Always,
+    /// Never compress.
+    Never,
+}
+
+/// How a session is set up after login.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    /// `false` is the per-account switch for servers whose CONDSTORE/QRESYNC is broken.
+    pub allow_condstore: bool,
+    /// COMPRESS=DEFLATE policy.
+    pub compression: Compression,
+    /// Limit for each command.
+    pub timeouts: Timeouts,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self { allow_condstore: true, compression: Compression::Auto, timeouts: Timeouts::default() }
+    }
+}
+
+/// What the server offers beyond the sync extensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Negotiated {
     /// The sync extensions in use.
     pub caps: SyncCaps,
     /// QUOTA (RFC 2087/9208) is offered.
     pub quota: bool,
+    /// IDLE (RFC 2177) is offered.
+    pub idle: bool,
+    /// The connection is compressed.
+    pub compressed: bool,
+    /// The server's namespaces (one personal namespace without NAMESPACE).
+    pub namespaces: Namespaces,
 }
 
-/// Enables what the sync can use and reports it. `allow_condstore = false` is the per-account
-/// switch for servers whose CONDSTORE/QRESYNC is broken.
-pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Result<Negotiated> {
-    let offered = session.capabilities().await.map_err(imap_error("reading capabilities"))?;
-    let mut caps = SyncCaps::default();
-    if allow_condstore && offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
-        session.run_command_and_check_ok("ENABLE QRESYNC").await.map_err(imap_error("enabling QRESYNC"))?;
-        caps = SyncCaps { condstore: true, qresync: true };
-    } else if allow_condstore && offered.has_str("CONDSTORE") {
+impl Negotiated {
+    /// How the folder list is asked for.
+    pub fn list_options(&self) -> ListOptions {
+        ListOptions {
+            namespaces: self.namespaces.clone(),
+            list_status: self.caps.list_status,
+            modseq: self.caps.condstore,
+        }
+    }
+}
+
+/// Sets up a logged-in session: compression, QRESYNC, ID, NAMESPACE. Returns the session (a
+/// compressed one when compression was switched on) and what the sync may use.
+pub async fn negotiate(
+    mut session: ImapSession,
+    options: SessionOptions,
+) -> Result<(ImapSession, Negotiated)> {
+    let limit = options.timeouts.command;
+    let mut offered = timed(limit, "reading capabilities", session.capabilities()).await?;
+    let compress = offered.has_str("COMPRESS=DEFLATE")
+        && match options.compression {
+            Compression::Auto => !session.get_ref().is_loopback(),
+            Compression::Always => true,
+            Compression::Never => false,
+        };
+    let mut negotiated = Negotiated::default();
+    if compress && !session.get_ref().is_compressed() {
+        let compressed =
+            timed(limit, "starting compression", session.compress(|s| ImapStream::Deflate(Box::new(s))));
+        session = compressed.await?;
+        negotiated.compressed = true;
+        // RFC 4978 allows the capability list to change once compressed.
+        offered = timed(limit, "reading capabilities", session.capabilities()).await?;
+    }
+    let mut caps = SyncCaps {
+        esearch: offered.has_str("ESEARCH"),
+        list_status: offered.has_str("LIST-STATUS") && offered.has_str("LIST-EXTENDED"),
+        ..SyncCaps::default()
+    };
+    if options.allow_condstore && offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
+        timed(limit, "enabling QRESYNC", session.run_command_and_check_ok("ENABLE QRESYNC")).await?;
+        caps.condstore = true;
+        caps.qresync = true;
+    } else if options.allow_condstore && offered.has_str("CONDSTORE") {
         caps.condstore = true;
     }
     if offered.has_str("ID") {
@@ -109,8 +202,14 @@ pub async fn negotiate(session: &mut ImapSession, allow_condstore: bool) -> Resu
             tracing::debug!(error = %e, "the server did not accept ID");
         }
     }
-    drain(session);
-    Ok(Negotiated { caps, quota: offered.has_str("QUOTA") })
+    drain(&mut session);
+    if offered.has_str("NAMESPACE") {
+        negotiated.namespaces = namespaces(&mut session, limit).await?;
+    }
+    negotiated.caps = caps;
+    negotiated.quota = offered.has_str("QUOTA");
+    negotiated.idle = offered.has_str("IDLE");
+    Ok((session, negotiated))
 }
 
 /// The storage quota of the user's INBOX quota root, if the server reports one.
@@ -138,6 +237,15 @@ fn drain(session: &mut ImapSession) -> Vec<u32> {
     vanished
 }
 
+fn status_folder(status: &FolderStatus) -> ServerFolder {
+    ServerFolder {
+        uidvalidity: status.uidvalidity,
+        uidnext: status.uidnext,
+        highestmodseq: status.highestmodseq,
+        exists: status.messages,
+    }
+}
+
 fn server_folder(mbox: &Mailbox) -> ServerFolder {
     ServerFolder {
         uidvalidity: mbox.uid_validity.unwrap_or(0),
@@ -155,8 +263,8 @@ pub struct Syncer<'a> {
     pub store: &'a Store,
     /// The account the folders belong to.
     pub account_id: &'a str,
-    /// Extensions in use.
-    pub caps: SyncCaps,
+    /// What the session offers.
+    pub negotiated: &'a Negotiated,
     /// Called after every chunk of an initial sync or repair.
     pub progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
     /// Limit for each command's response.
@@ -178,9 +286,27 @@ async fn timed<T>(
     }
 }
 
+/// Runs a step that already maps its errors under the command timeout.
+async fn timed_result<T>(
+    limit: std::time::Duration,
+    during: &'static str,
+    fut: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::ConnectionLost(format!(
+            "the server did not answer within {} s while {during}",
+            limit.as_secs()
+        ))),
+    }
+}
+
 impl std::fmt::Debug for Syncer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Syncer").field("account_id", &self.account_id).field("caps", &self.caps).finish()
+        f.debug_struct("Syncer")
+            .field("account_id", &self.account_id)
+            .field("negotiated", &self.negotiated)
+            .finish()
     }
 }
 
@@ -188,7 +314,18 @@ impl Syncer<'_> {
     /// Lists the folders, carries cached data over renames, drops folders deleted on the
     /// server, and saves the list.
     pub async fn folders(&mut self) -> Result<Vec<Folder>> {
-        let folders = list_folders(self.session).await?;
+        Ok(self.folder_list().await?.0)
+    }
+
+    /// [`Self::folders`], with the counts LIST-STATUS brought (path → status; empty without it).
+    pub async fn folder_list(&mut self) -> Result<(Vec<Folder>, HashMap<String, ServerFolder>)> {
+        let limit = self.timeouts.command;
+        let options = self.negotiated.list_options();
+        let list = timed_result(limit, "listing folders", list_folders(self.session, &options)).await?;
+        drain(self.session);
+        let statuses: HashMap<String, ServerFolder> =
+            list.statuses.iter().map(|(path, status)| (path.clone(), status_folder(status))).collect();
+        let folders = list.folders;
         let on_server: HashSet<&str> = folders.iter().map(|f| f.path.as_str()).collect();
         let cached = self.store.cached_folder_ids(self.account_id)?;
         let gone: Vec<(&String, &FolderId)> =
@@ -201,7 +338,10 @@ impl Syncer<'_> {
                 let mut renamed_to = None;
                 if let Some(old) = old_state.filter(|s| s.uidvalidity != 0) {
                     for candidate in &new {
-                        let status = self.status(&candidate.path).await?;
+                        let status = match statuses.get(&candidate.path) {
+                            Some(status) => *status,
+                            None => self.status(&candidate.path).await?,
+                        };
                         if status.uidvalidity == old.uidvalidity && status.uidnext == old.uidnext {
                             renamed_to = Some(candidate.path.clone());
                             break;
@@ -221,12 +361,12 @@ impl Syncer<'_> {
             }
         }
         self.store.put_folders(self.account_id, &folders)?;
-        Ok(folders)
+        Ok((folders, statuses))
     }
 
     /// STATUS of a folder, as the sync planner sees it.
     pub async fn status(&mut self, path: &str) -> Result<ServerFolder> {
-        let items = if self.caps.condstore {
+        let items = if self.negotiated.caps.condstore {
             "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
         } else {
             "(MESSAGES UIDNEXT UIDVALIDITY)"
@@ -239,38 +379,50 @@ impl Syncer<'_> {
 
     /// Syncs every selectable folder (the folder list first).
     pub async fn all(&mut self) -> Result<Vec<SyncReport>> {
-        let folders = self.folders().await?;
+        let (folders, statuses) = self.folder_list().await?;
         let mut reports = Vec::new();
         for folder in folders.iter().filter(|f| f.selectable) {
-            reports.push(self.folder(&folder.path).await?);
+            reports.push(self.folder_with_status(&folder.path, statuses.get(&folder.path).copied()).await?);
         }
         Ok(reports)
     }
 
     /// Brings one folder's cache in line with the server.
     pub async fn folder(&mut self, path: &str) -> Result<SyncReport> {
+        self.folder_with_status(path, None).await
+    }
+
+    /// [`Self::folder`], with the folder's STATUS when the folder list already brought it.
+    pub async fn folder_with_status(
+        &mut self,
+        path: &str,
+        known: Option<ServerFolder>,
+    ) -> Result<SyncReport> {
         let fid = self.store.folder_id_or_create(self.account_id, path)?;
         let cached = self.store.folder_state(fid)?;
         if let Some(state) = &cached
             && state.complete
-            && self.caps.condstore
+            && self.negotiated.caps.condstore
         {
             // Cheap check first: an unchanged folder is not even selected.
-            let status = self.status(path).await?;
-            if plan(cached.as_ref(), status, self.caps) == SyncMode::Unchanged {
+            let status = match known {
+                Some(status) => status,
+                None => self.status(path).await?,
+            };
+            if plan(cached.as_ref(), status, self.negotiated.caps) == SyncMode::Unchanged {
                 return self.report(fid, path, SyncMode::Unchanged, 0, 0, 0);
             }
         }
 
         let limit = self.timeouts.command;
-        let mbox = if self.caps.condstore {
+        let mbox = if self.negotiated.caps.condstore {
             timed(limit, "opening the folder", self.session.select_condstore(path)).await?
         } else {
             timed(limit, "opening the folder", self.session.select(path)).await?
         };
         drain(self.session);
         let server = server_folder(&mbox);
-        let mode = plan(cached.as_ref(), server, self.caps);
+        let mode = plan(cached.as_ref(), server, self.negotiated.caps);
         tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
         match (mode, cached) {
             (SyncMode::Unchanged, _) => self.report(fid, path, mode, 0, 0, 0),
@@ -304,6 +456,9 @@ impl Syncer<'_> {
             removed,
             total: state.total,
             unread: state.unread,
+            added_uids: Vec::new(),
+            changed_uids: Vec::new(),
+            removed_uids: Vec::new(),
         })
     }
 
@@ -448,9 +603,7 @@ impl Syncer<'_> {
                 let expected = state.total as usize + missing.len();
                 if expected != server.exists as usize {
                     // Something was expunged: only a UID listing can say what.
-                    let limit = self.timeouts.command;
-                    let on_server = timed(limit, "listing UIDs", self.session.uid_search("ALL")).await?;
-                    drain(self.session);
+                    let on_server = self.all_uids().await?;
                     removals.extend(self.store.uids(fid)?.into_iter().filter(|uid| !on_server.contains(uid)));
                     missing.retain(|uid| on_server.contains(uid));
                 }
@@ -461,11 +614,14 @@ impl Syncer<'_> {
         removals.dedup();
         let changed = changes.flag_updates.len() as u32;
         let removed = removals.len() as u32;
+        let changed_uids: Vec<u32> = changes.flag_updates.iter().map(|(uid, _, _)| *uid).collect();
+        let removed_uids = removals.clone();
         changes.removals = removals;
 
         // New and missing envelopes, newest UIDs first, in chunks.
         missing.sort_unstable_by(|a, b| b.cmp(a));
         let added = missing.len() as u32;
+        let added_uids = missing.clone();
         let mut done = 0;
         let mut chunks = missing.chunks(CHUNK as usize).peekable();
         if chunks.peek().is_none() {
@@ -483,7 +639,31 @@ impl Syncer<'_> {
             self.store.apply(fid, batch)?;
             (self.progress)(SyncProgress { path: path.to_string(), done, total: added });
         }
-        self.report(fid, path, mode, added, changed, removed)
+        let mut report = self.report(fid, path, mode, added, changed, removed)?;
+        report.added_uids = added_uids;
+        report.changed_uids = changed_uids;
+        report.removed_uids = removed_uids;
+        Ok(report)
+    }
+
+    /// Every UID in the selected folder: `UID SEARCH RETURN (ALL) ALL` with ESEARCH (compact
+    /// ranges), `UID SEARCH ALL` otherwise.
+    async fn all_uids(&mut self) -> Result<HashSet<u32>> {
+        let limit = self.timeouts.command;
+        if self.negotiated.caps.esearch {
+            let lines = exchange(self.session, "UID SEARCH RETURN (ALL) ALL", limit).await?;
+            let mut uids = HashSet::new();
+            for line in &lines {
+                if let Some(found) = esearch_all(line)? {
+                    uids.extend(found);
+                }
+            }
+            Ok(uids)
+        } else {
+            let uids = timed(limit, "listing UIDs", self.session.uid_search("ALL")).await?;
+            drain(self.session);
+            Ok(uids)
+        }
     }
 
     /// FETCHes the envelope items by sequence set (`by_uid = false`) or UID set, unparsed.

@@ -22,6 +22,10 @@ pub struct SyncCaps {
     pub condstore: bool,
     /// QRESYNC is offered, enabled, and not switched off.
     pub qresync: bool,
+    /// ESEARCH: UID listings as compact ranges.
+    pub esearch: bool,
+    /// LIST-STATUS (with LIST-EXTENDED): folder counts come with the folder list.
+    pub list_status: bool,
 }
 
 /// How a folder is synced.
@@ -66,9 +70,40 @@ pub fn plan(cached: Option<&FolderState>, server: ServerFolder, caps: SyncCaps) 
     }
 }
 
+/// Whether a folder's STATUS (from polling) says it moved since the cached sync. With CONDSTORE
+/// this sees every change; without it only arrivals and expunges are visible (flag changes made
+/// elsewhere show at the next full sync of that folder).
+pub fn status_moved(cached: Option<&FolderState>, server: ServerFolder, caps: SyncCaps) -> bool {
+    let Some(state) = cached else { return true };
+    if !state.complete || state.uidvalidity != server.uidvalidity || server.uidvalidity == 0 {
+        return true;
+    }
+    let shape_moved = server.uidnext != state.uidnext || server.exists != state.total;
+    let modseq_moved = caps.condstore && server.highestmodseq != state.highestmodseq;
+    shape_moved || modseq_moved
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polled_status() {
+        let s = state(7, 101, 500, 100, true);
+        let table: Vec<(&str, Option<FolderState>, ServerFolder, SyncCaps, bool)> = vec![
+            ("never synced", None, server(7, 101, 500, 100), ALL, true),
+            ("same", Some(s.clone()), server(7, 101, 500, 100), ALL, false),
+            ("flags changed", Some(s.clone()), server(7, 101, 501, 100), ALL, true),
+            ("flags changed, no condstore", Some(s.clone()), server(7, 101, 0, 100), NONE, false),
+            ("arrival, no condstore", Some(s.clone()), server(7, 102, 0, 101), NONE, true),
+            ("expunge", Some(s.clone()), server(7, 101, 0, 99), NONE, true),
+            ("uidvalidity", Some(s.clone()), server(8, 101, 500, 100), ALL, true),
+            ("interrupted", Some(state(7, 101, 500, 40, false)), server(7, 101, 500, 100), ALL, true),
+        ];
+        for (name, cached, status, caps, expected) in table {
+            assert_eq!(status_moved(cached.as_ref(), status, caps), expected, "{name}");
+        }
+    }
 
     fn state(uidvalidity: u32, uidnext: u32, modseq: u64, total: u32, complete: bool) -> FolderState {
         FolderState { uidvalidity, uidnext, highestmodseq: modseq, total, unread: 0, complete }
@@ -78,9 +113,10 @@ mod tests {
         ServerFolder { uidvalidity, uidnext, highestmodseq, exists }
     }
 
-    const ALL: SyncCaps = SyncCaps { condstore: true, qresync: true };
-    const CONDSTORE: SyncCaps = SyncCaps { condstore: true, qresync: false };
-    const NONE: SyncCaps = SyncCaps { condstore: false, qresync: false };
+    const ALL: SyncCaps = SyncCaps { condstore: true, qresync: true, esearch: false, list_status: false };
+    const CONDSTORE: SyncCaps =
+        SyncCaps { condstore: true, qresync: false, esearch: false, list_status: false };
+    const NONE: SyncCaps = SyncCaps { condstore: false, qresync: false, esearch: false, list_status: false };
 
     #[test]
     fn modes() {

@@ -1,0 +1,317 @@
+//! Commands whose answers async-imap cannot parse: NAMESPACE (RFC 2342) and ESEARCH (RFC 4731).
+//!
+//! async-imap's parser stops the connection on an untagged response it does not know, so these
+//! commands bypass it: [`exchange`] writes the command on the session's stream with its own tag
+//! and reads the answer line by line until its tagged completion. This is only done between
+//! commands, when async-imap has nothing buffered and the server has nothing else to say; data
+//! after the completion (which would belong to async-imap) is reported as a protocol error so the
+//! connection is dropped rather than desynchronized.
+//!
+//! [`tokens`] splits a response line into atoms, strings (quoted or literal) and parenthesized
+//! lists, which [`super::namespace`] and [`esearch_all`] interpret.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use super::ImapSession;
+use crate::error::{Error, Result};
+use crate::sync::uidset;
+
+/// Tag counter; the `T` prefix keeps Tern's raw tags apart from async-imap's `A` tags.
+static NEXT_TAG: AtomicU32 = AtomicU32::new(1);
+
+/// Longest response line accepted (literals included), so a hostile server cannot exhaust memory.
+const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// Runs `command` and returns its untagged response lines (after `* `, literals inlined, CRLF
+/// removed) once the server completed it with OK.
+pub async fn exchange(session: &mut ImapSession, command: &str, limit: Duration) -> Result<Vec<Vec<u8>>> {
+    let tag = format!("T{}", NEXT_TAG.fetch_add(1, Ordering::Relaxed));
+    let run = async {
+        let stream = session.get_mut();
+        stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await.map_err(lost)?;
+        stream.flush().await.map_err(lost)?;
+        let mut reader = BufReader::new(stream);
+        let mut untagged = Vec::new();
+        loop {
+            let line = read_response_line(&mut reader).await?;
+            if let Some(rest) = line.strip_prefix(b"* ") {
+                untagged.push(rest.to_vec());
+                continue;
+            }
+            let Some(rest) = line.strip_prefix(tag.as_bytes()).and_then(|r| r.strip_prefix(b" ")) else {
+                return Err(Error::Protocol(format!(
+                    "unexpected reply to {command}: {}",
+                    String::from_utf8_lossy(&line)
+                )));
+            };
+            if !reader.buffer().is_empty() {
+                return Err(Error::Protocol(format!("the server sent data after completing {command}")));
+            }
+            let text = String::from_utf8_lossy(rest);
+            return if text.get(..2).is_some_and(|s| s.eq_ignore_ascii_case("OK")) {
+                Ok(untagged)
+            } else {
+                Err(Error::Protocol(format!("the server refused {command}: {text}")))
+            };
+        }
+    };
+    match tokio::time::timeout(limit, run).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::ConnectionLost(format!(
+            "the server did not answer {command} within {} s",
+            limit.as_secs()
+        ))),
+    }
+}
+
+fn lost(e: std::io::Error) -> Error {
+    Error::ConnectionLost(format!("the connection failed: {e}"))
+}
+
+/// Reads one response line, inlining literals (`{n}` / `{n+}` followed by n bytes).
+async fn read_response_line<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Result<Vec<u8>> {
+    let mut line = Vec::new();
+    loop {
+        let start = line.len();
+        let read = reader.read_until(b'\n', &mut line).await.map_err(lost)?;
+        if read == 0 {
+            return Err(Error::ConnectionLost("the server closed the connection".into()));
+        }
+        if line.len() > MAX_LINE {
+            return Err(Error::Protocol("a response line was too long".into()));
+        }
+        if line.ends_with(b"\r\n") {
+            line.truncate(line.len() - 2);
+        } else if line.ends_with(b"\n") {
+            line.truncate(line.len() - 1);
+        }
+        match literal_length(&line[start..]) {
+            Some(n) if n <= MAX_LINE - line.len() => {
+                let mut literal = vec![0; n];
+                reader.read_exact(&mut literal).await.map_err(lost)?;
+                line.push(b'\n');
+                line.extend_from_slice(&literal);
+                line.push(b'\n');
+            }
+            Some(_) => return Err(Error::Protocol("a literal was too long".into())),
+            None => return Ok(line),
+        }
+    }
+}
+
+/// The length announced by a trailing `{n}` or `{n+}`.
+fn literal_length(line: &[u8]) -> Option<usize> {
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let digits = &inner[open + 1..];
+    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// One element of a response line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    /// An atom or number, including `NIL`.
+    Atom(String),
+    /// A quoted string or a literal.
+    Str(String),
+    /// A parenthesized list.
+    List(Vec<Token>),
+}
+
+impl Token {
+    /// The text of a string, or of an atom other than NIL.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Token::Str(s) => Some(s),
+            Token::Atom(a) if !a.eq_ignore_ascii_case("NIL") => Some(a),
+            _ => None,
+        }
+    }
+
+    /// True for the atom NIL.
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Token::Atom(a) if a.eq_ignore_ascii_case("NIL"))
+    }
+}
+
+/// Splits a response line (as [`exchange`] returns it) into tokens.
+pub fn tokens(line: &[u8]) -> Result<Vec<Token>> {
+    let mut pos = 0;
+    let list = parse_list(line, &mut pos, false)?;
+    Ok(list)
+}
+
+fn malformed(line: &[u8]) -> Error {
+    Error::Protocol(format!("malformed response: {}", String::from_utf8_lossy(line)))
+}
+
+fn parse_list(line: &[u8], pos: &mut usize, nested: bool) -> Result<Vec<Token>> {
+    let mut out = Vec::new();
+    loop {
+        while line.get(*pos) == Some(&b' ') {
+            *pos += 1;
+        }
+        let Some(&byte) = line.get(*pos) else {
+            return if nested { Err(malformed(line)) } else { Ok(out) };
+        };
+        match byte {
+            b'(' => {
+                *pos += 1;
+                out.push(Token::List(parse_list(line, pos, true)?));
+            }
+            b')' if nested => {
+                *pos += 1;
+                return Ok(out);
+            }
+            b'"' => {
+                *pos += 1;
+                let mut text = Vec::new();
+                loop {
+                    match line.get(*pos) {
+                        Some(b'\\') => {
+                            text.push(*line.get(*pos + 1).ok_or_else(|| malformed(line))?);
+                            *pos += 2;
+                        }
+                        Some(b'"') => {
+                            *pos += 1;
+                            break;
+                        }
+                        Some(&b) => {
+                            text.push(b);
+                            *pos += 1;
+                        }
+                        None => return Err(malformed(line)),
+                    }
+                }
+                out.push(Token::Str(String::from_utf8_lossy(&text).into_owned()));
+            }
+            b'{' => {
+                // A literal as `read_response_line` inlined it: `{n}\n<n bytes>\n`.
+                let close = line[*pos..].iter().position(|&b| b == b'\n').ok_or_else(|| malformed(line))?;
+                let n = literal_length(&line[*pos..*pos + close]).ok_or_else(|| malformed(line))?;
+                let start = *pos + close + 1;
+                let bytes = line.get(start..start + n).ok_or_else(|| malformed(line))?;
+                out.push(Token::Str(String::from_utf8_lossy(bytes).into_owned()));
+                *pos = start + n + 1;
+            }
+            _ => {
+                let start = *pos;
+                while let Some(&b) = line.get(*pos) {
+                    if b == b' ' || b == b'(' || b == b')' || b == b'"' {
+                        break;
+                    }
+                    *pos += 1;
+                }
+                if *pos == start {
+                    return Err(malformed(line));
+                }
+                out.push(Token::Atom(String::from_utf8_lossy(&line[start..*pos]).into_owned()));
+            }
+        }
+    }
+}
+
+/// The UIDs of an `ESEARCH` response to `UID SEARCH RETURN (ALL) ...` (RFC 4731): the `ALL`
+/// sequence set, expanded. `None` when the line is not an ESEARCH response.
+pub fn esearch_all(line: &[u8]) -> Result<Option<Vec<u32>>> {
+    let items = tokens(line)?;
+    let mut iter = items.iter().peekable();
+    if !iter.next().and_then(Token::text).is_some_and(|t| t.eq_ignore_ascii_case("ESEARCH")) {
+        return Ok(None);
+    }
+    // Optional correlator `(TAG "x")` and `UID` marker.
+    if matches!(iter.peek(), Some(Token::List(_))) {
+        iter.next();
+    }
+    if iter.peek().and_then(|t| t.text()).is_some_and(|t| t.eq_ignore_ascii_case("UID")) {
+        iter.next();
+    }
+    let mut uids = Vec::new();
+    while let Some(key) = iter.next() {
+        let value = iter.next().ok_or_else(|| malformed(line))?;
+        if key.text().is_some_and(|k| k.eq_ignore_ascii_case("ALL")) {
+            let set = value.text().ok_or_else(|| malformed(line))?;
+            uids = uidset::expand(set).ok_or_else(|| malformed(line))?;
+        }
+    }
+    Ok(Some(uids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn atom(s: &str) -> Token {
+        Token::Atom(s.into())
+    }
+    fn string(s: &str) -> Token {
+        Token::Str(s.into())
+    }
+
+    #[test]
+    fn tokenizes_response_lines() {
+        let table: Vec<(&[u8], Vec<Token>)> = vec![
+            (b"NAMESPACE NIL NIL NIL", vec![atom("NAMESPACE"), atom("NIL"), atom("NIL"), atom("NIL")]),
+            (
+                br#"NAMESPACE (("" "/")) NIL (("Shared/" "/"))"#,
+                vec![
+                    atom("NAMESPACE"),
+                    Token::List(vec![Token::List(vec![string(""), string("/")])]),
+                    atom("NIL"),
+                    Token::List(vec![Token::List(vec![string("Shared/"), string("/")])]),
+                ],
+            ),
+            (br#"X "a \"q\" \\ b""#, vec![atom("X"), string(r#"a "q" \ b"#)]),
+            (b"X {5}\nab cd\n rest", vec![atom("X"), string("ab cd"), atom("rest")]),
+            (
+                b"X (a(b)c)",
+                vec![atom("X"), Token::List(vec![atom("a"), Token::List(vec![atom("b")]), atom("c")])],
+            ),
+            (b"  ", vec![]),
+        ];
+        for (line, expected) in table {
+            assert_eq!(tokens(line).unwrap(), expected, "{}", String::from_utf8_lossy(line));
+        }
+        for bad in [&b"X (a"[..], b"X \"open", b"X {9}\nshort\n"] {
+            assert!(tokens(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn literal_lengths() {
+        let table: [(&[u8], Option<usize>); 6] = [
+            (b"* X {12}", Some(12)),
+            (b"* X {7+}", Some(7)),
+            (b"* X {}", None),
+            (b"* X {a}", None),
+            (b"* X }", None),
+            (b"* X", None),
+        ];
+        for (line, expected) in table {
+            assert_eq!(literal_length(line), expected, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn esearch_results() {
+        let table: [(&[u8], Option<Vec<u32>>); 5] = [
+            (br#"ESEARCH (TAG "T1") UID ALL 1:3,7"#, Some(vec![1, 2, 3, 7])),
+            (br#"ESEARCH (TAG "T1") UID"#, Some(vec![])),
+            (b"ESEARCH UID COUNT 2 ALL 4,9", Some(vec![4, 9])),
+            (b"ESEARCH ALL 5", Some(vec![5])),
+            (b"SEARCH 1 2 3", None),
+        ];
+        for (line, expected) in table {
+            assert_eq!(esearch_all(line).unwrap(), expected, "{}", String::from_utf8_lossy(line));
+        }
+        assert!(esearch_all(b"ESEARCH UID ALL").is_err());
+        assert!(esearch_all(b"ESEARCH UID ALL 3:x").is_err());
+    }
+}

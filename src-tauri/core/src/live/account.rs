@@ -1,0 +1,379 @@
+//! One account's task: connect, catch up, push and poll, reconnect on faults.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{OwnedMutexGuard, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::events::{AccountState, LiveEvent, NewMessage, unix_ms};
+use super::{LiveSettings, Request, idle, locked};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::imap::ImapSession;
+use crate::sync::{Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, status_moved};
+
+/// One async lock per folder of an account, so two connections never sync a folder at once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FolderLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl FolderLocks {
+    /// Waits for the folder's lock.
+    pub(crate) async fn lock(&self, path: &str) -> OwnedMutexGuard<()> {
+        let lock = locked(&self.0).entry(path.to_string()).or_default().clone();
+        lock.lock_owned().await
+    }
+}
+
+/// What a failure means for the retry loop.
+#[derive(Debug)]
+enum Fault {
+    /// Network or server trouble: retry after a backoff.
+    Retry(Error),
+    /// The server refused the credentials: wait for the user.
+    Auth(String),
+    /// The certificate is not trusted: wait for the user.
+    Certificate { reason: String, fingerprint: String },
+    /// The account's settings cannot work as they are: wait for the user.
+    Settings(String),
+    /// The account no longer exists.
+    Gone,
+}
+
+fn classify(error: Error) -> Fault {
+    match error {
+        Error::AuthFailed { .. } | Error::AuthPolicy { .. } | Error::MissingSecret(_) => {
+            Fault::Auth(error.to_string())
+        }
+        Error::UntrustedCertificate { ref fingerprint, .. } => {
+            Fault::Certificate { fingerprint: fingerprint.clone(), reason: error.to_string() }
+        }
+        Error::InsecureConnection(_) | Error::InvalidSettings(_) => Fault::Settings(error.to_string()),
+        Error::NoSuchAccount(_) => Fault::Gone,
+        other => Fault::Retry(other),
+    }
+}
+
+/// What to sync.
+#[derive(Debug, Clone)]
+enum Target {
+    /// The folder list and every folder.
+    All,
+    /// One folder.
+    Folder(String),
+    /// The folders whose counts moved (the inbox too unless IDLE watches it).
+    Poll { skip_inbox: bool },
+}
+
+/// The task of one account. See the module documentation of [`super`].
+pub(crate) struct AccountTask {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) account_id: String,
+    pub(crate) settings: LiveSettings,
+    pub(crate) events: mpsc::UnboundedSender<LiveEvent>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) requests: mpsc::Receiver<Request>,
+    pub(crate) locks: FolderLocks,
+}
+
+impl AccountTask {
+    fn set_state(&self, state: AccountState) {
+        let _ = self.events.send(LiveEvent::AccountState { account_id: self.account_id.clone(), state });
+    }
+
+    /// Runs until cancelled (or the account is gone).
+    pub(crate) async fn run(mut self) {
+        let mut attempts = 0u32;
+        while !self.cancel.is_cancelled() {
+            self.set_state(AccountState::Connecting);
+            let error = match self.serve(&mut attempts).await {
+                Ok(()) => break,
+                Err(e) => e,
+            };
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let wait = match classify(error) {
+                Fault::Gone => break,
+                Fault::Retry(e) => {
+                    let delay = self.settings.backoff.next(attempts);
+                    attempts = attempts.saturating_add(1);
+                    tracing::info!(account = %self.account_id, error = %e, retry_in = ?delay, "account offline");
+                    self.set_state(AccountState::Offline {
+                        reason: e.to_string(),
+                        retry_at_ms: unix_ms(SystemTime::now() + delay),
+                        attempts,
+                    });
+                    Some(delay)
+                }
+                Fault::Auth(reason) => {
+                    tracing::warn!(account = %self.account_id, %reason, "login refused; waiting for the user");
+                    self.set_state(AccountState::AuthNeeded { reason });
+                    None
+                }
+                Fault::Certificate { reason, fingerprint } => {
+                    tracing::warn!(account = %self.account_id, %reason, "certificate not trusted; waiting for the user");
+                    self.set_state(AccountState::CertificateNeeded { reason, fingerprint });
+                    None
+                }
+                Fault::Settings(reason) => {
+                    self.set_state(AccountState::AuthNeeded { reason });
+                    None
+                }
+            };
+            if wait.is_none() {
+                attempts = 0;
+            }
+            if !self.pause(wait).await {
+                break;
+            }
+        }
+        self.set_state(AccountState::Stopped);
+    }
+
+    /// Waits out a retry delay (`None`: until the user asks to retry), answering "sync now"
+    /// requests with an offline error. False when the task should end.
+    async fn pause(&mut self, delay: Option<Duration>) -> bool {
+        let sleep = async {
+            match delay {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                _ = &mut sleep => return true,
+                request = self.requests.recv() => match request {
+                    None => return false,
+                    Some(Request::Retry) => return true,
+                    Some(Request::Sync { reply, .. }) => {
+                        let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
+                    }
+                },
+            }
+        }
+    }
+
+    /// One connected period: returns `Ok` when cancelled, the fault otherwise.
+    async fn serve(&mut self, attempts: &mut u32) -> Result<()> {
+        let cancel = self.cancel.clone();
+        let (mut session, negotiated) = tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            connected = self.engine.session(&self.account_id) => connected?,
+        };
+        let push = self.settings.idle && negotiated.idle;
+        self.set_state(AccountState::Online { push });
+        tracing::info!(account = %self.account_id, push, compressed = negotiated.compressed, "account online");
+
+        let result = self.connected(&mut session, &negotiated, push, attempts).await;
+        if result.is_ok() {
+            // Cancelled: a polite logout, bounded.
+            let _ = tokio::time::timeout(self.settings.done_timeout, session.logout()).await;
+        }
+        result
+    }
+
+    async fn connected(
+        &mut self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        push: bool,
+        attempts: &mut u32,
+    ) -> Result<()> {
+        let cancel = self.cancel.clone();
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            caught_up = self.sync(session, negotiated, Target::All) => { caught_up?; }
+        }
+        *attempts = 0;
+
+        let idle_cancel = cancel.child_token();
+        let (failed_tx, mut failed) = mpsc::channel::<Error>(1);
+        let idle_task = push.then(|| {
+            let task = idle::IdleTask {
+                engine: self.engine.clone(),
+                account_id: self.account_id.clone(),
+                settings: self.settings,
+                events: self.events.clone(),
+                cancel: idle_cancel.clone(),
+                locks: self.locks.clone(),
+                failed: failed_tx,
+            };
+            tokio::spawn(task.run())
+        });
+
+        let mut poll = tokio::time::interval(self.settings.poll_interval);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        poll.tick().await;
+        let result = loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break Ok(()),
+                Some(error) = failed.recv(), if push => break Err(error),
+                _ = poll.tick() => {
+                    if let Err(e) = self.sync(session, negotiated, Target::Poll { skip_inbox: push }).await {
+                        break Err(e);
+                    }
+                }
+                request = self.requests.recv() => match request {
+                    None => break Ok(()),
+                    Some(Request::Retry) => {}
+                    Some(Request::Sync { path, reply }) => {
+                        let target = path.map_or(Target::All, Target::Folder);
+                        let outcome = self.sync(session, negotiated, target).await;
+                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
+                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
+                        let _ = reply.send(outcome);
+                        if lost && let Some(e) = error {
+                            break Err(e);
+                        }
+                    }
+                },
+            }
+        };
+        idle_cancel.cancel();
+        if let Some(task) = idle_task {
+            super::join_within(task, self.settings.shutdown_grace, &self.account_id).await;
+        }
+        result
+    }
+
+    /// Runs a sync on the command connection and publishes what changed.
+    async fn sync(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        target: Target,
+    ) -> Result<Vec<SyncReport>> {
+        let store = self.engine.store();
+        let events = self.events.clone();
+        let account_id = self.account_id.clone();
+        let progress = move |p: SyncProgress| {
+            let _ = events.send(LiveEvent::Progress {
+                account_id: account_id.clone(),
+                path: p.path,
+                done: p.done,
+                total: p.total,
+            });
+        };
+        let mut syncer = Syncer {
+            session,
+            store,
+            account_id: &self.account_id,
+            negotiated,
+            progress: &progress,
+            timeouts: self.engine.timeouts(),
+        };
+        let mut reports = Vec::new();
+        match target {
+            Target::Folder(path) => {
+                let _guard = self.locks.lock(&path).await;
+                let report = syncer.folder(&path).await?;
+                publish(&self.engine, &self.events, &self.account_id, &report);
+                reports.push(report);
+            }
+            Target::All | Target::Poll { .. } => {
+                let before: HashSet<String> =
+                    store.folders(&self.account_id)?.into_iter().map(|f| f.path).collect();
+                let (folders, statuses) = syncer.folder_list().await?;
+                if folders.len() != before.len() || folders.iter().any(|f| !before.contains(&f.path)) {
+                    let _ =
+                        self.events.send(LiveEvent::FoldersChanged { account_id: self.account_id.clone() });
+                }
+                let poll = match target {
+                    Target::Poll { skip_inbox } => Some(skip_inbox),
+                    _ => None,
+                };
+                for folder in folders.iter().filter(|f| f.selectable) {
+                    let known = statuses.get(&folder.path).copied();
+                    if let Some(skip_inbox) = poll {
+                        if skip_inbox && folder.path.eq_ignore_ascii_case("INBOX") {
+                            continue;
+                        }
+                        let status: ServerFolder = match known {
+                            Some(status) => status,
+                            // Without LIST-STATUS, one STATUS per subscribed folder.
+                            None if folder.subscribed => syncer.status(&folder.path).await?,
+                            None => continue,
+                        };
+                        let cached = match store.folder_id(&self.account_id, &folder.path)? {
+                            Some(fid) => store.folder_state(fid)?,
+                            None => None,
+                        };
+                        if !status_moved(cached.as_ref(), status, negotiated.caps) {
+                            continue;
+                        }
+                    }
+                    let _guard = self.locks.lock(&folder.path).await;
+                    let report = syncer.folder_with_status(&folder.path, known).await?;
+                    publish(&self.engine, &self.events, &self.account_id, &report);
+                    reports.push(report);
+                }
+            }
+        }
+        Ok(reports)
+    }
+}
+
+/// Turns a sync report into events: what changed, the new counts, and new inbox mail.
+pub(crate) fn publish(
+    engine: &Engine,
+    events: &mpsc::UnboundedSender<LiveEvent>,
+    account_id: &str,
+    report: &SyncReport,
+) {
+    if !report.changed_anything() {
+        return;
+    }
+    let initial = matches!(report.mode, SyncMode::Initial | SyncMode::UidValidityReset);
+    let _ = events.send(LiveEvent::MailboxChanged {
+        account_id: account_id.to_string(),
+        path: report.path.clone(),
+        added: report.added_uids.clone(),
+        changed: report.changed_uids.clone(),
+        removed: report.removed_uids.clone(),
+        more: initial,
+    });
+    let _ = events.send(LiveEvent::CountsChanged {
+        account_id: account_id.to_string(),
+        path: report.path.clone(),
+        total: report.total,
+        unread: report.unread,
+    });
+    if initial || report.added_uids.is_empty() || !report.path.eq_ignore_ascii_case("INBOX") {
+        return;
+    }
+    // New unread inbox mail, for a desktop notification (messages the user's other programs
+    // filed as read, such as their own sent copies, are not announced).
+    let store = engine.store();
+    let Ok(Some(fid)) = store.folder_id(account_id, &report.path) else { return };
+    let mut fresh: Vec<NewMessage> = Vec::new();
+    let mut count = 0;
+    let mut uids = report.added_uids.clone();
+    uids.sort_unstable_by(|a, b| b.cmp(a));
+    for uid in uids {
+        let Ok(Some(envelope)) = store.envelope(fid, uid) else { continue };
+        if envelope.flags.flags.seen {
+            continue;
+        }
+        count += 1;
+        if fresh.len() < 3 {
+            let from = envelope
+                .from
+                .first()
+                .map(|a| a.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| a.email.clone()))
+                .unwrap_or_default();
+            fresh.push(NewMessage { uid, from, subject: envelope.subject.clone() });
+        }
+    }
+    if count > 0 {
+        let _ = events.send(LiveEvent::NewMail {
+            account_id: account_id.to_string(),
+            path: report.path.clone(),
+            count,
+            newest: fresh,
+        });
+    }
+}

@@ -1,0 +1,184 @@
+//! The IDLE connection: push for the inbox (RFC 2177).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use async_imap::extensions::idle::IdleResponse;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::LiveSettings;
+use super::account::{FolderLocks, publish};
+use super::events::LiveEvent;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::imap::ImapSession;
+use crate::sync::{Negotiated, SyncProgress, Syncer};
+
+const INBOX: &str = "INBOX";
+
+/// How often the wall clock is compared with the monotonic clock to notice a sleep.
+const SLEEP_CHECK: Duration = Duration::from_secs(10);
+/// A wall-clock jump beyond the monotonic clock larger than this means the machine slept.
+const SLEEP_JUMP: Duration = Duration::from_secs(20);
+
+/// Why an IDLE wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Woken {
+    /// The server sent something: sync the inbox.
+    News,
+    /// Time to renew, or silence/sleep: check the connection with DONE.
+    Check,
+    /// The app is stopping.
+    Cancelled,
+}
+
+/// The IDLE task of one account.
+pub(crate) struct IdleTask {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) account_id: String,
+    pub(crate) settings: LiveSettings,
+    pub(crate) events: mpsc::UnboundedSender<LiveEvent>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) locks: FolderLocks,
+    /// Where a fatal error goes (the account task then reconnects everything).
+    pub(crate) failed: mpsc::Sender<Error>,
+}
+
+impl IdleTask {
+    pub(crate) async fn run(self) {
+        let cancel = self.cancel.clone();
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => Ok(()),
+            outcome = self.connect_and_idle() => outcome,
+        };
+        if let Err(error) = outcome
+            && !self.cancel.is_cancelled()
+        {
+            tracing::info!(account = %self.account_id, %error, "IDLE connection lost");
+            let _ = self.failed.send(error).await;
+        }
+    }
+
+    async fn connect_and_idle(&self) -> Result<()> {
+        let (mut session, negotiated) = self.engine.session(&self.account_id).await?;
+        let limit = self.engine.timeouts().command;
+        let selected = if negotiated.caps.condstore {
+            tokio::time::timeout(limit, session.select_condstore(INBOX)).await
+        } else {
+            tokio::time::timeout(limit, session.select(INBOX)).await
+        };
+        match selected {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening the inbox for push: {e}"))),
+            Err(_) => return Err(Error::ConnectionLost("the server did not open the inbox for push".into())),
+        }
+        // Anything that changed between the account's catch-up and now.
+        self.sync_inbox(&mut session, &negotiated).await?;
+        loop {
+            let (back, woken) = self.idle_once(session).await?;
+            session = back;
+            match woken {
+                Woken::Cancelled => {
+                    let _ = tokio::time::timeout(self.settings.done_timeout, session.logout()).await;
+                    return Ok(());
+                }
+                Woken::News => self.sync_inbox(&mut session, &negotiated).await?,
+                Woken::Check => {}
+            }
+        }
+    }
+
+    async fn sync_inbox(&self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
+        let _guard = self.locks.lock(INBOX).await;
+        let events = self.events.clone();
+        let account_id = self.account_id.clone();
+        let progress = move |p: SyncProgress| {
+            let _ = events.send(LiveEvent::Progress {
+                account_id: account_id.clone(),
+                path: p.path,
+                done: p.done,
+                total: p.total,
+            });
+        };
+        let report = Syncer {
+            session,
+            store: self.engine.store(),
+            account_id: &self.account_id,
+            negotiated,
+            progress: &progress,
+            timeouts: self.engine.timeouts(),
+        }
+        .folder(INBOX)
+        .await?;
+        publish(&self.engine, &self.events, &self.account_id, &report);
+        Ok(())
+    }
+
+    /// One IDLE command: start it, wait for news, a renewal, silence, sleep or cancellation,
+    /// then end it with DONE under a time limit.
+    async fn idle_once(&self, session: ImapSession) -> Result<(ImapSession, Woken)> {
+        let queue = session.unsolicited_responses.clone();
+        while queue.try_recv().is_ok() {}
+        let mut handle = session.idle();
+        let limit = self.engine.timeouts().command;
+        match tokio::time::timeout(limit, handle.init()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("starting IDLE: {e}"))),
+            Err(_) => return Err(Error::ConnectionLost("the server did not accept IDLE in time".into())),
+        }
+        // Changes the server reported while IDLE started arrive before its continuation.
+        let mut woken = if queue.try_recv().is_ok() { Some(Woken::News) } else { None };
+        let renew_at = Instant::now() + self.settings.idle_renew;
+        let mut clock = (Instant::now(), SystemTime::now());
+        let mut sleep_check = tokio::time::interval(SLEEP_CHECK);
+        sleep_check.tick().await;
+        while woken.is_none() {
+            let left = renew_at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                woken = Some(Woken::Check);
+                break;
+            }
+            let (wait, _stop) = handle.wait_with_timeout(left.min(self.settings.idle_timeout));
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => { woken = Some(Woken::Cancelled); break; }
+                    outcome = &mut wait => {
+                        woken = match outcome {
+                            Ok(IdleResponse::NewData(_)) => Some(Woken::News),
+                            Ok(IdleResponse::Timeout) => {
+                                if Instant::now() < renew_at {
+                                    tracing::debug!(account = %self.account_id, "no word from the server during IDLE; checking the connection");
+                                }
+                                Some(Woken::Check)
+                            }
+                            Ok(IdleResponse::ManualInterrupt) => Some(Woken::Check),
+                            Err(e) => return Err(Error::ConnectionLost(format!("during IDLE: {e}"))),
+                        };
+                        break;
+                    }
+                    _ = sleep_check.tick() => {
+                        let (mono, wall) = clock;
+                        clock = (Instant::now(), SystemTime::now());
+                        let wall_elapsed = wall.elapsed().unwrap_or_default();
+                        if wall_elapsed > mono.elapsed() + SLEEP_JUMP {
+                            tracing::info!(account = %self.account_id, "the computer slept; checking the connection");
+                            woken = Some(Woken::Check);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let woken = woken.unwrap_or(Woken::Check);
+        match tokio::time::timeout(self.settings.done_timeout, handle.done()).await {
+            Ok(Ok(session)) => Ok((session, woken)),
+            Ok(Err(e)) => Err(Error::ConnectionLost(format!("ending IDLE: {e}"))),
+            Err(_) => Err(Error::ConnectionLost(format!(
+                "the server did not answer within {} s; the connection is gone",
+                self.settings.done_timeout.as_secs()
+            ))),
+        }
+    }
+}

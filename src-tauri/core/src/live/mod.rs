@@ -1,0 +1,277 @@
+//! Live mail: one supervised task per account that keeps the cache in step with the server and
+//! tells the UI what changed.
+//!
+//! # How it fits together
+//!
+//! - [`Supervisor`] starts, restarts and stops account tasks, and owns the event pipeline. Its
+//!   [`Supervisor::shutdown`] cancels every task and joins each under a time limit: no task
+//!   outlives the app.
+//! - An account task ([`account`]) holds the *command connection*: it logs in, catches up with
+//!   everything (folder list and every folder), starts the *IDLE connection* ([`idle`]), then
+//!   polls the other folders' counts (one `LIST ... RETURN (STATUS ...)` where offered) and
+//!   syncs only the folders that moved. It also runs "sync now" requests from the UI. On any
+//!   fault it drops both connections and reconnects after a jittered, capped exponential
+//!   [`backoff`]; a refused password or an untrusted certificate stops the retries until the
+//!   user acts ([`Supervisor::retry`]). At most two connections per account are open.
+//! - The IDLE task keeps `IDLE` on the inbox, re-issued well within the 29 minutes RFC 2177
+//!   allows. Any untagged response ends the wait, `DONE` is sent under a time limit, and the
+//!   inbox is synced incrementally (QRESYNC/CONDSTORE) on that same connection. Silence longer
+//!   than [`LiveSettings::idle_timeout`] (Dovecot says "still here" every 2 minutes), a `DONE`
+//!   without answer, or a jump of the wall clock (the machine slept) make it check the
+//!   connection, and a dead one is reported to the account task, which reconnects.
+//! - Every change becomes a [`LiveEvent`]; [`events::Coalescer`] merges bursts and the sink the
+//!   shell gave receives batches at most every [`LiveSettings::batch_window`].
+//!
+//! Two tasks never sync the same folder at once: a per-account lock per folder serializes the
+//! IDLE task's inbox syncs with "sync now" requests.
+
+pub mod account;
+pub mod backoff;
+pub mod events;
+pub mod idle;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use backoff::Backoff;
+pub use events::{AccountState, Coalescer, LiveEvent, NewMessage};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::sync::SyncReport;
+
+/// Timings of the live engine. The defaults suit real servers; tests shorten them.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveSettings {
+    /// Use IDLE on the inbox when the server offers it.
+    pub idle: bool,
+    /// Re-issue IDLE after this long (RFC 2177: servers may drop an IDLE after 29 minutes).
+    pub idle_renew: Duration,
+    /// Silence during IDLE after which the connection is checked (`DONE` must be answered).
+    pub idle_timeout: Duration,
+    /// Limit for the answer to `DONE`, and for the logout at shutdown.
+    pub done_timeout: Duration,
+    /// How often the other folders' counts are polled (and the inbox too without IDLE).
+    pub poll_interval: Duration,
+    /// Reconnect delays.
+    pub backoff: Backoff,
+    /// Events are delivered in batches at most this often.
+    pub batch_window: Duration,
+    /// How long [`Supervisor::shutdown`] waits for each task.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            idle: true,
+            idle_renew: Duration::from_secs(25 * 60),
+            idle_timeout: Duration::from_secs(5 * 60),
+            done_timeout: Duration::from_secs(20),
+            poll_interval: Duration::from_secs(120),
+            backoff: Backoff::default(),
+            batch_window: Duration::from_millis(150),
+            shutdown_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Receives batches of events (the shell forwards them to the window).
+pub type EventSink = Arc<dyn Fn(Vec<LiveEvent>) + Send + Sync>;
+
+/// A request to an account task.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// Sync one folder (or, with `None`, the folder list and every folder) now.
+    Sync { path: Option<String>, reply: oneshot::Sender<Result<Vec<SyncReport>>> },
+    /// Try to connect again now (after the user fixed the password or trusted a certificate).
+    Retry,
+}
+
+/// A running account task.
+#[derive(Debug)]
+struct Running {
+    cancel: CancellationToken,
+    requests: mpsc::Sender<Request>,
+    task: JoinHandle<()>,
+}
+
+/// Starts, restarts and stops the account tasks.
+pub struct Supervisor {
+    engine: Arc<Engine>,
+    settings: LiveSettings,
+    events: mpsc::UnboundedSender<LiveEvent>,
+    states: Arc<Mutex<HashMap<String, AccountState>>>,
+    running: Mutex<HashMap<String, Running>>,
+    emitter: Mutex<Option<JoinHandle<()>>>,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section only swaps whole values in: a poisoned lock is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Supervisor {
+    /// A supervisor over `engine` delivering event batches to `sink`. Must be called inside a
+    /// tokio runtime; starts no account until [`Self::start`] / [`Self::start_all`].
+    pub fn new(engine: Arc<Engine>, settings: LiveSettings, sink: EventSink) -> Self {
+        let (events, mut incoming) = mpsc::unbounded_channel::<LiveEvent>();
+        let states: Arc<Mutex<HashMap<String, AccountState>>> = Arc::default();
+        let cancel = CancellationToken::new();
+        let window = settings.batch_window;
+        let tracked = states.clone();
+        let emitter = tokio::spawn(async move {
+            let mut coalescer = Coalescer::default();
+            while let Some(first) = incoming.recv().await {
+                coalescer.push(first);
+                let deadline = tokio::time::Instant::now() + window;
+                while let Ok(Some(event)) = tokio::time::timeout_at(deadline, incoming.recv()).await {
+                    coalescer.push(event);
+                }
+                let batch = coalescer.take();
+                for event in &batch {
+                    if let LiveEvent::AccountState { account_id, state } = event {
+                        locked(&tracked).insert(account_id.clone(), state.clone());
+                    }
+                }
+                sink(batch);
+            }
+        });
+        Self {
+            engine,
+            settings,
+            events,
+            states,
+            running: Mutex::default(),
+            emitter: Mutex::new(Some(emitter)),
+            cancel,
+        }
+    }
+
+    /// The engine the tasks use.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Starts every configured account.
+    pub fn start_all(&self) {
+        for account in self.engine.accounts() {
+            self.start(&account.id);
+        }
+    }
+
+    /// Starts the task of one account (restarts it if it was running).
+    pub fn start(&self, account_id: &str) {
+        if self.cancel.is_cancelled() {
+            return;
+        }
+        let cancel = self.cancel.child_token();
+        let (requests, inbox) = mpsc::channel(16);
+        let task = account::AccountTask {
+            engine: self.engine.clone(),
+            account_id: account_id.to_string(),
+            settings: self.settings,
+            events: self.events.clone(),
+            cancel: cancel.clone(),
+            requests: inbox,
+            locks: account::FolderLocks::default(),
+        };
+        let task = tokio::spawn(task.run());
+        let previous =
+            locked(&self.running).insert(account_id.to_string(), Running { cancel, requests, task });
+        if let Some(old) = previous {
+            old.cancel.cancel();
+            old.task.abort();
+        }
+    }
+
+    /// Stops one account's task (before the account is removed), waiting for it within the
+    /// grace period.
+    pub async fn stop(&self, account_id: &str) {
+        let running = locked(&self.running).remove(account_id);
+        if let Some(running) = running {
+            running.cancel.cancel();
+            join_within(running.task, self.settings.shutdown_grace, account_id).await;
+        }
+        locked(&self.states).remove(account_id);
+    }
+
+    /// The last state each account reported.
+    pub fn state(&self, account_id: &str) -> Option<AccountState> {
+        locked(&self.states).get(account_id).cloned()
+    }
+
+    /// Every account's last reported state.
+    pub fn states(&self) -> HashMap<String, AccountState> {
+        locked(&self.states).clone()
+    }
+
+    /// Asks an account to reconnect now (the user re-entered the password, trusted the
+    /// certificate, or pressed "Retry").
+    pub fn retry(&self, account_id: &str) {
+        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
+        match requests {
+            Some(requests) => {
+                let _ = requests.try_send(Request::Retry);
+            }
+            None => self.start(account_id),
+        }
+    }
+
+    /// Syncs a folder (or the whole account with `None`) now, through the account's command
+    /// connection. Fails with [`Error::ConnectionLost`] while the account is offline.
+    pub async fn sync_now(&self, account_id: &str, path: Option<String>) -> Result<Vec<SyncReport>> {
+        self.engine.account(account_id)?;
+        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
+        let Some(requests) = requests else {
+            return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
+        };
+        let (reply, answer) = oneshot::channel();
+        requests
+            .send(Request::Sync { path, reply })
+            .await
+            .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::ConnectionLost("the connection ended before the sync finished".into()))?
+    }
+
+    /// Stops every task, each within the grace period, then delivers the last events. Bounded:
+    /// returns after at most a few grace periods whatever the network does.
+    pub async fn shutdown(&self) {
+        self.cancel.cancel();
+        let all: Vec<(String, Running)> = locked(&self.running).drain().collect();
+        let joins = all.into_iter().map(|(id, running)| {
+            running.cancel.cancel();
+            async move { join_within(running.task, self.settings.shutdown_grace, &id).await }
+        });
+        futures::future::join_all(joins).await;
+        let emitter = locked(&self.emitter).take();
+        if let Some(emitter) = emitter {
+            // The channel stays open while `self` lives: give the last batch its window, then stop.
+            tokio::time::sleep(self.settings.batch_window * 2).await;
+            emitter.abort();
+        }
+    }
+}
+
+/// Waits for a task, aborting it when it does not end within `grace`.
+async fn join_within(mut task: JoinHandle<()>, grace: Duration, account_id: &str) {
+    if tokio::time::timeout(grace, &mut task).await.is_err() {
+        tracing::warn!(account = %account_id, "account task did not stop in time; aborting it");
+        task.abort();
+        let _ = task.await;
+    }
+}

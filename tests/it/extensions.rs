@@ -1,0 +1,148 @@
+//! Extensions the sync uses when offered: NAMESPACE, LIST-STATUS, ESEARCH, COMPRESS=DEFLATE.
+
+use tern_core::account::Security;
+use tern_core::imap::{FolderRole, NamespaceKind};
+use tern_core::store::Store;
+use tern_core::sync::{Compression, SessionOptions, SyncMode, Syncer, negotiate};
+use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions};
+
+use crate::login;
+use crate::support::{Row, account, assert_rows_equal, check_cache_equals_server, other_client, server_rows};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_prefixed_server_shows_its_folders_next_to_the_inbox() {
+    let server = Dovecot::start(DovecotOptions::default().inbox_prefix()).unwrap();
+    server.seed(DEFAULT_USER, "Sent", 30, 4).unwrap();
+    server.seed(DEFAULT_USER, "Work/Projects", 12, 5).unwrap();
+    let session = login(&server, Security::Tls).await.unwrap();
+    let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await.unwrap();
+    session.logout().await.unwrap();
+    assert_eq!(negotiated.namespaces.personal[0].prefix, "INBOX.", "{:?}", negotiated.namespaces);
+
+    let account = account(&server, DEFAULT_USER, |_| {}).await;
+    let folders = account.engine.refresh_folders(&account.id).await.unwrap();
+    let find = |path: &str| {
+        folders.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{path} in {folders:#?}"))
+    };
+    for (path, role) in
+        [("INBOX", FolderRole::Inbox), ("INBOX.Sent", FolderRole::Sent), ("INBOX.Trash", FolderRole::Trash)]
+    {
+        let folder = find(path);
+        assert_eq!(
+            (folder.role, folder.depth, folder.parent.as_deref()),
+            (Some(role), 0, None),
+            "{folder:?}"
+        );
+    }
+    let projects = find("INBOX.Work.Projects");
+    assert_eq!(
+        (projects.name.as_str(), projects.depth, projects.parent.as_deref()),
+        ("Projects", 1, Some("INBOX.Work"))
+    );
+    assert_eq!(find("INBOX.Work").depth, 0);
+
+    account.engine.sync_account(&account.id, &|_| {}).await.unwrap();
+    assert_eq!(check_cache_equals_server(&account, &server, "INBOX.Sent").await.len(), 30);
+    assert_eq!(check_cache_equals_server(&account, &server, "INBOX.Work.Projects").await.len(), 12);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_folders_are_listed_after_the_users_own_and_synced() {
+    let server = Dovecot::start(DovecotOptions::default().shared_namespace()).unwrap();
+    server.seed_shared("News", 25, 6).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 5, 7).unwrap();
+    let account = account(&server, DEFAULT_USER, |_| {}).await;
+    let folders = account.engine.refresh_folders(&account.id).await.unwrap();
+    let news = folders.iter().position(|f| f.path == "Shared/News").unwrap_or_else(|| panic!("{folders:#?}"));
+    assert_eq!(folders[news].namespace, NamespaceKind::Shared);
+    assert_eq!(folders[news].role, None);
+    let last_personal = folders.iter().rposition(|f| f.namespace == NamespaceKind::Personal).unwrap();
+    assert!(last_personal < news, "the user's own folders come first: {folders:#?}");
+
+    let reports = account.engine.sync_account(&account.id, &|_| {}).await.unwrap();
+    assert!(reports.iter().any(|r| r.path == "Shared/News" && r.added == 25), "{reports:#?}");
+    assert_eq!(check_cache_equals_server(&account, &server, "Shared/News").await.len(), 25);
+    check_cache_equals_server(&account, &server, "Archive").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_namespaces_of_a_plain_server_are_one_personal_namespace() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let session = login(&server, Security::Tls).await.unwrap();
+    let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await.unwrap();
+    // The raw NAMESPACE exchange left the session usable.
+    session.select("INBOX").await.unwrap();
+    session.logout().await.unwrap();
+    assert_eq!(negotiated.namespaces.personal.len(), 1);
+    assert_eq!(negotiated.namespaces.personal[0].prefix, "");
+    assert_eq!(negotiated.namespaces.personal[0].delimiter.as_deref(), Some("/"));
+    assert_eq!((negotiated.namespaces.other_users.len(), negotiated.namespaces.shared.len()), (0, 0));
+    assert!(negotiated.caps.esearch && negotiated.caps.list_status, "{negotiated:?}");
+    assert!(!negotiated.compressed, "no compression to a server on this machine by default");
+}
+
+/// Syncs INBOX over a session set up with `options` into a fresh cache, and checks it against
+/// the server.
+async fn sync_over(server: &Dovecot, options: SessionOptions, expect_compressed: bool) {
+    let account = account(server, DEFAULT_USER, |_| {}).await;
+    let session = account.engine.login(&account.id).await.unwrap();
+    let (mut session, negotiated) = negotiate(session, options).await.unwrap();
+    assert_eq!(negotiated.compressed, expect_compressed);
+    assert_eq!(session.get_ref().is_compressed(), expect_compressed);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let progress = |_| {};
+    let mut syncer = Syncer {
+        session: &mut session,
+        store: &store,
+        account_id: &account.id,
+        negotiated: &negotiated,
+        progress: &progress,
+        timeouts: options.timeouts,
+    };
+    let report = syncer.all().await.unwrap();
+    let inbox = report.iter().find(|r| r.path == "INBOX").unwrap();
+    assert_eq!((inbox.mode, inbox.added), (SyncMode::Initial, 3_000));
+    // A second pass over the same (compressed) session: LIST-STATUS says nothing changed.
+    let again = syncer.all().await.unwrap();
+    assert!(again.iter().all(|r| r.mode == SyncMode::Unchanged), "{again:#?}");
+    session.logout().await.unwrap();
+
+    let fid = store.folder_id(&account.id, "INBOX").unwrap().unwrap();
+    let mut cached: Vec<Row> = store.page(fid, 0, usize::MAX).unwrap().iter().map(Row::of_envelope).collect();
+    cached.sort_by_key(|r| r.uid);
+    assert_rows_equal("INBOX", &cached, &server_rows(server, DEFAULT_USER, "INBOX").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_session_syncs_exactly_like_a_plain_one() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 3_000, 21).unwrap();
+    let compressed = SessionOptions { compression: Compression::Always, ..SessionOptions::default() };
+    sync_over(&server, compressed, true).await;
+    let plain = SessionOptions { compression: Compression::Never, ..SessionOptions::default() };
+    sync_over(&server, plain, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esearch_finds_expunges_for_a_condstore_only_resync() {
+    let server = Dovecot::start(DovecotOptions::default().condstore_only()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 400, 31).unwrap();
+    let account = account(&server, DEFAULT_USER, |_| {}).await;
+    account.engine.sync_account(&account.id, &|_| {}).await.unwrap();
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.select("INBOX").await.unwrap();
+    // Scattered expunges, so the UID listing is many ranges.
+    let doomed: Vec<String> = (1..=400).filter(|u| u % 7 == 0).map(|u: u32| u.to_string()).collect();
+    let set = doomed.join(",");
+    let _: Vec<_> =
+        futures::TryStreamExt::try_collect(other.uid_store(&set, "+FLAGS.SILENT (\\Deleted)").await.unwrap())
+            .await
+            .unwrap();
+    let _: Vec<_> = futures::TryStreamExt::try_collect(other.expunge().await.unwrap()).await.unwrap();
+    other.logout().await.unwrap();
+
+    let inbox = account.engine.sync_folder(&account.id, "INBOX", &|_| {}).await.unwrap();
+    assert_eq!((inbox.mode, inbox.removed, inbox.total), (SyncMode::Condstore, 57, 343), "{inbox:?}");
+    check_cache_equals_server(&account, &server, "INBOX").await;
+}

@@ -1,0 +1,308 @@
+//! The live engine against a real Dovecot: push, polling, outages, dead connections, refused
+//! passwords, and a bounded shutdown.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tern_core::imap::Timeouts;
+use tern_core::live::{AccountState, Backoff, LiveEvent, LiveSettings, Supervisor};
+use tern_core::secrets::SecretStore;
+use tern_tests::sample::Generator;
+use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
+use tokio::sync::Notify;
+
+use crate::support::{
+    Account, MemorySecrets, account_with, check_cache_equals_server, consume, other_client,
+};
+
+/// Short timings so faults show within seconds.
+fn quick() -> LiveSettings {
+    LiveSettings {
+        idle_timeout: Duration::from_secs(3),
+        done_timeout: Duration::from_secs(2),
+        poll_interval: Duration::from_secs(1),
+        backoff: Backoff { base: Duration::from_millis(200), cap: Duration::from_secs(1) },
+        batch_window: Duration::from_millis(50),
+        shutdown_grace: Duration::from_secs(3),
+        ..LiveSettings::default()
+    }
+}
+
+fn quick_timeouts() -> Timeouts {
+    Timeouts { connect: Duration::from_secs(2), command: Duration::from_secs(4) }
+}
+
+/// Every event the supervisor delivered, and a wake-up for waiters.
+#[derive(Default)]
+struct Recorded {
+    events: Mutex<Vec<LiveEvent>>,
+    arrived: Notify,
+}
+
+struct Live {
+    account: Account,
+    secrets: Arc<MemorySecrets>,
+    supervisor: Supervisor,
+    recorded: Arc<Recorded>,
+}
+
+impl Live {
+    async fn start(server: &Dovecot, port: Option<u16>, settings: LiveSettings) -> Live {
+        let secrets = Arc::new(MemorySecrets::default());
+        let account = account_with(
+            server,
+            DEFAULT_USER,
+            |imap| {
+                if let Some(port) = port {
+                    imap.host = "127.0.0.1".into();
+                    imap.port = port;
+                }
+            },
+            quick_timeouts(),
+            secrets.clone(),
+        )
+        .await;
+        let recorded = Arc::new(Recorded::default());
+        let sink = recorded.clone();
+        let supervisor = Supervisor::new(
+            account.engine.clone(),
+            settings,
+            Arc::new(move |batch| {
+                sink.events.lock().unwrap().extend(batch);
+                sink.arrived.notify_waiters();
+            }),
+        );
+        supervisor.start(&account.id);
+        Live { account, secrets, supervisor, recorded }
+    }
+
+    /// Waits until `found` holds for the events delivered after `from` (an index into all
+    /// events); returns the index after the first matching event.
+    async fn wait_for(&self, from: usize, what: &str, found: impl Fn(&LiveEvent) -> bool) -> usize {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let notified = self.recorded.arrived.notified();
+            {
+                let events = self.recorded.events.lock().unwrap();
+                if let Some(i) = events.iter().skip(from).position(&found) {
+                    return from + i + 1;
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let events = self.recorded.events.lock().unwrap();
+                panic!("no {what} within 30 s; events so far: {:#?}", &events[from.min(events.len())..]);
+            }
+        }
+    }
+
+    async fn wait_state(&self, from: usize, what: &str, found: impl Fn(&AccountState) -> bool) -> usize {
+        self.wait_for(from, what, |e| matches!(e, LiveEvent::AccountState { state, .. } if found(state)))
+            .await
+    }
+
+    fn count(&self) -> usize {
+        self.recorded.events.lock().unwrap().len()
+    }
+}
+
+fn changed_in<'a>(event: &'a LiveEvent, folder: &str) -> Option<(&'a [u32], &'a [u32], &'a [u32])> {
+    match event {
+        LiveEvent::MailboxChanged { path, added, changed, removed, .. } if path == folder => {
+            Some((added, changed, removed))
+        }
+        _ => None,
+    }
+}
+
+fn online(push: bool) -> impl Fn(&AccountState) -> bool {
+    move |s| *s == AccountState::Online { push }
+}
+
+/// Waits for the initial catch-up: the account online, and the counts of `folder` reported.
+async fn caught_up(live: &Live, folder: &str, total: u32) -> usize {
+    let at = live
+        .wait_for(
+            0,
+            "initial counts",
+            |e| matches!(e, LiveEvent::CountsChanged { path, total: t, .. } if path == folder && *t == total),
+        )
+        .await;
+    at.max(live.wait_state(0, "online", |s| matches!(s, AccountState::Online { .. })).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_elsewhere_arrive_by_push_and_polling() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 30, 41).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 10, 42).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let mut at = caught_up(&live, "INBOX", 30).await;
+    live.wait_state(0, "push", online(true)).await;
+
+    // A new message, delivered by another client.
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let mut generator = Generator::new(99);
+    other.append("INBOX", None, None, generator.next_message().bytes).await.unwrap();
+    at = live
+        .wait_for(at, "the new message", |e| changed_in(e, "INBOX").is_some_and(|(a, _, _)| a == [31]))
+        .await;
+    live.wait_for(0, "a new-mail notice", |e| matches!(e, LiveEvent::NewMail { count: 1, .. })).await;
+    live.wait_for(
+        0,
+        "new counts",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 31, .. } if path == "INBOX"),
+    )
+    .await;
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+
+    // A flag changed and a message deleted elsewhere.
+    other.select("INBOX").await.unwrap();
+    consume(other.uid_store("3", "+FLAGS (\\Flagged)").await.unwrap()).await;
+    at = live
+        .wait_for(at, "the flag change", |e| changed_in(e, "INBOX").is_some_and(|(_, c, _)| c.contains(&3)))
+        .await;
+    consume(other.uid_store("5", "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge("5").await.unwrap()).await;
+    live.wait_for(at, "the expunge", |e| changed_in(e, "INBOX").is_some_and(|(_, _, r)| r == [5])).await;
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+
+    // Another folder: found by polling its counts.
+    other.append("Archive", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
+    live.wait_for(0, "the archived message", |e| changed_in(e, "Archive").is_some_and(|(a, _, _)| a == [11]))
+        .await;
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_idle_the_inbox_is_polled() {
+    let server = Dovecot::start(DovecotOptions::default().without_idle()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 5, 43).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let at = caught_up(&live, "INBOX", 5).await;
+    live.wait_state(0, "online without push", online(false)).await;
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.append("INBOX", None, None, Generator::new(5).next_message().bytes).await.unwrap();
+    other.logout().await.unwrap();
+    live.wait_for(at, "the polled message", |e| changed_in(e, "INBOX").is_some_and(|(a, _, _)| a == [6]))
+        .await;
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+    live.supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_is_survived_and_caught_up() {
+    let mut server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 20, 44).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 3, 45).unwrap();
+    // Through a proxy, so the test can deliver mail after the restart before Tern sees it.
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let live = Live::start(&server, Some(proxy.port()), quick()).await;
+    let at = caught_up(&live, "INBOX", 20).await;
+    live.wait_state(0, "push", online(true)).await;
+
+    server.pause().unwrap();
+    let at = live.wait_state(at, "offline", |s| matches!(s, AccountState::Offline { .. })).await;
+    proxy.blackhole(true);
+    server.resume().unwrap();
+    // Mail delivered while Tern could not see it.
+    let mut generator = Generator::new(46);
+    for (folder, count) in [("INBOX", 4), ("Archive", 2)] {
+        for _ in 0..count {
+            server.append(DEFAULT_USER, folder, &generator.next_message().bytes).unwrap();
+        }
+    }
+    proxy.blackhole(false);
+
+    let back = live.wait_state(at, "back online", online(true)).await;
+    live.wait_for(
+        at,
+        "the inbox caught up",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 24, .. } if path == "INBOX"),
+    )
+    .await;
+    live.wait_for(
+        at,
+        "the archive caught up",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 5, .. } if path == "Archive"),
+    )
+    .await;
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+
+    // And push works again on the new connection.
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.append("INBOX", None, None, Generator::new(48).next_message().bytes).await.unwrap();
+    other.logout().await.unwrap();
+    live.wait_for(
+        back,
+        "push after the restart",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 25, .. } if path == "INBOX"),
+    )
+    .await;
+    live.supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_connection_is_detected_and_replaced() {
+    let server = Dovecot::start(DovecotOptions::default().idle_notify(1)).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 10, 51).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let live = Live::start(&server, Some(proxy.port()), quick()).await;
+    let at = caught_up(&live, "INBOX", 10).await;
+    live.wait_state(0, "push", online(true)).await;
+
+    // The network path dies without a FIN: nothing arrives, nothing is refused.
+    proxy.blackhole(true);
+    let at =
+        live.wait_state(at, "offline after silence", |s| matches!(s, AccountState::Offline { .. })).await;
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.append("INBOX", None, None, Generator::new(52).next_message().bytes).await.unwrap();
+    other.logout().await.unwrap();
+    proxy.blackhole(false);
+
+    live.wait_state(at, "online again", online(true)).await;
+    live.wait_for(
+        at,
+        "the message sent meanwhile",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 11, .. } if path == "INBOX"),
+    )
+    .await;
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+
+    // Shutting down is bounded even while the network swallows everything.
+    proxy.blackhole(true);
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(15), live.supervisor.shutdown())
+        .await
+        .expect("shutdown finished");
+    eprintln!("shutdown with a dead network took {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_changed_on_the_server_stops_the_retries_until_the_user_acts() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 3, 61).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let live = Live::start(&server, Some(proxy.port()), quick()).await;
+    let at = caught_up(&live, "INBOX", 3).await;
+    live.wait_state(0, "push", online(true)).await;
+
+    server.set_password(DEFAULT_USER, "a new password").unwrap();
+    server.kick(DEFAULT_USER).unwrap();
+    let at = live.wait_state(at, "auth needed", |s| matches!(s, AccountState::AuthNeeded { .. })).await;
+    let attempts = proxy.connections();
+    // Backoff would retry every ~second: nothing happens instead.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(proxy.connections(), attempts, "Tern kept logging in with a refused password");
+    assert!(matches!(live.supervisor.state(&live.account.id), Some(AccountState::AuthNeeded { .. })));
+
+    // The user enters the new password.
+    live.secrets.set(&live.account.id, "a new password").unwrap();
+    live.supervisor.retry(&live.account.id);
+    live.wait_state(at, "online with the new password", online(true)).await;
+    live.supervisor.shutdown().await;
+    assert_eq!(live.supervisor.state(&live.account.id), Some(AccountState::Stopped));
+    assert!(live.count() > 0);
+}
