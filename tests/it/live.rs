@@ -130,12 +130,17 @@ async fn caught_up(live: &Live, folder: &str, total: u32) -> usize {
     at.max(live.wait_state(0, "online", |s| matches!(s, AccountState::Online { .. })).await)
 }
 
+/// Polling so slow that only push can deliver within the test's waits.
+fn push_only() -> LiveSettings {
+    LiveSettings { poll_interval: Duration::from_secs(600), ..quick() }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_made_elsewhere_arrive_by_push_and_polling() {
+async fn changes_made_elsewhere_arrive_by_push_in_every_folder() {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
     server.seed(DEFAULT_USER, "INBOX", 30, 41).unwrap();
     server.seed(DEFAULT_USER, "Archive", 10, 42).unwrap();
-    let live = Live::start(&server, None, quick()).await;
+    let live = Live::start(&server, None, push_only()).await;
     let mut at = caught_up(&live, "INBOX", 30).await;
     live.wait_state(0, "push", online(true)).await;
 
@@ -166,11 +171,42 @@ async fn changes_made_elsewhere_arrive_by_push_and_polling() {
     live.wait_for(at, "the expunge", |e| changed_in(e, "INBOX").is_some_and(|(_, _, r)| r == [5])).await;
     check_cache_equals_server(&live.account, &server, "INBOX").await;
 
-    // Another folder: found by polling its counts.
+    // Another folder: arrivals and expunges are pushed too (NOTIFY).
     other.append("Archive", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
-    live.wait_for(0, "the archived message", |e| changed_in(e, "Archive").is_some_and(|(a, _, _)| a == [11]))
+    let at = live
+        .wait_for(0, "the archived message", |e| changed_in(e, "Archive").is_some_and(|(a, _, _)| a == [11]))
         .await;
+    other.select("Archive").await.unwrap();
+    consume(other.uid_store("2", "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge("2").await.unwrap()).await;
+    live.wait_for(at, "the archive's expunge", |e| {
+        changed_in(e, "Archive").is_some_and(|(_, _, r)| r == [2])
+    })
+    .await;
     other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_notify_other_folders_are_polled() {
+    let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 4, 49).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let at = caught_up(&live, "Archive", 4).await;
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.append("Archive", None, None, Generator::new(50).next_message().bytes).await.unwrap();
+    let at = live
+        .wait_for(at, "the polled archive", |e| changed_in(e, "Archive").is_some_and(|(a, _, _)| a == [5]))
+        .await;
+    // Flag changes show in the polled counts too (HIGHESTMODSEQ).
+    other.select("Archive").await.unwrap();
+    consume(other.uid_store("2", "+FLAGS ($TernLabel)").await.unwrap()).await;
+    other.logout().await.unwrap();
+    live.wait_for(at, "the polled flag change", |e| {
+        changed_in(e, "Archive").is_some_and(|(_, c, _)| c == [2])
+    })
+    .await;
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
 }

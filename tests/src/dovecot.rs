@@ -66,7 +66,7 @@ const BASE_CAPABILITIES: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SOR
      SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL \
      CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES \
      WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE \
-     SAVEDATE LITERAL+ NOTIFY SPECIAL-USE";
+     SAVEDATE LITERAL+ SPECIAL-USE";
 
 /// How long Dovecot may take to open its listeners.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -102,6 +102,8 @@ pub struct DovecotOptions {
     pub shared_namespace: bool,
     /// Advertise IDLE (the default). `false` overrides `imap_capability`.
     pub idle: bool,
+    /// Advertise NOTIFY (the default). `false` overrides `imap_capability`.
+    pub notify: bool,
     /// `imap_idle_notify_interval` in seconds: how often Dovecot sends `* OK Still here` during
     /// IDLE. `None`: Dovecot's default (2 minutes).
     pub idle_notify_secs: Option<u32>,
@@ -121,6 +123,7 @@ impl Default for DovecotOptions {
             inbox_prefix: false,
             shared_namespace: false,
             idle: true,
+            notify: true,
             idle_notify_secs: None,
         }
     }
@@ -155,6 +158,12 @@ impl DovecotOptions {
     /// Hides IDLE from CAPABILITY (the command itself still works), to test polling fallbacks.
     pub fn without_idle(mut self) -> Self {
         self.idle = false;
+        self
+    }
+
+    /// Hides NOTIFY (RFC 5465) from CAPABILITY, so clients fall back to polling other folders.
+    pub fn without_notify(mut self) -> Self {
+        self.notify = false;
         self
     }
 
@@ -961,12 +970,15 @@ impl Drop for Dovecot {
 /// The `imap_capability` line for `options`, empty when Dovecot's own list is wanted (every
 /// extension on).
 fn capability_setting(options: &DovecotOptions) -> String {
-    if options.idle && options.condstore_qresync && !options.condstore_only {
+    if options.idle && options.notify && options.condstore_qresync && !options.condstore_only {
         return String::new();
     }
     let mut caps = BASE_CAPABILITIES.to_string();
     if options.idle {
         caps.push_str(" IDLE");
+    }
+    if options.notify {
+        caps.push_str(" NOTIFY");
     }
     if options.condstore_qresync {
         caps.push_str(if options.condstore_only { " CONDSTORE" } else { " CONDSTORE QRESYNC" });

@@ -8,11 +8,15 @@ use tokio::sync::{OwnedMutexGuard, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{AccountState, LiveEvent, NewMessage, unix_ms};
+use super::idle::IdleNews;
 use super::{LiveSettings, Request, idle, locked};
+
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
-use crate::sync::{Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, status_moved};
+use crate::sync::{
+    Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
+};
 
 /// One async lock per folder of an account, so two connections never sync a folder at once.
 #[derive(Debug, Clone, Default)]
@@ -191,7 +195,7 @@ impl AccountTask {
         *attempts = 0;
 
         let idle_cancel = cancel.child_token();
-        let (failed_tx, mut failed) = mpsc::channel::<Error>(1);
+        let (news_tx, mut news) = mpsc::channel::<IdleNews>(64);
         let idle_task = push.then(|| {
             let task = idle::IdleTask {
                 engine: self.engine.clone(),
@@ -200,7 +204,7 @@ impl AccountTask {
                 events: self.events.clone(),
                 cancel: idle_cancel.clone(),
                 locks: self.locks.clone(),
-                failed: failed_tx,
+                news: news_tx,
             };
             tokio::spawn(task.run())
         });
@@ -211,7 +215,21 @@ impl AccountTask {
         let result = loop {
             tokio::select! {
                 _ = cancel.cancelled() => break Ok(()),
-                Some(error) = failed.recv(), if push => break Err(error),
+                Some(news) = news.recv(), if push => match news {
+                    IdleNews::Failed(error) => break Err(error),
+                    IdleNews::Notifying => {
+                        tracing::debug!(account = %self.account_id, "other folders are pushed (NOTIFY)");
+                    }
+                    IdleNews::Moved(path) => {
+                        match self.sync(session, negotiated, Target::Folder(path.clone())).await {
+                            Ok(_) => {}
+                            Err(Error::ConnectionLost(e)) => break Err(Error::ConnectionLost(e)),
+                            Err(e @ Error::Timeout { .. }) => break Err(e),
+                            // A folder that vanished meanwhile: the next poll updates the list.
+                            Err(e) => tracing::debug!(account = %self.account_id, folder = %path, error = %e, "pushed folder not synced"),
+                        }
+                    }
+                },
                 _ = poll.tick() => {
                     if let Err(e) = self.sync(session, negotiated, Target::Poll { skip_inbox: push }).await {
                         break Err(e);
@@ -267,6 +285,21 @@ impl AccountTask {
             timeouts: self.engine.timeouts(),
         };
         let mut reports = Vec::new();
+        let outcome = self.sync_into(&mut syncer, store, negotiated, target, &mut reports).await;
+        if outcome.is_ok() && !reports.is_empty() {
+            deselect(syncer.session, negotiated, self.engine.timeouts().command).await?;
+        }
+        outcome.map(|()| reports)
+    }
+
+    async fn sync_into(
+        &self,
+        syncer: &mut Syncer<'_>,
+        store: &crate::store::Store,
+        negotiated: &Negotiated,
+        target: Target,
+        reports: &mut Vec<SyncReport>,
+    ) -> Result<()> {
         match target {
             Target::Folder(path) => {
                 let _guard = self.locks.lock(&path).await;
@@ -313,7 +346,7 @@ impl AccountTask {
                 }
             }
         }
-        Ok(reports)
+        Ok(())
     }
 }
 

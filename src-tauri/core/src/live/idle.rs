@@ -1,9 +1,19 @@
-//! The IDLE connection: push for the inbox (RFC 2177).
+//! The IDLE connection: push for the inbox (RFC 2177), and for the other folders where the
+//! server offers NOTIFY (RFC 5465).
+//!
+//! With NOTIFY, the connection asks for new, expunged and re-flagged messages in the inbox
+//! (reported as usual: EXISTS, EXPUNGE, FETCH) and in the user's other folders (reported as
+//! STATUS lines). A STATUS line names a folder for the account task to sync on the command
+//! connection; the IDLE goes on without interruption. Servers may not report flag changes of
+//! folders that are not selected (Dovecot 2.3 does not), so the account task keeps polling
+//! counts (HIGHESTMODSEQ shows flag changes) at its usual interval.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_imap::extensions::idle::IdleResponse;
+use async_imap::imap_proto::{MailboxDatum, Response};
+use async_imap::types::UnsolicitedResponse;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +31,24 @@ const INBOX: &str = "INBOX";
 const SLEEP_CHECK: Duration = Duration::from_secs(10);
 /// A wall-clock jump beyond the monotonic clock larger than this means the machine slept.
 const SLEEP_JUMP: Duration = Duration::from_secs(20);
+
+/// What the IDLE task tells its account task.
+#[derive(Debug)]
+pub(crate) enum IdleNews {
+    /// NOTIFY is active: arrivals and expunges in other folders are pushed.
+    Notifying,
+    /// Another folder changed (NOTIFY): sync it on the command connection.
+    Moved(String),
+    /// The connection failed: reconnect everything.
+    Failed(Error),
+}
+
+/// The NOTIFY request: inbox changes as in IDLE, other personal folders as STATUS lines.
+const NOTIFY_SETS: [&str; 2] = [
+    "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge FlagChange))",
+    // Servers that do not report flag changes of folders that are not selected.
+    "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge))",
+];
 
 /// Why an IDLE wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +69,13 @@ pub(crate) struct IdleTask {
     pub(crate) events: mpsc::UnboundedSender<LiveEvent>,
     pub(crate) cancel: CancellationToken,
     pub(crate) locks: FolderLocks,
-    /// Where a fatal error goes (the account task then reconnects everything).
-    pub(crate) failed: mpsc::Sender<Error>,
+    /// Where folder changes and a fatal error go.
+    pub(crate) news: mpsc::Sender<IdleNews>,
+}
+
+/// The folder a STATUS line is about, when it is not the inbox.
+fn other_folder(mailbox: &str) -> Option<String> {
+    (!mailbox.eq_ignore_ascii_case(INBOX)).then(|| mailbox.to_string())
 }
 
 impl IdleTask {
@@ -56,7 +89,7 @@ impl IdleTask {
             && !self.cancel.is_cancelled()
         {
             tracing::info!(account = %self.account_id, %error, "IDLE connection lost");
-            let _ = self.failed.send(error).await;
+            let _ = self.news.send(IdleNews::Failed(error)).await;
         }
     }
 
@@ -73,6 +106,9 @@ impl IdleTask {
             Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening the inbox for push: {e}"))),
             Err(_) => return Err(Error::ConnectionLost("the server did not open the inbox for push".into())),
         }
+        if negotiated.notify {
+            self.ask_to_notify(&mut session).await;
+        }
         // Anything that changed between the account's catch-up and now.
         self.sync_inbox(&mut session, &negotiated).await?;
         loop {
@@ -87,6 +123,41 @@ impl IdleTask {
                 Woken::Check => {}
             }
         }
+    }
+
+    /// Switches NOTIFY on (best effort: without it the account task polls).
+    async fn ask_to_notify(&self, session: &mut ImapSession) {
+        let limit = self.engine.timeouts().command;
+        for request in NOTIFY_SETS {
+            match tokio::time::timeout(limit, session.run_command_and_check_ok(request)).await {
+                Ok(Ok(())) => {
+                    tracing::debug!(account = %self.account_id, request, "NOTIFY on");
+                    let _ = self.news.send(IdleNews::Notifying).await;
+                    return;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(account = %self.account_id, error = %e, request, "NOTIFY refused")
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Passes on the folders named by STATUS lines that arrived outside an IDLE wait.
+    async fn forward_queued(&self, queue: &async_channel::Receiver<UnsolicitedResponse>) -> bool {
+        let mut inbox = false;
+        while let Ok(response) = queue.try_recv() {
+            match response {
+                UnsolicitedResponse::Status { mailbox, .. } => match other_folder(&mailbox) {
+                    Some(folder) => {
+                        let _ = self.news.send(IdleNews::Moved(folder)).await;
+                    }
+                    None => inbox = true,
+                },
+                _ => inbox = true,
+            }
+        }
+        inbox
     }
 
     async fn sync_inbox(&self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
@@ -119,7 +190,9 @@ impl IdleTask {
     /// then end it with DONE under a time limit.
     async fn idle_once(&self, session: ImapSession) -> Result<(ImapSession, Woken)> {
         let queue = session.unsolicited_responses.clone();
-        while queue.try_recv().is_ok() {}
+        // What arrived during the last sync: other folders are passed on; inbox news was just
+        // synced.
+        self.forward_queued(&queue).await;
         let mut handle = session.idle();
         let limit = self.engine.timeouts().command;
         match tokio::time::timeout(limit, handle.init()).await {
@@ -128,7 +201,7 @@ impl IdleTask {
             Err(_) => return Err(Error::ConnectionLost("the server did not accept IDLE in time".into())),
         }
         // Changes the server reported while IDLE started arrive before its continuation.
-        let mut woken = if queue.try_recv().is_ok() { Some(Woken::News) } else { None };
+        let mut woken = if self.forward_queued(&queue).await { Some(Woken::News) } else { None };
         let renew_at = Instant::now() + self.settings.idle_renew;
         let mut clock = (Instant::now(), SystemTime::now());
         let mut sleep_check = tokio::time::interval(SLEEP_CHECK);
@@ -146,7 +219,17 @@ impl IdleTask {
                     _ = self.cancel.cancelled() => { woken = Some(Woken::Cancelled); break; }
                     outcome = &mut wait => {
                         woken = match outcome {
-                            Ok(IdleResponse::NewData(_)) => Some(Woken::News),
+                            Ok(IdleResponse::NewData(data)) => {
+                                if let Response::MailboxData(MailboxDatum::Status { mailbox, .. }) = data.parsed()
+                                    && let Some(folder) = other_folder(mailbox)
+                                {
+                                    // Another folder (NOTIFY): the command connection syncs
+                                    // it; this IDLE goes on.
+                                    let _ = self.news.send(IdleNews::Moved(folder)).await;
+                                    break;
+                                }
+                                Some(Woken::News)
+                            }
                             Ok(IdleResponse::Timeout) => {
                                 if Instant::now() < renew_at {
                                     tracing::debug!(account = %self.account_id, "no word from the server during IDLE; checking the connection");

@@ -143,6 +143,10 @@ pub struct Negotiated {
     pub quota: bool,
     /// IDLE (RFC 2177) is offered.
     pub idle: bool,
+    /// NOTIFY (RFC 5465) is offered: changes in other folders can be pushed too.
+    pub notify: bool,
+    /// UNSELECT (RFC 3691) is offered.
+    pub unselect: bool,
     /// The connection is compressed.
     pub compressed: bool,
     /// The server's namespaces (one personal namespace without NAMESPACE).
@@ -209,7 +213,32 @@ pub async fn negotiate(
     negotiated.caps = caps;
     negotiated.quota = offered.has_str("QUOTA");
     negotiated.idle = offered.has_str("IDLE");
+    negotiated.notify = offered.has_str("NOTIFY");
+    negotiated.unselect = offered.has_str("UNSELECT");
     Ok((session, negotiated))
+}
+
+/// Leaves the selected folder, if any, without expunging anything. A session that keeps a folder
+/// selected sees that folder's STATUS as of its own last sync (Dovecot answers STATUS and
+/// LIST-STATUS for it from the session's view), so a connection that polls counts deselects
+/// after syncing. Without UNSELECT, selecting a name that cannot exist deselects (RFC 3501 6.3.1).
+pub async fn deselect(
+    session: &mut ImapSession,
+    negotiated: &Negotiated,
+    limit: std::time::Duration,
+) -> Result<()> {
+    let outcome = if negotiated.unselect {
+        tokio::time::timeout(limit, session.run_command_and_check_ok("UNSELECT")).await
+    } else {
+        tokio::time::timeout(limit, async { session.select("\u{1}tern-none").await.map(|_| ()) }).await
+    };
+    drain(session);
+    match outcome {
+        // NO/BAD: nothing was selected (or the name was refused, which deselects all the same).
+        Ok(Ok(())) | Ok(Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_))) => Ok(()),
+        Ok(Err(e)) => Err(imap_error("closing the folder")(e)),
+        Err(_) => Err(Error::ConnectionLost("the server did not answer while closing the folder".into())),
+    }
 }
 
 /// The storage quota of the user's INBOX quota root, if the server reports one.
