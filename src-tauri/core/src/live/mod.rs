@@ -8,13 +8,16 @@
 //!   outlives the app.
 //! - An account task ([`account`]) holds the *command connection*: it logs in, catches up with
 //!   everything (folder list and every folder), starts the *IDLE connection* ([`idle`]), then
-//!   polls the other folders' counts (one `LIST ... RETURN (STATUS ...)` where offered) and
-//!   syncs only the folders that moved. It also runs "sync now" requests from the UI. On any
+//!   syncs the folders the IDLE connection names (NOTIFY) and polls every folder's counts (one
+//!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. After
+//!   a sync it leaves the folder (UNSELECT), because a session's STATUS of its own selected
+//!   folder does not show other sessions' changes. It also runs "sync now" requests from the UI. On any
 //!   fault it drops both connections and reconnects after a jittered, capped exponential
 //!   [`backoff`]; a refused password or an untrusted certificate stops the retries until the
 //!   user acts ([`Supervisor::retry`]). At most two connections per account are open.
 //! - The IDLE task keeps `IDLE` on the inbox, re-issued well within the 29 minutes RFC 2177
-//!   allows. Any untagged response ends the wait, `DONE` is sent under a time limit, and the
+//!   allows, with NOTIFY (RFC 5465) asking for arrivals and expunges in every personal folder
+//!   where offered. Any untagged response ends the wait, `DONE` is sent under a time limit, and the
 //!   inbox is synced incrementally (QRESYNC/CONDSTORE) on that same connection. Silence longer
 //!   than [`LiveSettings::idle_timeout`] (Dovecot says "still here" every 2 minutes), a `DONE`
 //!   without answer, or a jump of the wall clock (the machine slept) make it check the
