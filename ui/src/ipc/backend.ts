@@ -7,13 +7,16 @@
  */
 import type {
   Account,
+  AccountStatusEntry,
   AppInfo,
   CommandError,
   ErrorKind,
   Folder,
   FolderCounts,
+  MailEvent,
   MessagePage,
   NewAccountRequest,
+  Settings,
   StorageQuota,
   SyncProgressEvent,
   SyncSummary,
@@ -21,6 +24,8 @@ import type {
 
 export type {
   Account,
+  AccountStatus,
+  AccountStatusEntry,
   AppInfo,
   CommandError,
   ErrorKind,
@@ -28,11 +33,13 @@ export type {
   FolderCounts,
   FolderRole,
   ImapSettings,
+  MailEvent,
   MessagePage,
   MessageRow,
   NewAccountRequest,
   Person,
   Security,
+  Settings,
   StorageQuota,
   SyncMode,
   SyncProgressEvent,
@@ -59,14 +66,34 @@ export interface Backend {
   folderCounts(accountId: string): Promise<FolderCounts[]>;
   /** The account's storage quota as of its last sync (instant, from the cache); null when the server reports none or before the first sync. */
   accountQuota(accountId: string): Promise<StorageQuota | null>;
-  /** Syncs the folder list and every folder; progress arrives through `onSyncProgress`. */
+  /**
+   * Syncs the folder list and every folder now, on the account's live connection; progress arrives
+   * through `onSyncProgress`, changes through `onMailEvents`. Fails with `connectionLost` while the
+   * account is offline.
+   */
   syncAccount(accountId: string): Promise<SyncSummary[]>;
-  /** Syncs one folder now; progress arrives through `onSyncProgress`. */
+  /** Syncs one folder now, like {@link Backend.syncAccount}. */
   syncFolder(accountId: string, path: string): Promise<SyncSummary>;
   /** A window of a folder's cached messages, newest first (`limit` at most {@link MAX_PAGE}). */
   listMessages(accountId: string, path: string, offset: number, limit: number): Promise<MessagePage>;
-  /** Calls `callback` for every `sync-progress` event; resolves to the function that stops listening. */
+  /**
+   * Calls `callback` for every `sync-progress` event (the live engine's syncs, including the
+   * initial one at start, and the ones asked for); resolves to the function that stops listening.
+   */
   onSyncProgress(callback: (event: SyncProgressEvent) => void): Promise<() => void>;
+  /**
+   * Calls `callback` with every batch of `mail-events` from the live engine (changed folders,
+   * counts, folder lists, connection states, new mail); resolves to the function that stops listening.
+   */
+  onMailEvents(callback: (batch: MailEvent[]) => void): Promise<() => void>;
+  /** The connection status of every running account. */
+  accountStatuses(): Promise<AccountStatusEntry[]>;
+  /** Reconnects the account now instead of waiting for its next retry. */
+  retryAccount(accountId: string): Promise<void>;
+  /** The app-wide preferences. */
+  getSettings(): Promise<Settings>;
+  /** Saves the app-wide preferences; resolves to what was saved. */
+  setSettings(settings: Settings): Promise<Settings>;
 }
 
 /** Every `ErrorKind`; the `Record` makes the compiler flag a kind added in Rust but missing here. */

@@ -77,9 +77,18 @@ function seedOf(text: string): number {
   return h;
 }
 
-/** A folder on the fake server: `size` messages, newest first. */
+/** A message handed to {@link SampleMailbox.deliver}: at least a subject; the rest has defaults. */
+export type Delivery = Partial<Omit<MessageRow, 'uid'>> & { subject: string };
+
+/**
+ * A folder on the fake server: `size` messages, newest first. The sample
+ * messages are computed; messages delivered later sit on top of them.
+ */
 export class SampleMailbox {
-  readonly size: number;
+  /** The computed sample messages (the oldest part of the folder). */
+  readonly #sampleSize: number;
+  /** Messages delivered while running, oldest first; their UIDs follow the samples'. */
+  readonly #delivered: MessageRow[] = [];
   readonly #seed: number;
   readonly #now: number;
   /** Average seconds between two arrivals. */
@@ -90,7 +99,7 @@ export class SampleMailbox {
   readonly #allSeen: boolean;
 
   constructor(path: string, size: number, now: number, owner: Person) {
-    this.size = size;
+    this.#sampleSize = size;
     this.#seed = seedOf(path);
     this.#now = Math.floor(now / 1000);
     this.#owner = owner;
@@ -100,32 +109,84 @@ export class SampleMailbox {
     this.#gap = Math.max(span / Math.max(size, 1), 60);
   }
 
+  /** Messages in the folder. */
+  get size(): number {
+    return this.#sampleSize + this.#delivered.length;
+  }
+
   #h(index: number, salt: number): number {
     return hash(this.#seed + salt, index);
   }
 
-  /** Whether message `index` is unread: the newest few often are, older ones rarely. */
-  isUnread(index: number): boolean {
+  /** Whether sample message `index` (0 = the newest sample) is unread: the newest few often are, older ones rarely. */
+  #sampleUnread(index: number): boolean {
     if (this.#allSeen) return false;
     const roll = this.#h(index, 1) % 100;
     return index < 12 ? roll < 55 : roll < 3;
   }
 
+  /** Whether message `index` (0 = newest) is unread. */
+  isUnread(index: number): boolean {
+    const delivered = this.#delivered.length;
+    if (index < delivered) return !this.#delivered[delivered - 1 - index]!.seen;
+    return this.#sampleUnread(index - delivered);
+  }
+
   /** Unread messages among the newest `count`. */
   unreadAmong(count: number): number {
     if (!this.#unreadPrefix) {
-      const prefix = new Uint32Array(this.size + 1);
-      for (let i = 0; i < this.size; i++) prefix[i + 1] = prefix[i]! + (this.isUnread(i) ? 1 : 0);
+      const prefix = new Uint32Array(this.#sampleSize + 1);
+      for (let i = 0; i < this.#sampleSize; i++) prefix[i + 1] = prefix[i]! + (this.#sampleUnread(i) ? 1 : 0);
       this.#unreadPrefix = prefix;
     }
-    return this.#unreadPrefix[Math.max(0, Math.min(count, this.size))]!;
+    const clamped = Math.max(0, Math.min(count, this.size));
+    const delivered = Math.min(clamped, this.#delivered.length);
+    let unread = 0;
+    for (let i = 0; i < delivered; i++) if (this.isUnread(i)) unread++;
+    return unread + this.#unreadPrefix[clamped - delivered]!;
+  }
+
+  /**
+   * Puts a new message on top of the folder (it arrived on the server) and
+   * returns it with its UID: unread, from the first sample sender, received now
+   * (or just after the newest message), unless `message` says otherwise.
+   */
+  deliver(message: Delivery): MessageRow {
+    const newest = this.size > 0 ? this.row(0).received : 0;
+    const received = message.received ?? Math.max(this.#now, Math.floor(Date.now() / 1000), newest + 1);
+    const sender = PEOPLE[0]!;
+    const row: MessageRow = {
+      from: [sender],
+      to: [this.#owner],
+      date: received,
+      size: 2_000 + message.subject.length,
+      seen: false,
+      flagged: false,
+      answered: false,
+      draft: false,
+      hasAttachment: false,
+      keywords: [],
+      threadId: String(seedOf(`${message.subject}\u0000${this.size}`)),
+      ...message,
+      received,
+      uid: this.size + 1,
+    };
+    this.#delivered.push(row);
+    return structuredClone(row);
   }
 
   /** The message at `index` (0 = newest). */
   row(index: number): MessageRow {
+    const delivered = this.#delivered.length;
+    if (index < delivered) return structuredClone(this.#delivered[delivered - 1 - index]!);
+    return this.#sampleRow(index - delivered);
+  }
+
+  #sampleRow(index: number): MessageRow {
+    const size = this.#sampleSize;
     // Replies follow the message they answer: every message with thread roll < 30 continues the previous one's thread.
     let root = index;
-    while (root + 1 < this.size && this.#h(root, 2) % 100 < 30 && index - root < 6) root++;
+    while (root + 1 < size && this.#h(root, 2) % 100 < 30 && index - root < 6) root++;
     const subjectRoll = this.#h(root, 3);
     const base = SUBJECTS[subjectRoll % SUBJECTS.length]!;
     const depth = root - index;
@@ -136,16 +197,16 @@ export class SampleMailbox {
     const flagged = this.#h(index, 6) % 100 < 4;
     const hasAttachment = this.#h(index, 7) % 100 < 12;
     const keywordRoll = this.#h(index, 8) % 100;
-    const answered = !this.isUnread(index) && this.#h(index, 9) % 100 < 15;
+    const answered = !this.#sampleUnread(index) && this.#h(index, 9) % 100 < 15;
     return {
-      uid: this.size - index,
+      uid: size - index,
       subject,
       from: this.#allSeen ? [this.#owner] : [sender],
       to: this.#allSeen ? [sender] : [this.#owner],
       received,
       date: received - (this.#h(index, 10) % 120),
       size: 2_000 + (this.#h(index, 11) % 60_000) + (hasAttachment ? 180_000 : 0),
-      seen: !this.isUnread(index),
+      seen: !this.#sampleUnread(index),
       flagged,
       answered,
       draft: this.#seed === seedOf('Drafts'),

@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from './backend';
-import type { NewAccountRequest } from './bindings';
-import { createFakeBackend, DEMO_QUOTA, fixtureFromUrl, NEW_ACCOUNT_QUOTA, UNTRUSTED_FINGERPRINT } from './fake';
+import type { MailEvent, NewAccountRequest } from './bindings';
+import {
+  createFakeBackend,
+  DEMO_NEW_MESSAGES,
+  DEMO_QUOTA,
+  FOLDER_SIZES,
+  fixtureFromUrl,
+  NEW_ACCOUNT_QUOTA,
+  retryDelayMs,
+  UNTRUSTED_FINGERPRINT,
+  type FakeBackend,
+} from './fake';
 
 function request(overrides: Partial<NewAccountRequest['imap']> & { password?: string } = {}): NewAccountRequest {
   const { password = 'secret', ...imap } = overrides;
@@ -126,6 +136,151 @@ describe('fake backend', () => {
     await backend.removeAccount('demo');
     expect(await backend.listAccounts()).toEqual([]);
     expect((await failure(backend.removeAccount('demo'))).kind).toBe('notFound');
+  });
+});
+
+/** Every `mail-events` batch, flattened, from now on. */
+async function recordEvents(backend: FakeBackend): Promise<MailEvent[]> {
+  const events: MailEvent[] = [];
+  await backend.onMailEvents((batch) => events.push(...batch));
+  return events;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('fake live engine', () => {
+  it('reports every account online, and offline.example offline', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const offline = await backend.addAccount(request({ host: 'offline.example' }));
+    const statuses = await backend.accountStatuses();
+    expect(statuses).toEqual([
+      { accountId: 'demo', status: { state: 'online', push: true } },
+      {
+        accountId: offline.id,
+        status: { state: 'offline', reason: expect.stringContaining('offline.example'), retryAtMs: expect.any(Number), attempts: 1 },
+      },
+    ]);
+  });
+
+  it('delivers a message into the cache with the events the engine sends', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const events = await recordEvents(backend);
+    const before = (await backend.folderCounts('demo')).find((c) => c.path === 'Archive')!;
+    const row = await backend.deliver('demo', 'Archive', { subject: 'Minutes', seen: true });
+    expect(row).toMatchObject({ uid: FOLDER_SIZES.Archive! + 1, subject: 'Minutes', seen: true });
+    expect(events).toEqual([
+      { kind: 'mailboxChanged', accountId: 'demo', path: 'Archive', added: [row.uid], changed: [], removed: [], more: false },
+      { kind: 'countsChanged', accountId: 'demo', path: 'Archive', total: before.total + 1, unread: before.unread },
+    ]);
+    const page = await backend.listMessages('demo', 'Archive', 0, 2);
+    expect(page.total).toBe(before.total + 1);
+    expect(page.rows[0]).toEqual(row);
+    expect(page.rows[1]!.received).toBeLessThan(row.received);
+  });
+
+  it('announces unread inbox mail, with what the cache had not seen yet', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const events = await recordEvents(backend);
+    const row = await backend.deliver('demo', 'INBOX', { subject: 'Hello' });
+    const changed = events.find((e) => e.kind === 'mailboxChanged');
+    // The three messages the demo cache had not seen arrive with it, in UID order.
+    const added = Array.from({ length: DEMO_NEW_MESSAGES + 1 }, (_, i) => row.uid - DEMO_NEW_MESSAGES + i);
+    expect(changed).toMatchObject({ path: 'INBOX', added, more: false });
+    const counts = events.find((e) => e.kind === 'countsChanged');
+    expect(counts).toMatchObject({ path: 'INBOX', total: FOLDER_SIZES.INBOX! + 1 });
+    expect(events.find((e) => e.kind === 'newMail')).toMatchObject({ path: 'INBOX', count: expect.any(Number) });
+    expect((await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!.uid).toBe(row.uid);
+  });
+
+  it('leaves delivered mail on the server while offline; the next sync fetches it', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const events = await recordEvents(backend);
+    backend.setStatus('demo', { state: 'offline', reason: 'the network is down', retryAtMs: Date.now() + 5_000, attempts: 1 });
+    events.length = 0;
+    const row = await backend.deliver('demo', 'Archive', { subject: 'Later' });
+    expect(events).toEqual([]);
+    expect((await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!.uid).not.toBe(row.uid);
+    const e = await failure(backend.syncFolder('demo', 'Archive'));
+    expect(e.kind).toBe('connectionLost');
+
+    await backend.retryAccount('demo');
+    await vi.waitFor(async () => expect(await backend.accountStatuses()).toEqual([{ accountId: 'demo', status: { state: 'online', push: true } }]));
+    expect(events.filter((e) => e.kind === 'accountStatus').map((e) => e.kind === 'accountStatus' && e.status.state)).toEqual([
+      'connecting',
+      'online',
+    ]);
+    const summary = await backend.syncFolder('demo', 'Archive');
+    expect(summary).toMatchObject({ mode: 'qresync', added: 1 });
+    expect((await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!.uid).toBe(row.uid);
+  });
+
+  it('reports the changes of a sync asked for as mail events', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const events = await recordEvents(backend);
+    await backend.syncFolder('demo', 'INBOX');
+    expect(events.map((e) => e.kind)).toEqual(['mailboxChanged', 'countsChanged', 'newMail']);
+    events.length = 0;
+    await backend.syncFolder('demo', 'INBOX');
+    expect(events).toEqual([]);
+  });
+
+  it('live: connects and syncs a new account by itself, with progress and events', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, live: true });
+    const events = await recordEvents(backend);
+    const progress: number[] = [];
+    await backend.onSyncProgress((e) => e.path === 'INBOX' && progress.push(e.done));
+    const account = await backend.addAccount(request());
+    await vi.waitFor(() => expect(events.some((e) => e.kind === 'countsChanged' && e.path === 'Receipts')).toBe(true));
+    const states = events.flatMap((e) => (e.kind === 'accountStatus' ? [e.status.state] : []));
+    expect(states).toEqual(['connecting', 'online']);
+    expect(events.find((e) => e.kind === 'foldersChanged')).toEqual({ kind: 'foldersChanged', accountId: account.id });
+    expect(events.find((e) => e.kind === 'mailboxChanged' && e.path === 'INBOX')).toMatchObject({ added: [], more: true });
+    expect(progress).toEqual([50, 2_050, 2_400]);
+    expect(events.some((e) => e.kind === 'newMail')).toBe(false);
+    expect(backend.calls.map((c) => c.method)).not.toContain('syncAccount');
+    expect(await backend.accountQuota(account.id)).toEqual(NEW_ACCOUNT_QUOTA);
+  });
+
+  it('live: goes offline when the connection drops, and comes back by itself', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const backend = createFakeBackend({ latencyMs: 0, live: true });
+    const events = await recordEvents(backend);
+    const start = Date.now();
+    const account = await backend.addAccount(request({ host: 'dropped.example' }));
+    await vi.waitFor(() => expect(events.some((e) => e.kind === 'accountStatus' && e.status.state === 'offline')).toBe(true));
+    const offline = events.find((e) => e.kind === 'accountStatus' && e.status.state === 'offline');
+    expect(offline).toMatchObject({
+      accountId: account.id,
+      status: { state: 'offline', reason: expect.stringContaining('was lost'), attempts: 1 },
+    });
+    const retryAt = offline?.kind === 'accountStatus' && offline.status.state === 'offline' ? offline.status.retryAtMs : 0;
+    expect(retryAt).toBeGreaterThanOrEqual(start + retryDelayMs(1));
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + retryDelayMs(1));
+    expect((await failure(backend.syncAccount(account.id))).kind).toBe('connectionLost');
+
+    await vi.advanceTimersByTimeAsync(retryDelayMs(1));
+    await vi.waitFor(() => expect(events.some((e) => e.kind === 'countsChanged' && e.path === 'Receipts')).toBe(true));
+    expect((await backend.accountStatuses()).find((s) => s.accountId === account.id)?.status).toEqual({ state: 'online', push: true });
+  });
+
+  it('live: keeps retrying an unreachable host, waiting longer each time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const backend = createFakeBackend({ latencyMs: 0, live: true });
+    const events = await recordEvents(backend);
+    await backend.addAccount(request({ host: 'offline.example' }));
+    await vi.advanceTimersByTimeAsync(retryDelayMs(1) + retryDelayMs(2));
+    const attempts = events.flatMap((e) => (e.kind === 'accountStatus' && e.status.state === 'offline' ? [e.status.attempts] : []));
+    expect(attempts).toEqual([1, 2, 3]);
+    expect([retryDelayMs(1), retryDelayMs(2), retryDelayMs(3), retryDelayMs(20)]).toEqual([2_000, 4_000, 8_000, 300_000]);
+  });
+
+  it('keeps the settings', async () => {
+    const backend = createFakeBackend({ latencyMs: 0 });
+    expect(await backend.getSettings()).toEqual({ notifications: true });
+    expect(await backend.setSettings({ notifications: false })).toEqual({ notifications: false });
+    expect(await backend.getSettings()).toEqual({ notifications: false });
   });
 });
 

@@ -21,23 +21,41 @@
  *
  * Storage quota: the demo account uses {@link DEMO_QUOTA} (1.3 GB of 5 GB); a new
  * account has none until its first whole-account sync completes, then {@link NEW_ACCOUNT_QUOTA}.
+ *
+ * The live engine (`live: true`, as in the browser): like the app, the fake connects every account
+ * at start and each account added (`connecting`, then `online {push: true}`), syncs it, and reports
+ * what changed as `mail-events` (`mailboxChanged` and `countsChanged` per synced folder,
+ * `foldersChanged`, `newMail`, `accountStatus`). `offline.example` stays `offline` and retries
+ * with a growing delay; `dropped.example` goes offline when its first sync loses the connection
+ * and comes back by itself. Without `live` (unit tests) every account is reported online
+ * (`offline.example`: offline) and nothing happens by itself: tests drive syncs, `setStatus`,
+ * `deliver` and `emitMailEvents`. Either way, syncs asked for while an account is offline fail
+ * with `connectionLost`, every sync reports its changes as `mail-events`, and `deliver` puts a
+ * message on the server and, when the account is online, into the cache with the events the
+ * engine would send.
  */
 import { BackendError, MAX_PAGE, type Backend } from './backend';
 import type {
   Account,
+  AccountStatus,
   AppInfo,
   CommandError,
   Folder,
   FolderCounts,
   ImapSettings,
+  MailEvent,
   MessagePage,
+  MessageRow,
   NewAccountRequest,
+  Settings,
   StorageQuota,
   SyncMode,
   SyncProgressEvent,
   SyncSummary,
 } from './bindings';
-import { SampleMailbox } from './fake-mail';
+import { SampleMailbox, type Delivery } from './fake-mail';
+
+export type { Delivery } from './fake-mail';
 
 /** The certificate fingerprint `untrusted.example` presents. */
 export const UNTRUSTED_HOST = 'untrusted.example';
@@ -57,6 +75,8 @@ export interface FakeOptions {
   latencyMs?: number;
   /** "Now" for the sample mail's dates, in milliseconds (default: the current time). */
   now?: number;
+  /** Run the live engine: connect, sync and reconnect every account by itself, as the app does (default false). */
+  live?: boolean;
 }
 
 /** One recorded call, for tests that check what the UI asked for. */
@@ -70,6 +90,17 @@ export interface FakeBackend extends Backend {
   readonly calls: FakeCall[];
   /** Delivers a `sync-progress` event to the listeners, as the engine would. */
   emitProgress(event: SyncProgressEvent): void;
+  /** Delivers a batch of `mail-events` to the listeners, as the engine would. */
+  emitMailEvents(batch: MailEvent[]): void;
+  /** Changes an account's connection status and reports it (an `accountStatus` event). */
+  setStatus(accountId: string, status: AccountStatus): void;
+  /**
+   * A new message arrives in a folder on the server. When the account is online the engine
+   * notices at once: the message (with any others the cache had not seen) lands in the cache and
+   * `mailboxChanged`, `countsChanged` (and `newMail` for unread inbox mail) follow. Resolves to
+   * the message as stored.
+   */
+  deliver(accountId: string, path: string, message: Delivery): Promise<MessageRow>;
 }
 
 /** Reads `?fixture=demo` or `?fixture=big` from a query string. */
@@ -95,6 +126,10 @@ export const FOLDER_SIZES: Readonly<Record<string, number>> = {
 export const BIG_INBOX = 100_000;
 /** New Inbox messages the demo account finds on its first sync. */
 export const DEMO_NEW_MESSAGES = 3;
+/** The fake engine's reconnect delay after `attempts` failures in a row: 2 s, doubling, at most 5 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(5 * 60_000, 2_000 * 2 ** Math.max(0, attempts - 1));
+}
 /** The engine reports progress after the first rows, then every this many. */
 const PROGRESS_FIRST = 50;
 const PROGRESS_EVERY = 2_000;
@@ -205,6 +240,7 @@ interface CachedRange {
 export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const latency = options.latencyMs ?? 150;
   const now = options.now ?? Date.now();
+  const live = options.live ?? false;
   const withDemo = options.fixture === 'demo' || options.fixture === 'big';
   const accounts: Account[] = withDemo ? [structuredClone(DEMO_ACCOUNT)] : [];
   /** The cache: empty for a fresh account until the first refresh, like the engine's. */
@@ -216,7 +252,14 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const dropping = new Set<string>();
   /** The quota each account's last sync found (none before the first). */
   const quotas = new Map<string, StorageQuota>();
+  /** Each account's connection, and its failed attempts in a row. */
+  const statuses = new Map<string, AccountStatus>();
+  const attempts = new Map<string, number>();
+  /** Pending reconnects of the live engine. */
+  const retries = new Map<string, ReturnType<typeof setTimeout>>();
+  let settings: Settings = { notifications: true };
   const listeners = new Set<(event: SyncProgressEvent) => void>();
+  const mailListeners = new Set<(batch: MailEvent[]) => void>();
   const calls: FakeCall[] = [];
   let nextId = 1;
 
@@ -252,15 +295,111 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const emit = (event: SyncProgressEvent) => {
     for (const listener of [...listeners]) listener(structuredClone(event));
   };
+  const emitMail = (batch: MailEvent[]) => {
+    if (batch.length === 0) return;
+    for (const listener of [...mailListeners]) listener(structuredClone(batch));
+  };
 
   const wait = (factor = 1) =>
     new Promise<void>((resolve) => (latency > 0 ? setTimeout(resolve, latency * factor) : resolve()));
   const find = (accountId: string): Account =>
     accounts.find((a) => a.id === accountId) ?? fail('notFound', `there is no account ${accountId}`);
+  const exists = (account: Account) => accounts.includes(account);
 
   const checkOnline = (account: Account) => {
     if (account.imap.host.toLowerCase() === OFFLINE_HOST)
       fail('unreachable', `could not reach ${OFFLINE_HOST}:${account.imap.port}: the network is down`);
+  };
+
+  const setStatus = (accountId: string, status: AccountStatus) => {
+    statuses.set(accountId, structuredClone(status));
+    emitMail([{ kind: 'accountStatus', accountId, status }]);
+  };
+
+  /** Syncs asked for run on the account's live connection: none while it is offline. */
+  const checkConnected = (account: Account) => {
+    const state = statuses.get(account.id)?.state;
+    if (state !== 'online' && state !== 'connecting')
+      fail('connectionLost', `${account.imap.host} is not connected: the account is offline`);
+  };
+
+  /** The cached counts of a folder. */
+  const countsOf = (account: Account, path: string): FolderCounts => {
+    const mailbox = serverFor(account).get(path)!;
+    const range = cachedMail.get(account.id)?.get(path) ?? { from: 0, to: 0 };
+    return {
+      path,
+      total: range.to - range.from,
+      unread: mailbox.unreadAmong(range.to) - mailbox.unreadAmong(range.from),
+    };
+  };
+
+  /** What the engine reports after new messages (`added`, server indices) landed in a folder's cache. */
+  const publish = (account: Account, path: string, added: number[], initial: boolean) => {
+    const mailbox = serverFor(account).get(path)!;
+    const counts = countsOf(account, path);
+    const batch: MailEvent[] = [
+      {
+        kind: 'mailboxChanged',
+        accountId: account.id,
+        path,
+        added: initial ? [] : added.map((index) => mailbox.row(index).uid).sort((a, b) => a - b),
+        changed: [],
+        removed: [],
+        more: initial,
+      },
+      { kind: 'countsChanged', accountId: account.id, ...counts },
+    ];
+    const unread = added.filter((index) => mailbox.isUnread(index)).length;
+    if (!initial && path === 'INBOX' && unread > 0)
+      batch.push({ kind: 'newMail', accountId: account.id, path, count: unread });
+    emitMail(batch);
+  };
+
+  /** Loses the connection: offline, and (live) back by itself after a delay. */
+  const goOffline = (account: Account, reason: string) => {
+    const attempt = (attempts.get(account.id) ?? 0) + 1;
+    attempts.set(account.id, attempt);
+    const delay = retryDelayMs(attempt);
+    setStatus(account.id, { state: 'offline', reason, retryAtMs: Date.now() + delay, attempts: attempt });
+    if (live) retries.set(account.id, setTimeout(() => void reconnect(account), delay));
+  };
+
+  /** (Re)connects an account; the live engine then catches up with the server. */
+  const reconnect = async (account: Account): Promise<void> => {
+    clearTimeout(retries.get(account.id));
+    retries.delete(account.id);
+    setStatus(account.id, { state: 'connecting' });
+    await wait(2);
+    if (!exists(account)) return;
+    if (account.imap.host.toLowerCase() === OFFLINE_HOST) {
+      goOffline(account, `could not reach ${OFFLINE_HOST}:${account.imap.port}: the network is down`);
+      return;
+    }
+    setStatus(account.id, { state: 'online', push: true });
+    if (!live) {
+      attempts.delete(account.id);
+      return;
+    }
+    try {
+      await syncAll(account);
+      attempts.delete(account.id);
+    } catch (reason) {
+      const error = BackendError.from(reason);
+      if (exists(account) && error.kind === 'connectionLost') goOffline(account, error.message);
+    }
+  };
+
+  /** How an account starts: live, connecting; otherwise simply online (offline.example: offline). */
+  const start = (account: Account) => {
+    if (live) {
+      statuses.set(account.id, { state: 'connecting' });
+      void reconnect(account);
+    } else if (account.imap.host.toLowerCase() === OFFLINE_HOST) {
+      goOffline(account, `could not reach ${OFFLINE_HOST}:${account.imap.port}: the network is down`);
+    } else {
+      statuses.set(account.id, { state: 'online', push: true });
+    }
   };
 
   const syncOne = async (account: Account, path: string): Promise<SyncSummary> => {
@@ -290,6 +429,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       const added = cached.from;
       await wait();
       cached.from = 0;
+      publish(account, path, Array.from({ length: added }, (_, i) => i), false);
       return summary('qresync', added);
     }
     // Initial sync, newest first, in batches; the cache fills as it goes.
@@ -304,16 +444,71 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         fail('connectionLost', `the connection to ${account.imap.host} was lost while downloading ${path}`);
       }
       range.to = next;
-      if (range.to < total) emit({ accountId: account.id, path, done: range.to, total });
+      emit({ accountId: account.id, path, done: range.to, total });
       next = Math.min(range.to + PROGRESS_EVERY, total);
     }
+    publish(account, path, [], true);
     return summary('initial', total);
+  };
+
+  /** The folder list and every folder, as `syncAccount` and the live engine's catch-up do. */
+  const syncAll = async (account: Account): Promise<SyncSummary[]> => {
+    await wait(2);
+    checkOnline(account);
+    const before = cache.get(account.id) ?? [];
+    const folders = typicalFolders();
+    cache.set(account.id, folders);
+    if (JSON.stringify(before) !== JSON.stringify(folders)) emitMail([{ kind: 'foldersChanged', accountId: account.id }]);
+    const summaries: SyncSummary[] = [];
+    for (const folder of folders) {
+      if (!folder.selectable) continue;
+      summaries.push(await syncOne(account, folder.path));
+    }
+    if (!quotas.has(account.id)) quotas.set(account.id, { ...NEW_ACCOUNT_QUOTA });
+    return summaries;
+  };
+
+  /** A sync the user asked for; a lost connection takes the account offline (live). */
+  const syncNow = async <T>(account: Account, run: () => Promise<T>): Promise<T> => {
+    checkConnected(account);
+    try {
+      return await run();
+    } catch (reason) {
+      const error = BackendError.from(reason);
+      if (live && error.kind === 'connectionLost' && exists(account)) goOffline(account, error.message);
+      throw error;
+    }
   };
 
   const backend: FakeBackend = {
     calls,
 
     emitProgress: emit,
+
+    emitMailEvents: emitMail,
+
+    setStatus,
+
+    async deliver(accountId, path, message) {
+      const account = find(accountId);
+      const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
+      const row = mailbox.deliver(message);
+      // Everything already on the server moved down one place.
+      const ranges = cachedMail.get(accountId);
+      const cached = ranges?.get(path);
+      if (cached) {
+        cached.from += 1;
+        cached.to += 1;
+      }
+      // The engine hears of it (IDLE on the inbox, polling elsewhere) and fetches what is new.
+      await wait();
+      if (statuses.get(accountId)?.state === 'online' && cached && cached.to === mailbox.size) {
+        const added = Array.from({ length: cached.from }, (_, i) => i);
+        cached.from = 0;
+        publish(account, path, added, false);
+      }
+      return row;
+    },
 
     async appInfo(): Promise<AppInfo> {
       await wait(0.1);
@@ -343,6 +538,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       };
       accounts.push(account);
       if (account.imap.host.toLowerCase() === DROPPED_HOST) dropping.add(account.id);
+      start(account);
       return structuredClone(account);
     },
 
@@ -353,6 +549,11 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         accounts.findIndex((a) => a.id === accountId),
         1,
       );
+      clearTimeout(retries.get(accountId));
+      retries.delete(accountId);
+      attempts.delete(accountId);
+      setStatus(accountId, { state: 'stopped' });
+      statuses.delete(accountId);
       cache.delete(accountId);
       quotas.delete(accountId);
       servers.delete(accountId);
@@ -377,15 +578,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     async folderCounts(accountId): Promise<FolderCounts[]> {
       const account = find(accountId);
       await wait(0.1);
-      const server = serverFor(account);
-      return [...(cachedMail.get(accountId) ?? new Map<string, CachedRange>())].map(([path, range]) => {
-        const mailbox = server.get(path)!;
-        return {
-          path,
-          total: range.to - range.from,
-          unread: mailbox.unreadAmong(range.to) - mailbox.unreadAmong(range.from),
-        };
-      });
+      return [...(cachedMail.get(accountId)?.keys() ?? [])].map((path) => countsOf(account, path));
     },
 
     async accountQuota(accountId) {
@@ -397,23 +590,16 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
 
     async syncAccount(accountId) {
       const account = find(accountId);
-      await wait(2);
-      checkOnline(account);
-      cache.set(accountId, typicalFolders());
-      const summaries: SyncSummary[] = [];
-      for (const folder of typicalFolders()) {
-        if (!folder.selectable) continue;
-        summaries.push(await syncOne(account, folder.path));
-      }
-      if (!quotas.has(accountId)) quotas.set(accountId, { ...NEW_ACCOUNT_QUOTA });
-      return summaries;
+      return syncNow(account, () => syncAll(account));
     },
 
     async syncFolder(accountId, path) {
       const account = find(accountId);
-      await wait();
-      checkOnline(account);
-      return syncOne(account, path);
+      return syncNow(account, async () => {
+        await wait();
+        checkOnline(account);
+        return syncOne(account, path);
+      });
     },
 
     async listMessages(accountId, path, offset, limit): Promise<MessagePage> {
@@ -442,12 +628,47 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         listeners.delete(callback);
       };
     },
+
+    async onMailEvents(callback) {
+      mailListeners.add(callback);
+      return () => {
+        mailListeners.delete(callback);
+      };
+    },
+
+    async accountStatuses() {
+      await wait(0.1);
+      return accounts.flatMap((account) => {
+        const status = statuses.get(account.id);
+        return status ? [{ accountId: account.id, status: structuredClone(status) }] : [];
+      });
+    },
+
+    async retryAccount(accountId) {
+      const account = find(accountId);
+      await wait(0.1);
+      void reconnect(account);
+    },
+
+    async getSettings() {
+      await wait(0.1);
+      return { ...settings };
+    },
+
+    async setSettings(next) {
+      await wait(0.5);
+      settings = { ...next };
+      return { ...settings };
+    },
   };
 
+  for (const account of accounts) start(account);
+
   // Record every call (tests check which windows the list asked for).
+  const untracked = new Set<string>(['emitProgress', 'emitMailEvents', 'setStatus', 'deliver']);
   for (const key of Object.keys(backend) as (keyof FakeBackend)[]) {
     const value = backend[key];
-    if (typeof value !== 'function' || key === 'emitProgress') continue;
+    if (typeof value !== 'function' || untracked.has(key)) continue;
     const method = value as (...args: unknown[]) => unknown;
     (backend as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => {
       calls.push({ method: key, args });

@@ -4,11 +4,14 @@ import { listen } from '@tauri-apps/api/event';
 import { BackendError, type Backend } from './backend';
 import type {
   Account,
+  AccountStatusEntry,
   AppInfo,
   Folder,
   FolderCounts,
+  MailEvent,
   MessagePage,
   NewAccountRequest,
+  Settings,
   StorageQuota,
   SyncProgressEvent,
   SyncSummary,
@@ -23,8 +26,9 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
   }
 }
 
-/** Event names, as `src-tauri/src/commands/` emits them. */
+/** Event names, as `src-tauri/src/lib.rs` emits them. */
 export const SYNC_PROGRESS = 'sync-progress';
+export const MAIL_EVENTS = 'mail-events';
 
 export const tauriBackend: Backend = {
   appInfo: () => call<AppInfo>('app_info'),
@@ -41,4 +45,10 @@ export const tauriBackend: Backend = {
     call<MessagePage>('list_messages', { accountId, path, offset, limit }),
   onSyncProgress: (callback: (event: SyncProgressEvent) => void) =>
     listen<SyncProgressEvent>(SYNC_PROGRESS, (event) => callback(event.payload)),
+  onMailEvents: (callback: (batch: MailEvent[]) => void) =>
+    listen<MailEvent[]>(MAIL_EVENTS, (event) => callback(event.payload)),
+  accountStatuses: () => call<AccountStatusEntry[]>('account_statuses'),
+  retryAccount: (accountId: string) => call<void>('retry_account', { accountId }),
+  getSettings: () => call<Settings>('get_settings'),
+  setSettings: (settings: Settings) => call<Settings>('set_settings', { settings }),
 };

@@ -155,4 +155,71 @@ describe('message list', () => {
     backend.emitProgress({ accountId: 'demo', path: 'INBOX', done: 50, total: 2_400 });
     expect(await screen.findByText('50 of 2,400 messages in Inbox are on this computer.')).toBeInTheDocument();
   });
+
+  it('shows new mail from the engine on top by itself, keeping the selected message selected', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { sync, onselectmessage } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    list.focus();
+    await fireEvent.keyDown(list, { key: 'j' });
+    await fireEvent.keyDown(list, { key: 'j' });
+    const second = (await backend.listMessages('demo', 'INBOX', 1, 1)).rows[0]!;
+    await waitFor(() => expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid })));
+    backend.calls.length = 0;
+
+    const delivered = await backend.deliver('demo', 'INBOX', {
+      subject: 'The launch is go',
+      from: [{ name: 'Katherine Johnson', email: 'kjohnson@langley.example' }],
+    });
+    expect(delivered.uid).toBe(BIG_INBOX + 1);
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('The launch is go'));
+    expect(options(list)[0]).toHaveTextContent('Katherine Johnson');
+    expect(options(list)[0]!.querySelector('.row')).toHaveClass('unread');
+    expect(screen.getByText(/^100,001 messages, [\d,]+ unread$/)).toBeInTheDocument();
+    // The selection followed its message one place down.
+    await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', '3'));
+    expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid }));
+    expect(list).toHaveAttribute('aria-activedescendant', selected(list)!.id);
+    // Only the visible window was read again, never the whole folder.
+    const offsets = listCalls(backend).map((c) => c.offset as number);
+    expect(offsets.length).toBeGreaterThan(0);
+    expect(Math.max(...offsets)).toBeLessThanOrEqual(PAGE_SIZE);
+    expect(listCalls(backend).every((c) => c.limit === PAGE_SIZE)).toBe(true);
+  });
+
+  it('keeps the rows on screen where they are when new mail arrives above them', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { sync } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const top = 1_000 * ROW_HEIGHT + 20;
+    await scrollTo(list, top);
+    await waitFor(() => expect(list.querySelector('[aria-posinset="1001"] .row:not(.placeholder)')).not.toBeNull());
+    const subject = list.querySelector('[aria-posinset="1001"] .subject')!.textContent;
+    const uid = (await backend.listMessages('demo', 'INBOX', 1_000, 1)).rows[0]!.uid;
+
+    await backend.deliver('demo', 'INBOX', { subject: 'Above the fold' });
+    await waitFor(() => expect(screen.getByText(/^100,001 messages/)).toBeInTheDocument());
+    // Scrolled by exactly one row: the same message is at the top of the viewport.
+    await waitFor(() => expect(list.scrollTop).toBe(top + ROW_HEIGHT));
+    expect((await backend.listMessages('demo', 'INBOX', 1_001, 1)).rows[0]!.uid).toBe(uid);
+    await waitFor(() => expect(list.querySelector('[aria-posinset="1002"] .subject')?.textContent).toBe(subject));
+  });
+
+  it('ignores changes in other folders', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { sync } = setup(backend, 'Archive');
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    backend.calls.length = 0;
+    await backend.deliver('demo', 'Trash', { subject: 'Elsewhere' });
+    await waitFor(() => expect(sync.revision('demo', 'Trash')).toBe(1));
+    expect(listCalls(backend)).toEqual([]);
+    await backend.deliver('demo', 'Archive', { subject: 'Here' });
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Here'));
+  });
 });

@@ -37,6 +37,20 @@ export class AccountFolders {
     await this.refresh();
   }
 
+  /**
+   * Re-reads the cached list (the engine changed it). A server refresh under way is not
+   * disturbed: its answer is at least as new.
+   */
+  async reread(): Promise<void> {
+    const generation = this.#generation;
+    try {
+      const cached = await this.#backend.cachedFolders(this.accountId);
+      if (generation === this.#generation) this.folders = cached;
+    } catch {
+      // Keep what is shown; the next change tries again.
+    }
+  }
+
   /** Fetches the list from the server and replaces the shown one. */
   async refresh(): Promise<void> {
     const generation = ++this.#generation;
