@@ -143,6 +143,8 @@ async fn changes_made_elsewhere_arrive_by_push_in_every_folder() {
     let live = Live::start(&server, None, push_only()).await;
     let mut at = caught_up(&live, "INBOX", 30).await;
     live.wait_state(0, "push", online(true)).await;
+    let quota = live.account.engine.quota(&live.account.id).unwrap();
+    assert_eq!(quota.map(|q| q.limit_kib), Some(2 * 1024 * 1024), "the catch-up records the storage quota");
 
     // A new message, delivered by another client.
     let mut other = other_client(&server, DEFAULT_USER).await;

@@ -36,6 +36,7 @@ use tern_core::Engine;
 use tern_core::account::{NewAccount, Security};
 use tern_core::imap::Password;
 use tern_core::imap::envelope::{ENVELOPE_ITEMS, envelope};
+use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, Supervisor};
 use tern_core::secrets::SecretStore;
 use tern_core::store::{FolderChanges, Store};
 use tern_core::sync::{CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, Syncer, negotiate};
@@ -264,7 +265,7 @@ async fn run(options: &Options) -> Res<()> {
             e.shutdown()?;
         }
     }
-    let engine = engine.ok_or("no engine")?;
+    let engine = Arc::new(engine.ok_or("no engine")?);
     let total = median(&totals);
     report.push(
         Metric::new("initial_sync_total", total, "s")
@@ -353,6 +354,8 @@ async fn run(options: &Options) -> Res<()> {
                 "report counts WRONG (see log)"
             }),
     );
+    // ---------------------------------------------------------------- 4b. live: push latency
+    push_latency(engine.clone(), &account_id, &mut report).await?;
     engine.shutdown()?;
     drop(engine);
 
@@ -429,6 +432,107 @@ async fn first_screen_after_login(engine: &Engine, id: &str, work: &Path) -> Res
     }
     say(&format!("login {logins:.1?} ms; first rows after login {afters:.1?} ms"));
     Ok((median(&logins), median(&afters)))
+}
+
+/// The live engine on the synced account: time from another client's APPEND to the UI's event
+/// batch (IDLE push, incremental sync, coalescing window included), a burst of 1,000 arrivals
+/// (how many batches reach the UI), and how long a shutdown takes.
+async fn push_latency(engine: Arc<Engine>, id: &str, report: &mut Report) -> Res<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<LiveEvent>)>();
+    let sink: EventSink = Arc::new(move |batch| {
+        let _ = tx.send((Instant::now(), batch));
+    });
+    let settings = LiveSettings::default();
+    let supervisor = Supervisor::new(engine.clone(), settings, sink);
+    supervisor.start(id);
+    // Online, caught up, and quiet for two seconds: the IDLE is running.
+    let mut online = false;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+            Ok(Some((_, batch))) => {
+                online |= batch.iter().any(|e| {
+                    matches!(e, LiveEvent::AccountState { state: AccountState::Online { push: true }, .. })
+                });
+            }
+            Ok(None) => return Err("the live engine stopped".into()),
+            Err(_) if online => break,
+            Err(_) => {}
+        }
+    }
+    let arrived = |batch: &[LiveEvent]| {
+        batch.iter().any(|e| matches!(e, LiveEvent::MailboxChanged { path, added, .. } if path == "INBOX" && !added.is_empty()))
+    };
+    let mut other = engine.login(id).await?;
+    let first_new = other.status("INBOX", "(UIDNEXT)").await?.uid_next.ok_or("no UIDNEXT")?;
+    let mut runs = Vec::new();
+    for round in 0..7u64 {
+        let message = Generator::new(SEED + 5_000 + round).next_message();
+        let started = Instant::now();
+        other.append("INBOX", None, None, &message.bytes).await?;
+        loop {
+            let (at, batch) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await?
+                .ok_or("the live engine stopped")?;
+            if arrived(&batch) {
+                runs.push((at - started).as_secs_f64() * 1e3);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    say(&format!("push latency (APPEND to event batch): {runs:.1?} ms"));
+    report.push(Metric::new("push_latency", median(&runs), "ms").runs(&runs).target(1_000.0).note(
+        "another client's APPEND to the UI's event batch: IDLE, incremental sync, 150 ms coalescing window",
+    ));
+
+    // A burst: 1,000 messages arriving back to back.
+    let mut generator = Generator::new(SEED + 6_000);
+    let started = Instant::now();
+    for _ in 0..1_000 {
+        other.append("INBOX", None, None, &generator.next_message().bytes).await?;
+    }
+    let appended = started.elapsed();
+    let (mut batches, mut events, mut added) = (0usize, 0usize, 0usize);
+    let mut last = started;
+    while let Ok(Some((at, batch))) = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
+        batches += 1;
+        events += batch.len();
+        for e in &batch {
+            if let LiveEvent::CountsChanged { path, total, .. } = e
+                && path == "INBOX"
+            {
+                added = *total as usize;
+            }
+        }
+        last = at;
+    }
+    say(&format!(
+        "burst of 1,000 arrivals (appended in {:.2} s): {batches} batches, {events} events, in the cache {:.2} s after the first APPEND; INBOX now {added}",
+        appended.as_secs_f64(),
+        (last - started).as_secs_f64()
+    ));
+    report.push(
+        Metric::new("burst_1000_batches", batches as f64, "batches")
+            .note("event batches the UI received while 1,000 messages arrived back to back"),
+    );
+    report.push(
+        Metric::new("burst_1000_events", events as f64, "events").note("events in those batches, all kinds"),
+    );
+    // Leave the fixture as it was for the next run.
+    other.select("INBOX").await?;
+    let appended_uids = format!("{first_new}:*");
+    let _: Vec<_> = other.uid_store(&appended_uids, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
+    let _: Vec<_> = other.uid_expunge(&appended_uids).await?.try_collect().await?;
+    other.logout().await?;
+
+    let started = Instant::now();
+    supervisor.shutdown().await;
+    let shutdown = started.elapsed().as_secs_f64() * 1e3;
+    say(&format!("live shutdown: {shutdown:.1} ms"));
+    report.push(
+        Metric::new("live_shutdown", shutdown, "ms").note("Supervisor::shutdown: DONE, LOGOUT, tasks joined"),
+    );
+    Ok(())
 }
 
 /// 100 flag changes, 10 expunges and 10 APPENDs from another session. `round` moves the

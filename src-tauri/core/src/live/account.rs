@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::imap::ImapSession;
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
+    storage_quota,
 };
 
 /// One async lock per folder of an account, so two connections never sync a folder at once.
@@ -285,6 +286,17 @@ impl AccountTask {
             timeouts: self.engine.timeouts(),
         };
         let mut reports = Vec::new();
+        if matches!(target, Target::All | Target::Poll { .. }) && negotiated.quota {
+            // The storage quota moves with the mail: read it with every full pass.
+            let limit = self.engine.timeouts().command;
+            match tokio::time::timeout(limit, storage_quota(syncer.session)).await {
+                Ok(Ok(quota)) => store.put_quota(&self.account_id, quota)?,
+                Ok(Err(e)) => tracing::debug!(account = %self.account_id, error = %e, "quota not available"),
+                Err(_) => {
+                    return Err(Error::ConnectionLost("the server did not report the quota in time".into()));
+                }
+            }
+        }
         let outcome = self.sync_into(&mut syncer, store, negotiated, target, &mut reports).await;
         if outcome.is_ok() && !reports.is_empty() {
             deselect(syncer.session, negotiated, self.engine.timeouts().command).await?;
