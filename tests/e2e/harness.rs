@@ -90,17 +90,29 @@ where
         panic!("the end-to-end tests need a display: run them under `xvfb-run -a` (make test does)");
     }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
-    let port = free_port();
     let mut env: Vec<(&str, &Path)> = vec![("TERN_DATA_DIR", data_dir)];
     env.extend_from_slice(extra_env);
-    let _driver = Driver::start(port, &env);
 
     let mut caps = Capabilities::new();
     caps.set("browserName", "wry").expect("caps");
     caps.set("tauri:options", serde_json::json!({ "application": app_binary() })).expect("caps");
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-        .await
-        .expect("could not start a WebDriver session with the Tern binary");
+    // On a busy 2-core machine (other tests starting their servers) WebKitWebDriver sometimes
+    // drops the very first session request: start over with a fresh driver, a few times.
+    let mut attempt = 0;
+    let (_driver, driver) = loop {
+        let port = free_port();
+        let process = Driver::start(port, &env);
+        match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+            Ok(driver) => break (process, driver),
+            Err(e) if attempt < 2 => {
+                eprintln!("WebDriver session not started ({e}); trying again");
+                attempt += 1;
+                drop(process);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("could not start a WebDriver session with the Tern binary: {e}"),
+        }
+    };
 
     let handle = driver.clone();
     let outcome = tokio::spawn(scenario(handle)).await;
