@@ -344,3 +344,24 @@ async fn a_password_changed_on_the_server_stops_the_retries_until_the_user_acts(
     assert_eq!(live.supervisor.state(&live.account.id), Some(AccountState::Stopped));
     assert!(live.count() > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opened_message_comes_from_the_cache_the_next_time_even_offline() {
+    let mut server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 3, 71).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let at = caught_up(&live, "Archive", 3).await;
+    let id = live.account.id.clone();
+
+    let content = live.supervisor.message_content(&id, "Archive", 2).await.unwrap().expect("message 2");
+    assert!(!content.shown.is_empty(), "{content:?}");
+    assert_eq!(live.supervisor.message_content(&id, "Archive", 99).await.unwrap(), None);
+
+    server.pause().unwrap();
+    live.wait_state(at, "offline", |s| matches!(s, AccountState::Offline { .. })).await;
+    let again = live.supervisor.message_content(&id, "Archive", 2).await.unwrap();
+    assert_eq!(again, Some(content), "the second opening needs no server");
+    let missing = live.supervisor.message_content(&id, "Archive", 3).await;
+    assert!(matches!(missing, Err(tern_core::Error::ConnectionLost(_))), "{missing:?}");
+    live.supervisor.shutdown().await;
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod capabilities;
+mod content;
 mod demo;
 mod extensions;
 mod fixture;

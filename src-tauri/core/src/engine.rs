@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::account::{AccountConfig, AccountRegistry, ImapServer, NewAccount};
 use crate::error::{Error, Result};
+use crate::imap::content::MessageContent;
 use crate::imap::tls::TlsContext;
 use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
 use crate::secrets::SecretStore;
@@ -88,6 +89,15 @@ impl Engine {
     /// Saves the app-wide preferences.
     pub fn set_settings(&self, settings: AppSettings) -> Result<()> {
         self.settings.lock().unwrap_or_else(|p| p.into_inner()).set(settings)
+    }
+
+    /// A message's content as cached by an earlier opening.
+    pub fn cached_content(&self, id: &str, path: &str, uid: u32) -> Result<Option<MessageContent>> {
+        self.registry().get(id)?;
+        match self.store.folder_id(id, path)? {
+            Some(fid) => self.store.content(fid, uid),
+            None => Ok(None),
+        }
     }
 
     /// The cache.

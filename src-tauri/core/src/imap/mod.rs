@@ -15,9 +15,11 @@
 
 pub mod auth;
 pub mod connect;
+pub mod content;
 pub mod envelope;
 pub mod folders;
 pub mod namespace;
+pub mod parts;
 pub mod raw;
 pub mod stream;
 pub mod tls;

@@ -14,6 +14,7 @@ use super::{LiveSettings, Request, idle, locked};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
+use crate::imap::content::{MessageContent, fetch_content};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
     storage_quota,
@@ -157,6 +158,9 @@ impl AccountTask {
                     Some(Request::Sync { reply, .. }) => {
                         let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
                     }
+                    Some(Request::Content { reply, .. }) => {
+                        let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
+                    }
                 },
             }
         }
@@ -239,6 +243,15 @@ impl AccountTask {
                 request = self.requests.recv() => match request {
                     None => break Ok(()),
                     Some(Request::Retry) => {}
+                    Some(Request::Content { path, uid, reply }) => {
+                        let outcome = self.content(session, negotiated, &path, uid).await;
+                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
+                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
+                        let _ = reply.send(outcome);
+                        if lost && let Some(e) = error {
+                            break Err(e);
+                        }
+                    }
                     Some(Request::Sync { path, reply }) => {
                         let target = path.map_or(Target::All, Target::Folder);
                         let outcome = self.sync(session, negotiated, target).await;
@@ -257,6 +270,37 @@ impl AccountTask {
             super::join_within(task, self.settings.shutdown_grace, &self.account_id).await;
         }
         result
+    }
+
+    /// Downloads a message's content on the command connection (read-only EXAMINE: opening a
+    /// message never changes it on the server) and caches it.
+    async fn content(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        path: &str,
+        uid: u32,
+    ) -> Result<Option<MessageContent>> {
+        let store = self.engine.store();
+        let fid = store.folder_id_or_create(&self.account_id, path)?;
+        if let Some(content) = store.content(fid, uid)? {
+            return Ok(Some(content));
+        }
+        let limit = self.engine.timeouts().command;
+        let _guard = self.locks.lock(path).await;
+        match tokio::time::timeout(limit, session.examine(path)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
+            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+            Err(_) => return Err(Error::ConnectionLost(format!("the server did not open {path} in time"))),
+        }
+        let content = fetch_content(session, uid, limit).await;
+        deselect(session, negotiated, limit).await?;
+        let content = content?;
+        if let Some(content) = &content {
+            store.put_content(fid, uid, content, self.settings.content_budget)?;
+        }
+        Ok(content)
     }
 
     /// Runs a sync on the command connection and publishes what changed.

@@ -46,6 +46,7 @@ pub use events::{AccountState, Coalescer, LiveEvent, NewMessage};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::imap::content::MessageContent;
 use crate::sync::SyncReport;
 
 /// Timings of the live engine. The defaults suit real servers; tests shorten them.
@@ -67,6 +68,8 @@ pub struct LiveSettings {
     pub batch_window: Duration,
     /// How long [`Supervisor::shutdown`] waits for each task.
     pub shutdown_grace: Duration,
+    /// Bytes of downloaded message contents kept in the cache (least recently used go first).
+    pub content_budget: u64,
 }
 
 impl Default for LiveSettings {
@@ -80,6 +83,7 @@ impl Default for LiveSettings {
             backoff: Backoff::default(),
             batch_window: Duration::from_millis(150),
             shutdown_grace: Duration::from_secs(3),
+            content_budget: crate::store::bodies::DEFAULT_BUDGET,
         }
     }
 }
@@ -92,6 +96,8 @@ pub type EventSink = Arc<dyn Fn(Vec<LiveEvent>) + Send + Sync>;
 pub(crate) enum Request {
     /// Sync one folder (or, with `None`, the folder list and every folder) now.
     Sync { path: Option<String>, reply: oneshot::Sender<Result<Vec<SyncReport>>> },
+    /// Download (and cache) what the reader shows of a message.
+    Content { path: String, uid: u32, reply: oneshot::Sender<Result<Option<MessageContent>>> },
     /// Try to connect again now (after the user fixed the password or trusted a certificate).
     Retry,
 }
@@ -249,6 +255,32 @@ impl Supervisor {
         answer
             .await
             .map_err(|_| Error::ConnectionLost("the connection ended before the sync finished".into()))?
+    }
+
+    /// What the reader shows of a message: from the cache at once when it was opened before
+    /// (even offline), else downloaded on the account's command connection (one round trip for
+    /// the structure, one for the shown parts) and cached. `None` when the message is gone.
+    pub async fn message_content(
+        &self,
+        account_id: &str,
+        path: &str,
+        uid: u32,
+    ) -> Result<Option<MessageContent>> {
+        if let Some(content) = self.engine.cached_content(account_id, path, uid)? {
+            return Ok(Some(content));
+        }
+        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
+        let Some(requests) = requests else {
+            return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
+        };
+        let (reply, answer) = oneshot::channel();
+        requests
+            .send(Request::Content { path: path.to_string(), uid, reply })
+            .await
+            .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::ConnectionLost("the connection ended before the message arrived".into()))?
     }
 
     /// Stops every task, each within the grace period, then delivers the last events. Bounded:

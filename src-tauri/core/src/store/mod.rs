@@ -2,7 +2,7 @@
 //!
 //! # Schema (version 3)
 //!
-//! Three trees. `meta` holds the schema version (key `schema`, u32 big endian). `folders` holds
+//! Three trees for the lists. `meta` holds the schema version (key `schema`, u32 big endian). `folders` holds
 //! each account's folder list (JSON, small). `mail` holds everything else in one keyspace, so
 //! that one [`sled::Batch`] updates envelopes, their date index and the folder's counters
 //! atomically: a crash leaves either the whole chunk or none of it.
@@ -21,6 +21,9 @@
 //! built once per folder and dropped when the folder changes), so page N costs O(page). The
 //! unread count is a field of the folder state: nothing reads the whole folder to show it.
 //!
+//! Downloaded message contents live in a fourth tree, `bodies`, under a size budget with
+//! least-recently-used eviction; its layout is in [`bodies`]. Envelopes are never evicted.
+//!
 //! The cache is a copy of server state: deleting it loses nothing the server does not have.
 //!
 //! # Schema changes
@@ -34,6 +37,7 @@
 //! The folder lists are JSON, which names its fields: a new field with `#[serde(default)]`
 //! reads the old lists without a step.
 
+pub mod bodies;
 mod migrate;
 pub mod model;
 
@@ -71,6 +75,8 @@ pub struct Store {
     folders: sled::Tree,
     /// Envelopes, indexes, folder states and folder ids.
     mail: sled::Tree,
+    /// Downloaded message contents under a size budget (see `bodies`).
+    bodies: sled::Tree,
     /// Newest-first UID order of folders whose list was paged past the first screen: makes
     /// page N cost O(page) instead of a scan of N pages. Dropped whenever the folder changes.
     positions: Arc<Mutex<Positions>>,
@@ -156,7 +162,8 @@ impl Store {
         migrate::prepare(&db)?;
         let folders = db.open_tree(FOLDERS_TREE)?;
         let mail = db.open_tree(MAIL_TREE)?;
-        Ok(Self { db, folders, mail, positions: Arc::default() })
+        let bodies = db.open_tree(bodies::BODIES_TREE)?;
+        Ok(Self { db, folders, mail, bodies, positions: Arc::default() })
     }
 
     /// The cached folder list of an account (empty if never listed).
@@ -234,7 +241,7 @@ impl Store {
         batch.remove(&prefixed(b's', fid));
         self.mail.apply_batch(batch)?;
         self.invalidate(fid);
-        Ok(())
+        self.drop_folder_contents(fid)
     }
 
     /// Forgets a folder entirely (deleted on the server).
@@ -408,6 +415,7 @@ impl Store {
                 pending.insert(uid, Some(env));
             }
         }
+        let removed = changes.removals.clone();
         for uid in changes.removals {
             if let Some(old) = current(uid, &pending)? {
                 batch.remove(&envelope_key(fid, uid));
@@ -422,6 +430,11 @@ impl Store {
         batch.insert(&prefixed(b's', fid), encode(&state)?);
         self.mail.apply_batch(batch)?;
         self.invalidate(fid);
+        // Contents of messages gone from the server go too (after the envelopes: a crash in
+        // between leaves an unreachable content, which eviction reclaims).
+        for uid in removed {
+            self.drop_content(fid, uid)?;
+        }
         Ok(())
     }
 

@@ -597,3 +597,51 @@ fn migrating_a_hundred_thousand_envelopes() {
     assert_eq!(store.uids(fid).unwrap().len(), COUNT as usize);
     assert_eq!(store.envelope(fid, COUNT).unwrap().as_ref(), fixture.folders[0].envelopes.last());
 }
+
+mod contents {
+    use super::super::Store;
+    use crate::imap::content::{MessageContent, Shown};
+    use crate::store::FolderChanges;
+
+    fn content(text: &str) -> MessageContent {
+        MessageContent {
+            shown: vec![Shown::Text(text.to_string())],
+            inline: vec![],
+            attachments: vec![],
+            problems: vec![],
+        }
+    }
+
+    #[test]
+    fn contents_are_kept_under_the_budget_least_recently_used_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+        let body = "x".repeat(1_000);
+        for uid in 1..=3 {
+            store.put_content(fid, uid, &content(&body), u64::MAX).unwrap();
+        }
+        let one = store.content_usage().unwrap() / 3;
+        // Reading 1 makes 2 the least recently used.
+        assert_eq!(store.content(fid, 1).unwrap(), Some(content(&body)));
+        store.put_content(fid, 4, &content(&body), 3 * one).unwrap();
+        let cached: Vec<bool> = (1..=4).map(|uid| store.content(fid, uid).unwrap().is_some()).collect();
+        assert_eq!(cached, [true, false, true, true]);
+        assert_eq!(store.content_usage().unwrap(), 3 * one);
+
+        // Replacing an entry does not count it twice; removals and cleared folders drop theirs.
+        store.put_content(fid, 4, &content(&body), u64::MAX).unwrap();
+        assert_eq!(store.content_usage().unwrap(), 3 * one);
+        store.apply(fid, FolderChanges { removals: vec![3], ..Default::default() }).unwrap();
+        assert_eq!(store.content(fid, 3).unwrap(), None);
+        store.clear_folder(fid).unwrap();
+        assert_eq!(store.content(fid, 1).unwrap(), None);
+        assert_eq!(store.content_usage().unwrap(), 0);
+        drop(store);
+        // And the usage survives a reopen.
+        let store = Store::open(dir.path()).unwrap();
+        store.put_content(fid, 9, &content("y"), u64::MAX).unwrap();
+        assert!(store.content_usage().unwrap() > 0);
+        assert_eq!(store.content(fid, 9).unwrap(), Some(content("y")));
+    }
+}
