@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tern_core::imap::Timeouts;
-use tern_core::live::{AccountState, Backoff, LiveEvent, LiveSettings, Supervisor};
+use tern_core::live::{AccountState, Backoff, FlagChange, LiveEvent, LiveSettings, Supervisor};
 use tern_core::secrets::SecretStore;
 use tern_tests::sample::Generator;
 use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
@@ -363,5 +363,48 @@ async fn an_opened_message_comes_from_the_cache_the_next_time_even_offline() {
     assert_eq!(again, Some(content), "the second opening needs no server");
     let missing = live.supervisor.message_content(&id, "Archive", 3).await;
     assert!(matches!(missing, Err(tern_core::Error::ConnectionLost(_))), "{missing:?}");
+    live.supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marking_read_shows_at_once_and_reaches_the_server() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let mut generator = Generator::new(81);
+    for _ in 0..3 {
+        other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    }
+    let at = caught_up(&live, "Archive", 3).await;
+    let id = live.account.id.clone();
+    let unread = |uid: u32| {
+        let rows = live.account.engine.cached_envelopes(&id, "Archive").unwrap();
+        !rows.iter().find(|e| e.uid == uid).unwrap().flags.flags.seen
+    };
+    assert!(unread(2));
+
+    let read = FlagChange { seen: Some(true), flagged: Some(true) };
+    live.supervisor.set_flags(&id, "Archive", vec![2], read).await.unwrap();
+    assert!(!unread(2), "the cache shows it at once");
+    live.wait_for(at, "the changed row", |e| changed_in(e, "Archive").is_some_and(|(_, c, _)| c == [2]))
+        .await;
+    live.wait_for(
+        at,
+        "one less unread",
+        |e| matches!(e, LiveEvent::CountsChanged { path, unread: 2, .. } if path == "Archive"),
+    )
+    .await;
+    other.examine("Archive").await.unwrap();
+    let seen = other.uid_search("SEEN FLAGGED").await.unwrap();
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![2], "the server has it");
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+
+    live.supervisor
+        .set_flags(&id, "Archive", vec![2], FlagChange { seen: Some(false), flagged: None })
+        .await
+        .unwrap();
+    assert!(unread(2));
+    check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
 }

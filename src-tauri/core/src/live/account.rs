@@ -9,12 +9,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::events::{AccountState, LiveEvent, NewMessage, unix_ms};
 use super::idle::IdleNews;
-use super::{LiveSettings, Request, idle, locked};
+use super::{FlagChange, LiveSettings, Request, idle, locked};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
 use crate::imap::content::{MessageContent, fetch_content};
+use crate::store::FolderChanges;
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
     storage_quota,
@@ -161,6 +162,11 @@ impl AccountTask {
                     Some(Request::Content { reply, .. }) => {
                         let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
                     }
+                    Some(Request::Flags { path, uids, change, reply }) => {
+                        // Shown at once; the next sync after reconnecting settles it with the server.
+                        let local = self.flags_locally(&path, &uids, change);
+                        let _ = reply.send(local.and(Err(Error::ConnectionLost("the account is offline".into()))));
+                    }
                 },
             }
         }
@@ -243,6 +249,15 @@ impl AccountTask {
                 request = self.requests.recv() => match request {
                     None => break Ok(()),
                     Some(Request::Retry) => {}
+                    Some(Request::Flags { path, uids, change, reply }) => {
+                        let outcome = self.flags(session, negotiated, &path, &uids, change).await;
+                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
+                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
+                        let _ = reply.send(outcome);
+                        if lost && let Some(e) = error {
+                            break Err(e);
+                        }
+                    }
                     Some(Request::Content { path, uid, reply }) => {
                         let outcome = self.content(session, negotiated, &path, uid).await;
                         let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
@@ -270,6 +285,86 @@ impl AccountTask {
             super::join_within(task, self.settings.shutdown_grace, &self.account_id).await;
         }
         result
+    }
+
+    /// Applies a flag change to the cache and tells the UI.
+    fn flags_locally(&self, path: &str, uids: &[u32], change: FlagChange) -> Result<()> {
+        let store = self.engine.store();
+        let Some(fid) = store.folder_id(&self.account_id, path)? else { return Ok(()) };
+        let mut updates = Vec::new();
+        for uid in uids {
+            if let Some(envelope) = store.envelope(fid, *uid)? {
+                let flags = change.apply_to(&envelope.flags);
+                if flags != envelope.flags {
+                    updates.push((*uid, flags, envelope.modseq));
+                }
+            }
+        }
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let changed: Vec<u32> = updates.iter().map(|(uid, _, _)| *uid).collect();
+        store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
+        let state = store.folder_state(fid)?.unwrap_or_default();
+        let _ = self.events.send(LiveEvent::MailboxChanged {
+            account_id: self.account_id.clone(),
+            path: path.to_string(),
+            added: vec![],
+            changed,
+            removed: vec![],
+            more: false,
+        });
+        let _ = self.events.send(LiveEvent::CountsChanged {
+            account_id: self.account_id.clone(),
+            path: path.to_string(),
+            total: state.total,
+            unread: state.unread,
+        });
+        Ok(())
+    }
+
+    /// Changes flags: in the cache first, then with UID STORE on the server, then syncs the
+    /// folder so the cache holds the server's answer (and its MODSEQ).
+    async fn flags(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        path: &str,
+        uids: &[u32],
+        change: FlagChange,
+    ) -> Result<()> {
+        self.flags_locally(path, uids, change)?;
+        let limit = self.engine.timeouts().command;
+        {
+            let _guard = self.locks.lock(path).await;
+            match tokio::time::timeout(limit, session.select(path)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+                Err(_) => {
+                    return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
+                }
+            }
+            let set = crate::sync::uidset::compact(uids);
+            for command in change.store_commands() {
+                let stored = async {
+                    let responses = session.uid_store(&set, &command).await?;
+                    futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
+                };
+                match tokio::time::timeout(limit, stored).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        return Err(Error::ConnectionLost(format!("saving the change on the server: {e}")));
+                    }
+                    Err(_) => {
+                        return Err(Error::ConnectionLost(
+                            "the server did not save the change in time".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        self.sync(session, negotiated, Target::Folder(path.to_string())).await?;
+        Ok(())
     }
 
     /// Downloads a message's content on the command connection (read-only EXAMINE: opening a

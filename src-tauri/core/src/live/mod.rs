@@ -98,8 +98,54 @@ pub(crate) enum Request {
     Sync { path: Option<String>, reply: oneshot::Sender<Result<Vec<SyncReport>>> },
     /// Download (and cache) what the reader shows of a message.
     Content { path: String, uid: u32, reply: oneshot::Sender<Result<Option<MessageContent>>> },
+    /// Change flags of messages (the one entry point for flag changes).
+    Flags { path: String, uids: Vec<u32>, change: FlagChange, reply: oneshot::Sender<Result<()>> },
     /// Try to connect again now (after the user fixed the password or trusted a certificate).
     Retry,
+}
+
+/// A change to the system flags Tern lets the user set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagChange {
+    /// Set (`Some(true)`) or clear (`Some(false)`) `\Seen`.
+    pub seen: Option<bool>,
+    /// Set or clear `\Flagged`.
+    pub flagged: Option<bool>,
+}
+
+impl FlagChange {
+    /// The STORE commands that make the change: (`+FLAGS.SILENT` or `-FLAGS.SILENT`, flags).
+    pub fn store_commands(&self) -> Vec<String> {
+        let mut add = Vec::new();
+        let mut remove = Vec::new();
+        for (state, flag) in [(self.seen, "\\Seen"), (self.flagged, "\\Flagged")] {
+            match state {
+                Some(true) => add.push(flag),
+                Some(false) => remove.push(flag),
+                None => {}
+            }
+        }
+        let mut out = Vec::new();
+        if !add.is_empty() {
+            out.push(format!("+FLAGS.SILENT ({})", add.join(" ")));
+        }
+        if !remove.is_empty() {
+            out.push(format!("-FLAGS.SILENT ({})", remove.join(" ")));
+        }
+        out
+    }
+
+    /// `flags` with the change applied.
+    pub fn apply_to(&self, flags: &crate::store::FlagState) -> crate::store::FlagState {
+        let mut out = flags.clone();
+        if let Some(seen) = self.seen {
+            out.flags.seen = seen;
+        }
+        if let Some(flagged) = self.flagged {
+            out.flags.flagged = flagged;
+        }
+        out
+    }
 }
 
 /// A running account task.
@@ -283,6 +329,35 @@ impl Supervisor {
             .map_err(|_| Error::ConnectionLost("the connection ended before the message arrived".into()))?
     }
 
+    /// Changes flags of messages: the cache (and the UI, through events) at once, then the
+    /// server on the account's command connection, whose answer is synced back. While the
+    /// account is offline the change stays in the cache and the call fails with
+    /// [`Error::ConnectionLost`]; the next sync brings the server's state back.
+    pub async fn set_flags(
+        &self,
+        account_id: &str,
+        path: &str,
+        uids: Vec<u32>,
+        change: FlagChange,
+    ) -> Result<()> {
+        self.engine.account(account_id)?;
+        if uids.is_empty() || change.store_commands().is_empty() {
+            return Ok(());
+        }
+        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
+        let Some(requests) = requests else {
+            return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
+        };
+        let (reply, answer) = oneshot::channel();
+        requests
+            .send(Request::Flags { path: path.to_string(), uids, change, reply })
+            .await
+            .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::ConnectionLost("the connection ended before the change was saved".into()))?
+    }
+
     /// Stops every task, each within the grace period, then delivers the last events. Bounded:
     /// returns after at most a few grace periods whatever the network does.
     pub async fn shutdown(&self) {
@@ -308,5 +383,27 @@ async fn join_within(mut task: JoinHandle<()>, grace: Duration, account_id: &str
         tracing::warn!(account = %account_id, "account task did not stop in time; aborting it");
         task.abort();
         let _ = task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_changes_become_store_commands() {
+        let table = [
+            (FlagChange { seen: Some(true), flagged: None }, vec!["+FLAGS.SILENT (\\Seen)"]),
+            (FlagChange { seen: Some(false), flagged: None }, vec!["-FLAGS.SILENT (\\Seen)"]),
+            (
+                FlagChange { seen: Some(true), flagged: Some(false) },
+                vec!["+FLAGS.SILENT (\\Seen)", "-FLAGS.SILENT (\\Flagged)"],
+            ),
+            (FlagChange { seen: Some(true), flagged: Some(true) }, vec!["+FLAGS.SILENT (\\Seen \\Flagged)"]),
+            (FlagChange::default(), vec![]),
+        ];
+        for (change, expected) in table {
+            assert_eq!(change.store_commands(), expected, "{change:?}");
+        }
     }
 }
