@@ -10,8 +10,12 @@ declare module 'vitest' {
   }
 }
 
-/** The app's Content Security Policy (tauri.conf.json): the built UI must run under it. */
-export const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+/**
+ * The app's Content Security Policy (tauri.conf.json): the built UI must run under it. Messages
+ * open in frames: the app's come from its `tern-part:` scheme, the fake's are `data:` documents.
+ */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src data:; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -49,15 +49,20 @@ test('new mail appears on top by itself; the unread count rises and the selected
 
   const inbox = nav.getByRole('treeitem', { name: 'Inbox' });
   expect(await inbox.getAttribute('aria-selected')).toBe('true');
-  const before = await unread(inbox);
-  expect(before).toBeGreaterThan(0);
+  const initial = await unread(inbox);
+  expect(initial).toBeGreaterThan(0);
 
-  // Select the second message.
-  await list.getByRole('option').nth(1).click();
+  // Select the second message; opening it marks it read when it was unread.
+  const second = list.getByRole('option').nth(1);
+  const wasUnread = /^Unread,/.test((await second.textContent())!.trim());
+  await second.click();
   const selected = list.getByRole('option', { selected: true });
   expect(await selected.getAttribute('aria-posinset')).toBe('2');
   const subject = (await selected.locator('.subject').textContent())!.trim();
   await page.getByRole('region', { name: 'Reader' }).getByRole('heading', { name: subject }).waitFor();
+  await page.getByRole('region', { name: 'Reader' }).getByTitle('Message').waitFor();
+  const before = initial - (wasUnread ? 1 : 0);
+  await waitForUnread(inbox, before);
 
   const delivered = await page.evaluate(() =>
     (window as unknown as FakeWindow).ternFake.deliver('demo', 'INBOX', {

@@ -62,7 +62,7 @@ test('j/k and the arrow keys move the selection; the reader shows the selected m
   const subject = (await selected.locator('.subject').textContent())!.trim();
   const reader = page.getByRole('region', { name: 'Reader' });
   await reader.getByRole('heading', { name: subject }).waitFor();
-  await reader.getByText('downloaded from the server when the message is opened', { exact: false }).waitFor();
+  await reader.getByTitle('Message').waitFor();
 
   // The focus ring is visible on the list.
   const ring = await list.evaluate((el) => getComputedStyle(el).boxShadow);
@@ -89,4 +89,42 @@ test('screenshots of the shell with messages, light and dark', async () => {
     await page.screenshot({ path: `${RESULTS_DIR}/messages-${scheme}.png` });
     await page.close();
   }
+});
+
+test('opening a message shows it in a sandboxed frame and marks it read', async () => {
+  const page = await open('demo');
+  const list = page.getByRole('listbox', { name: 'Messages' });
+  await page.getByText('2,400 messages,', { exact: false }).waitFor();
+  const summary = page.getByText(/^2,400 messages, [\d,]+ unread$/);
+  const unreadBefore = Number((await summary.textContent())!.match(/([\d,]+) unread/)![1]!.replace(/,/g, ''));
+  expect(unreadBefore).toBeGreaterThan(0);
+
+  // The first unread message in the list.
+  const unread = list.getByRole('option', { name: /^Unread,/ }).first();
+  const position = await unread.getAttribute('aria-posinset');
+  const subject = (await unread.locator('.subject').textContent())!.trim();
+  await unread.click();
+
+  const reader = page.getByRole('region', { name: 'Reader' });
+  await reader.getByRole('heading', { name: subject }).waitFor();
+  const frame = reader.getByTitle('Message');
+  await frame.waitFor();
+  expect(await frame.evaluate((el) => el.tagName)).toBe('IFRAME');
+  expect(await frame.getAttribute('sandbox')).toBe('');
+  expect(await frame.getAttribute('referrerpolicy')).toBe('no-referrer');
+  expect(await frame.getAttribute('src')).toMatch(/^data:text\/html;charset=utf-8,/);
+  // The document itself, inside the frame (no scripts run there).
+  const body = page.frameLocator('iframe[title="Message"]');
+  await body.getByRole('heading', { name: subject }).waitFor();
+  await body.getByText('sandboxed frame', { exact: false }).waitFor();
+
+  // Marked read: the row and the folder's unread count follow.
+  await page.getByText(`2,400 messages, ${(unreadBefore - 1).toLocaleString('en-US')} unread`).waitFor();
+  const row = list.locator(`[role="option"][aria-posinset="${position}"]`);
+  await page.waitForFunction((pos) => !document.querySelector(`[role="option"][aria-posinset="${pos}"] .row.unread`), position);
+  expect(await row.getAttribute('aria-label')).toBeNull();
+  expect(await row.textContent()).not.toContain('Unread,');
+  expect(await row.getAttribute('aria-selected')).toBe('true');
+  await page.screenshot({ path: `${RESULTS_DIR}/reader.png` });
+  await page.close();
 });

@@ -15,6 +15,7 @@ import type {
   FolderCounts,
   MailEvent,
   MessagePage,
+  MessageView,
   NewAccountRequest,
   Settings,
   StorageQuota,
@@ -34,8 +35,11 @@ export type {
   FolderRole,
   ImapSettings,
   MailEvent,
+  MessageAttachment,
+  MessageLink,
   MessagePage,
   MessageRow,
+  MessageView,
   NewAccountRequest,
   Person,
   Security,
@@ -45,6 +49,12 @@ export type {
   SyncProgressEvent,
   SyncSummary,
 } from './bindings';
+
+/** Flags to set (true), clear (false) or leave alone (null). */
+export interface FlagChange {
+  seen: boolean | null;
+  flagged: boolean | null;
+}
 
 /** The most rows one `listMessages` call returns (the engine's limit). */
 export const MAX_PAGE = 1000;
@@ -76,6 +86,18 @@ export interface Backend {
   syncFolder(accountId: string, path: string): Promise<SyncSummary>;
   /** A window of a folder's cached messages, newest first (`limit` at most {@link MAX_PAGE}). */
   listMessages(accountId: string, path: string, offset: number, limit: number): Promise<MessagePage>;
+  /**
+   * Opens a message for reading: its sanitized document (a URL for an `<iframe sandbox="">`), what
+   * was left out, its links, attachments and unreadable parts. Remote content stays blocked unless
+   * `allowRemote`. Resolves to null when the message is gone; fails with `connectionLost` when the
+   * account is offline and the message was never downloaded.
+   */
+  openMessage(accountId: string, path: string, uid: number, allowRemote: boolean): Promise<MessageView | null>;
+  /**
+   * Sets or clears `\Seen` and `\Flagged` on messages (null leaves a flag as it is). Shows at once:
+   * the engine reports `mailboxChanged` and `countsChanged`, then tells the server.
+   */
+  setFlags(accountId: string, path: string, uids: number[], flags: FlagChange): Promise<void>;
   /**
    * Calls `callback` for every `sync-progress` event (the live engine's syncs, including the
    * initial one at start, and the ones asked for); resolves to the function that stops listening.

@@ -95,6 +95,8 @@ export class SampleMailbox {
   readonly #gap: number;
   readonly #owner: Person;
   #unreadPrefix: Uint32Array | null = null;
+  /** Flags changed on sample messages since they were computed, by UID. */
+  readonly #flagChanges = new Map<number, { seen?: boolean; flagged?: boolean }>();
   /** Sent mail and drafts are written by the owner: never unread. */
   readonly #allSeen: boolean;
 
@@ -129,7 +131,9 @@ export class SampleMailbox {
   isUnread(index: number): boolean {
     const delivered = this.#delivered.length;
     if (index < delivered) return !this.#delivered[delivered - 1 - index]!.seen;
-    return this.#sampleUnread(index - delivered);
+    const sample = index - delivered;
+    const seen = this.#flagChanges.get(this.#sampleSize - sample)?.seen;
+    return seen === undefined ? this.#sampleUnread(sample) : !seen;
   }
 
   /** Unread messages among the newest `count`. */
@@ -143,7 +147,40 @@ export class SampleMailbox {
     const delivered = Math.min(clamped, this.#delivered.length);
     let unread = 0;
     for (let i = 0; i < delivered; i++) if (this.isUnread(i)) unread++;
-    return unread + this.#unreadPrefix[clamped - delivered]!;
+    let samples = this.#unreadPrefix[clamped - delivered]!;
+    // Sample messages marked read or unread since: they are few.
+    for (const [uid, change] of this.#flagChanges) {
+      const sample = this.#sampleSize - uid;
+      if (change.seen === undefined || sample >= clamped - delivered) continue;
+      samples += (change.seen ? 0 : 1) - (this.#sampleUnread(sample) ? 1 : 0);
+    }
+    return unread + samples;
+  }
+
+  /** The index (0 = newest) of the message with `uid`, or -1 when there is none. */
+  indexOfUid(uid: number): number {
+    const delivered = this.#delivered.length;
+    if (!Number.isInteger(uid) || uid < 1 || uid > this.size) return -1;
+    if (uid > this.#sampleSize) return delivered - 1 - (uid - this.#sampleSize - 1);
+    return delivered + (this.#sampleSize - uid);
+  }
+
+  /** Sets or clears flags of the message with `uid` (undefined/null: left alone); false when there is none. */
+  setFlags(uid: number, flags: { seen?: boolean | null; flagged?: boolean | null }): boolean {
+    const index = this.indexOfUid(uid);
+    if (index < 0) return false;
+    const delivered = this.#delivered.length;
+    if (index < delivered) {
+      const row = this.#delivered[delivered - 1 - index]!;
+      if (flags.seen != null) row.seen = flags.seen;
+      if (flags.flagged != null) row.flagged = flags.flagged;
+      return true;
+    }
+    const change = { ...this.#flagChanges.get(uid) };
+    if (flags.seen != null) change.seen = flags.seen;
+    if (flags.flagged != null) change.flagged = flags.flagged;
+    this.#flagChanges.set(uid, change);
+    return true;
   }
 
   /**
@@ -183,6 +220,14 @@ export class SampleMailbox {
   }
 
   #sampleRow(index: number): MessageRow {
+    const row = this.#computedRow(index);
+    const change = this.#flagChanges.get(row.uid);
+    if (change?.seen !== undefined) row.seen = change.seen;
+    if (change?.flagged !== undefined) row.flagged = change.flagged;
+    return row;
+  }
+
+  #computedRow(index: number): MessageRow {
     const size = this.#sampleSize;
     // Replies follow the message they answer: every message with thread roll < 30 continues the previous one's thread.
     let root = index;

@@ -284,6 +284,64 @@ describe('fake live engine', () => {
   });
 });
 
+describe('fake reading and flags', () => {
+  it('opens a cached message as a data: document, and null for a message that is gone', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const row = (await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!;
+    const view = (await backend.openMessage('demo', 'Archive', row.uid, false))!;
+    expect(view.url).toMatch(/^data:text\/html;charset=utf-8,/);
+    expect(decodeURIComponent(view.url)).toContain(`message ${row.uid} of the sample mailbox`);
+    expect(await backend.openMessage('demo', 'Archive', 999_999, false)).toBeNull();
+  });
+
+  it('blocks remote content until allowed, and always removes tracking pixels', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const rows = (await backend.listMessages('demo', 'Archive', 0, 20)).rows;
+    const uid = rows.find((r) => r.uid % 4 === 0)!.uid;
+    const blocked = (await backend.openMessage('demo', 'Archive', uid, false))!;
+    const allowed = (await backend.openMessage('demo', 'Archive', uid, true))!;
+    expect(blocked).toMatchObject({ blockedRemote: 3, trackingPixels: 1 });
+    expect(allowed).toMatchObject({ blockedRemote: 0, trackingPixels: 1 });
+  });
+
+  it('fails with connectionLost offline for a message never opened, and opens one opened before', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const [a, b] = (await backend.listMessages('demo', 'Archive', 0, 2)).rows;
+    await backend.openMessage('demo', 'Archive', a!.uid, false);
+    backend.setStatus('demo', { state: 'offline', reason: 'down', retryAtMs: 0, attempts: 1 });
+    expect(await backend.openMessage('demo', 'Archive', a!.uid, false)).not.toBeNull();
+    await expect(backend.openMessage('demo', 'Archive', b!.uid, false)).rejects.toMatchObject({ kind: 'connectionLost' });
+  });
+
+  it('sets flags on sample and delivered messages, with the events and counts the engine sends', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    await backend.syncFolder('demo', 'INBOX');
+    const page = await backend.listMessages('demo', 'INBOX', 0, 50);
+    const unread = page.rows.filter((r) => !r.seen).slice(0, 2).map((r) => r.uid);
+    const delivered = await backend.deliver('demo', 'INBOX', { subject: 'Fresh' });
+    const batches: MailEvent[][] = [];
+    await backend.onMailEvents((batch) => batches.push(batch));
+
+    await backend.setFlags('demo', 'INBOX', [...unread, delivered.uid], { seen: true, flagged: null });
+    const after = await backend.listMessages('demo', 'INBOX', 0, 51);
+    expect(after.unread).toBe(page.unread - 2);
+    for (const uid of [...unread, delivered.uid]) expect(after.rows.find((r) => r.uid === uid)!.seen).toBe(true);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toEqual([
+      expect.objectContaining({ kind: 'mailboxChanged', path: 'INBOX', changed: [...unread, delivered.uid].sort((x, y) => x - y) }),
+      expect.objectContaining({ kind: 'countsChanged', path: 'INBOX', unread: page.unread - 2, total: page.total + 1 }),
+    ]);
+    expect((await backend.folderCounts('demo')).find((c) => c.path === 'INBOX')!.unread).toBe(page.unread - 2);
+
+    // Flagged, then unread again; null leaves the other flag alone.
+    await backend.setFlags('demo', 'INBOX', [unread[0]!], { seen: null, flagged: true });
+    await backend.setFlags('demo', 'INBOX', [unread[0]!], { seen: false, flagged: null });
+    const row = (await backend.listMessages('demo', 'INBOX', 0, 51)).rows.find((r) => r.uid === unread[0])!;
+    expect(row).toMatchObject({ seen: false, flagged: true });
+    expect((await backend.listMessages('demo', 'INBOX', 0, 1)).unread).toBe(page.unread - 1);
+  });
+});
+
 describe('BackendError.from', () => {
   it('keeps a serialized CommandError and wraps anything else as internal', () => {
     const e = BackendError.from({ kind: 'tls', message: 'handshake failed', fingerprint: null });

@@ -33,8 +33,13 @@
  * with `connectionLost`, every sync reports its changes as `mail-events`, and `deliver` puts a
  * message on the server and, when the account is online, into the cache with the events the
  * engine would send.
+ *
+ * Reading: `openMessage` serves a generated, escaped `data:` document (see `fake-view.ts` for which
+ * UIDs carry remote content, disguised links, attachments or unreadable parts); offline, only
+ * messages opened before open (others fail with `connectionLost`). `setFlags` changes the rows at
+ * once and reports `mailboxChanged` (the changed UIDs) and `countsChanged`, as the engine does.
  */
-import { BackendError, MAX_PAGE, type Backend } from './backend';
+import { BackendError, MAX_PAGE, type Backend, type FlagChange } from './backend';
 import type {
   Account,
   AccountStatus,
@@ -54,6 +59,7 @@ import type {
   SyncSummary,
 } from './bindings';
 import { SampleMailbox, type Delivery } from './fake-mail';
+import { sampleView } from './fake-view';
 
 export type { Delivery } from './fake-mail';
 
@@ -262,6 +268,8 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const mailListeners = new Set<(batch: MailEvent[]) => void>();
   const calls: FakeCall[] = [];
   let nextId = 1;
+  /** Messages opened before (their parts are cached: they open offline too). */
+  const opened = new Set<string>();
 
   const serverFor = (account: Account): Map<string, SampleMailbox> => {
     let server = servers.get(account.id);
@@ -620,6 +628,32 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         offset,
         rows,
       };
+    },
+
+    async openMessage(accountId, path, uid, allowRemote) {
+      const account = find(accountId);
+      await wait();
+      const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
+      const range = cachedMail.get(accountId)?.get(path);
+      const index = mailbox.indexOfUid(uid);
+      if (!range || index < range.from || index >= range.to) return null;
+      const key = `${accountId}\u0000${path}\u0000${uid}`;
+      if (statuses.get(accountId)?.state !== 'online' && !opened.has(key))
+        fail('connectionLost', `${account.imap.host} is not connected: the account is offline`);
+      opened.add(key);
+      return sampleView(mailbox.row(index), allowRemote);
+    },
+
+    async setFlags(accountId, path, uids, { seen, flagged }: FlagChange) {
+      const account = find(accountId);
+      await wait(0.1);
+      const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
+      const changed = uids.filter((uid) => mailbox.setFlags(uid, { seen, flagged }));
+      if (changed.length === 0 || !cachedMail.get(accountId)?.has(path)) return;
+      emitMail([
+        { kind: 'mailboxChanged', accountId, path, added: [], changed: [...changed].sort((a, b) => a - b), removed: [], more: false },
+        { kind: 'countsChanged', accountId, ...countsOf(account, path) },
+      ]);
     },
 
     async onSyncProgress(callback) {

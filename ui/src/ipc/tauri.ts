@@ -1,7 +1,7 @@
 /** The real backend: Tauri commands implemented in `src-tauri/src/commands/`. */
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { BackendError, type Backend } from './backend';
+import { BackendError, type Backend, type FlagChange } from './backend';
 import type {
   Account,
   AccountStatusEntry,
@@ -10,6 +10,7 @@ import type {
   FolderCounts,
   MailEvent,
   MessagePage,
+  MessageView,
   NewAccountRequest,
   Settings,
   StorageQuota,
@@ -43,6 +44,10 @@ export const tauriBackend: Backend = {
   syncFolder: (accountId: string, path: string) => call<SyncSummary>('sync_folder', { accountId, path }),
   listMessages: (accountId: string, path: string, offset: number, limit: number) =>
     call<MessagePage>('list_messages', { accountId, path, offset, limit }),
+  openMessage: (accountId: string, path: string, uid: number, allowRemote: boolean) =>
+    call<MessageView | null>('open_message', { accountId, path, uid, allowRemote }),
+  setFlags: (accountId: string, path: string, uids: number[], { seen, flagged }: FlagChange) =>
+    call<void>('set_flags', { accountId, path, uids, seen, flagged }),
   onSyncProgress: (callback: (event: SyncProgressEvent) => void) =>
     listen<SyncProgressEvent>(SYNC_PROGRESS, (event) => callback(event.payload)),
   onMailEvents: (callback: (batch: MailEvent[]) => void) =>
