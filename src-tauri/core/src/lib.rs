@@ -18,6 +18,8 @@
 //!   CONDSTORE, full scan), planned by pure, table-tested logic.
 //! - [`live`]: one supervised task per account keeping the cache live (IDLE push on the inbox,
 //!   polling of the other folders, reconnects with backoff) and emitting coalesced events.
+//! - [`render`]: the one policy for showing message HTML safely (no scripts, no tracking pixels,
+//!   remote content blocked until allowed) and plain text as HTML.
 //! - [`settings`]: app-wide preferences (desktop notifications).
 //! - [`engine`]: the façade the shell holds. It ties accounts, secrets, connections and the cache
 //!   together and is the only type the shell needs.
@@ -29,6 +31,7 @@ pub mod engine;
 pub mod error;
 pub mod imap;
 pub mod live;
+pub mod render;
 pub mod secrets;
 pub mod settings;
 pub mod store;
