@@ -6,8 +6,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     Account, AccountStatus, AccountStatusEntry, AppInfo, Folder, FolderCounts, FolderNamespace, FolderRole,
-    ImapSettings, MailEvent, MessagePage, MessageRow, NewAccountRequest, Person, Security, Settings,
-    StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
+    ImapSettings, MailEvent, MessageAttachment, MessageLink, MessagePage, MessageRow, MessageView,
+    NewAccountRequest, Person, Security, Settings, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
 };
 use crate::error::{CommandError, ErrorKind};
 
@@ -21,6 +21,9 @@ fn generate() -> String {
         AccountStatus::decl(&cfg),
         AccountStatusEntry::decl(&cfg),
         MailEvent::decl(&cfg),
+        MessageAttachment::decl(&cfg),
+        MessageLink::decl(&cfg),
+        MessageView::decl(&cfg),
         Settings::decl(&cfg),
         AppInfo::decl(&cfg),
         CommandError::decl(&cfg),

@@ -359,6 +359,51 @@ pub enum MailEvent {
     },
 }
 
+/// A message ready for the reader.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    /// The sanitized document, for an `<iframe sandbox>`'s `src` (served by the `tern-part`
+    /// scheme with its own Content-Security-Policy).
+    pub url: String,
+    /// Remote images, styles and fonts left out (until the user loads remote content).
+    pub blocked_remote: u32,
+    /// Tracking pixels removed (always).
+    pub tracking_pixels: u32,
+    /// The links in the message, for showing real targets and warning about disguised ones.
+    pub links: Vec<MessageLink>,
+    /// Attachments (not downloaded yet).
+    pub attachments: Vec<MessageAttachment>,
+    /// Parts that could not be shown, described.
+    pub problems: Vec<String>,
+}
+
+/// A link in a message.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageLink {
+    /// Where it goes.
+    pub href: String,
+    /// What it says.
+    pub text: String,
+    /// Its text shows another domain than the one it goes to.
+    pub mismatched_domain: bool,
+}
+
+/// An attachment of a message.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageAttachment {
+    /// IMAP section, to download it.
+    pub section: String,
+    /// File name, when it has one.
+    pub filename: Option<String>,
+    /// Media type.
+    pub mime: String,
+    /// Size in bytes (encoded).
+    pub size: u32,
+}
+
 /// App-wide preferences.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -16,6 +16,7 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod reader;
 
 #[cfg(test)]
 mod bindings;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The account tasks keeping the cache live.
     pub live: Arc<Supervisor>,
+    /// Messages prepared for the reader's frame (the `tern-part` scheme).
+    pub views: reader::Views,
 }
 
 /// Forwards the live engine's batches to the window, and new inbox mail to a notification.
@@ -117,6 +120,7 @@ pub fn run() {
     init_tracing();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .register_uri_scheme_protocol(reader::SCHEME, reader::handle)
         .setup(|app| {
             let dir = data_dir(app)?;
             let engine = Arc::new(Engine::open(&dir, Arc::new(Keychain))?);
@@ -126,7 +130,7 @@ pub fn run() {
                 Arc::new(Supervisor::new(engine.clone(), LiveSettings::default(), sink))
             });
             tauri::async_runtime::block_on(async { live.start_all() });
-            app.manage(AppState { engine, live });
+            app.manage(AppState { engine, live, views: reader::Views::default() });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -145,6 +149,8 @@ pub fn run() {
             commands::mailboxes::sync_account,
             commands::mailboxes::sync_folder,
             commands::messages::list_messages,
+            commands::messages::open_message,
+            commands::messages::set_flags,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -224,6 +224,38 @@ path: string,
  */
 count: number, };
 
+export type MessageAttachment = { 
+/**
+ * IMAP section, to download it.
+ */
+section: string, 
+/**
+ * File name, when it has one.
+ */
+filename: string | null, 
+/**
+ * Media type.
+ */
+mime: string, 
+/**
+ * Size in bytes (encoded).
+ */
+size: number, };
+
+export type MessageLink = { 
+/**
+ * Where it goes.
+ */
+href: string, 
+/**
+ * What it says.
+ */
+text: string, 
+/**
+ * Its text shows another domain than the one it goes to.
+ */
+mismatchedDomain: boolean, };
+
 export type MessagePage = { 
 /**
  * Messages in the folder.
@@ -299,6 +331,33 @@ keywords: Array<string>,
  * Conversation key (decimal string: it does not fit a JavaScript number).
  */
 threadId: string, };
+
+export type MessageView = { 
+/**
+ * The sanitized document, for an `<iframe sandbox>`'s `src` (served by the `tern-part`
+ * scheme with its own Content-Security-Policy).
+ */
+url: string, 
+/**
+ * Remote images, styles and fonts left out (until the user loads remote content).
+ */
+blockedRemote: number, 
+/**
+ * Tracking pixels removed (always).
+ */
+trackingPixels: number, 
+/**
+ * The links in the message, for showing real targets and warning about disguised ones.
+ */
+links: Array<MessageLink>, 
+/**
+ * Attachments (not downloaded yet).
+ */
+attachments: Array<MessageAttachment>, 
+/**
+ * Parts that could not be shown, described.
+ */
+problems: Array<string>, };
 
 export type NewAccountRequest = { 
 /**

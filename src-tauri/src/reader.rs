@@ -1,0 +1,276 @@
+//! Showing a message safely: the `tern-part` URI scheme.
+//!
+//! A message is never put into the app's own document. [`open_message`] sanitizes its HTML in
+//! Rust ([`tern_core::render`]) and registers the result under an unguessable token; the UI
+//! shows it in an `<iframe sandbox>` (no scripts, opaque origin) whose `src` is
+//! `tern-part://localhost/view/<token>` (`http://tern-part.localhost/...` on Windows). This
+//! scheme serves that document with its own Content-Security-Policy header (no scripts, no
+//! frames, no forms, images only from this scheme and `data:` unless the user loaded remote
+//! content for this message) and the message's inline images under `/part/<token>`. Tokens are
+//! random, so one message cannot reach another message's parts; the registry keeps the last
+//! [`MAX_VIEWS`] views.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use tauri::http::{Request, Response, StatusCode, header};
+use tauri::{Manager, Runtime, UriSchemeContext};
+use tern_core::imap::content::{MessageContent, Shown};
+use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
+
+use crate::AppState;
+use crate::dto::{MessageAttachment, MessageLink, MessageView};
+
+/// The URI scheme.
+pub const SCHEME: &str = "tern-part";
+
+/// Views kept for the iframe (and their images).
+pub const MAX_VIEWS: usize = 64;
+
+/// The base URL of the scheme as the WebView on this platform spells it.
+pub fn base_url() -> &'static str {
+    if cfg!(any(windows, target_os = "android")) {
+        "http://tern-part.localhost/"
+    } else {
+        "tern-part://localhost/"
+    }
+}
+
+/// What a token stands for.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// A sanitized message document and its CSP.
+    View { html: String, csp: String },
+    /// An inline image.
+    Part { mime: String, bytes: Vec<u8> },
+}
+
+/// Entries by token, and the tokens of each view in the order they were made.
+type Registry = (HashMap<String, Entry>, VecDeque<Vec<String>>);
+
+/// The registry of tokens.
+#[derive(Debug, Default)]
+pub struct Views {
+    entries: Mutex<Registry>,
+}
+
+fn token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+impl Views {
+    fn get(&self, token: &str) -> Option<Entry> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).0.get(token).cloned()
+    }
+}
+
+/// The CSP of a message document.
+fn document_csp(allow_remote: bool) -> String {
+    let remote = if allow_remote { " https: http:" } else { "" };
+    format!(
+        "default-src 'none'; img-src {SCHEME}: http://tern-part.localhost data:{remote}; \
+         style-src 'unsafe-inline'{remote}; font-src data:{remote}; media-src 'none'; \
+         script-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'"
+    )
+}
+
+/// Styles every message document starts with (the message's own styles come after).
+const BASE_STYLE: &str = "body{margin:0;padding:16px 20px;font:15px/1.5 system-ui,sans-serif;\
+    color:#1d1d1f;background:#fff;word-wrap:break-word;overflow-wrap:anywhere}\
+    img{max-width:100%;height:auto}[data-tern-blocked]{display:inline-block;min-width:16px;\
+    min-height:16px;background:#eee;border:1px dashed #bbb}\
+    blockquote{margin:0 0 0 .6em;padding-left:.8em;border-left:3px solid #ccc;color:#555}\
+    pre.tern-plain{white-space:pre-wrap;font:inherit;margin:0}hr.tern-part{border:0;border-top:1px solid #ddd}";
+
+/// Builds the view of a message and registers it; returns what the reader shows.
+pub fn build_view(views: &Views, content: &MessageContent, allow_remote: bool) -> MessageView {
+    let base = base_url();
+    let mut parts = Vec::new();
+    let mut cids = HashMap::new();
+    for image in &content.inline {
+        let t = token();
+        cids.insert(image.content_id.clone(), t.clone());
+        parts.push((t, Entry::Part { mime: image.mime.clone(), bytes: image.bytes.clone() }));
+    }
+    let options = RenderOptions { allow_remote, cid_base: format!("{base}part/"), known_cids: cids };
+    let mut body = String::new();
+    let (mut blocked, mut pixels, mut links) = (0, 0, Vec::new());
+    for (i, shown) in content.shown.iter().enumerate() {
+        if i > 0 {
+            body.push_str("<hr class=\"tern-part\">");
+        }
+        match shown {
+            Shown::Html(html) => {
+                let clean = sanitize_html(html, &options);
+                blocked += clean.blocked_remote;
+                pixels += clean.tracking_pixels;
+                links.extend(clean.links.into_iter().map(|l| MessageLink {
+                    href: l.href,
+                    text: l.text,
+                    mismatched_domain: l.mismatched_domain,
+                }));
+                body.push_str(&clean.html);
+            }
+            Shown::Text(text) => body.push_str(&plain_to_html(text)),
+        }
+    }
+    let csp = document_csp(allow_remote);
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
+         <style>{BASE_STYLE}</style></head><body>{body}</body></html>"
+    );
+    let t = token();
+    let url = format!("{base}view/{t}");
+    let mut all = vec![(t, Entry::View { html, csp })];
+    all.extend(parts);
+    let mut iter = all.into_iter();
+    if let Some((view_token, view)) = iter.next() {
+        let mut guard = views.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *guard;
+        let mut tokens = vec![view_token.clone()];
+        map.insert(view_token, view);
+        for (pt, part) in iter {
+            tokens.push(pt.clone());
+            map.insert(pt, part);
+        }
+        order.push_back(tokens);
+        while order.len() > MAX_VIEWS {
+            for old in order.pop_front().unwrap_or_default() {
+                map.remove(&old);
+            }
+        }
+    }
+    MessageView {
+        url,
+        blocked_remote: blocked,
+        tracking_pixels: pixels,
+        links,
+        attachments: content
+            .attachments
+            .iter()
+            .map(|a| MessageAttachment {
+                section: a.section.clone(),
+                filename: a.filename.clone(),
+                mime: a.mime.clone(),
+                size: a.size,
+            })
+            .collect(),
+        problems: content.problems.clone(),
+    }
+}
+
+fn respond(status: StatusCode, mime: &str, csp: Option<&str>, body: Vec<u8>) -> Response<Cow<'static, [u8]>> {
+    let mut builder = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, mime)
+        .header("X-Content-Type-Options", "nosniff")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(csp) = csp {
+        builder = builder.header("Content-Security-Policy", csp);
+    }
+    let empty: &'static [u8] = &[];
+    builder.body(Cow::Owned(body)).unwrap_or_else(|_| Response::new(Cow::Borrowed(empty)))
+}
+
+/// The `tern-part` scheme handler.
+pub fn handle<R: Runtime>(
+    ctx: UriSchemeContext<'_, R>,
+    request: Request<Vec<u8>>,
+) -> Response<Cow<'static, [u8]>> {
+    let Some(state) = ctx.app_handle().try_state::<AppState>() else {
+        return respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", None, b"starting".to_vec());
+    };
+    let path = request.uri().path().trim_start_matches('/');
+    let (kind, token) = path.split_once('/').unwrap_or(("", ""));
+    match (kind, state.views.get(token)) {
+        ("view", Some(Entry::View { html, csp })) => {
+            respond(StatusCode::OK, "text/html; charset=utf-8", Some(&csp), html.into_bytes())
+        }
+        ("part", Some(Entry::Part { mime, bytes })) => {
+            // Only images are served inline; anything else would be a download in disguise.
+            let mime = if mime.starts_with("image/") && mime != "image/svg+xml" {
+                mime
+            } else {
+                "application/octet-stream".into()
+            };
+            respond(StatusCode::OK, &mime, Some("default-src 'none'"), bytes)
+        }
+        _ => respond(StatusCode::NOT_FOUND, "text/plain", None, b"not found".to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tern_core::imap::content::InlineImage;
+
+    #[test]
+    fn a_hostile_message_becomes_a_safe_document_with_its_own_images() {
+        let content = MessageContent {
+            shown: vec![
+                Shown::Html(
+                    "<p onclick=\"steal()\">Hi<script>steal()</script><img src=\"cid:logo@x\">\
+                     <img src=\"https://tracker.example/p.gif\" width=1 height=1>\
+                     <img src=\"https://cdn.example/photo.jpg\"></p>"
+                        .into(),
+                ),
+                Shown::Text("> quoted <b>\nplain".into()),
+            ],
+            inline: vec![InlineImage {
+                content_id: "logo@x".into(),
+                section: "1.2".into(),
+                mime: "image/png".into(),
+                bytes: vec![1, 2, 3],
+            }],
+            attachments: vec![],
+            problems: vec![],
+        };
+        let views = Views::default();
+        let view = build_view(&views, &content, false);
+        let token = view.url.rsplit('/').next().unwrap();
+        let Some(Entry::View { html, csp }) = views.get(token) else { panic!("no view") };
+        assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
+        assert!(!html.contains("tracker.example") && !html.contains("cdn.example/photo.jpg"), "{html}");
+        assert!(html.contains("&lt;b&gt;"), "plain text is escaped: {html}");
+        assert!(csp.contains("script-src 'none'"));
+        assert_eq!((view.tracking_pixels, view.blocked_remote), (1, 1), "{view:?}");
+        let part_url = html.split(&format!("{}part/", base_url())).nth(1).unwrap();
+        let part_token: String = part_url.chars().take_while(char::is_ascii_hexdigit).collect();
+        let Some(Entry::Part { bytes, mime }) = views.get(&part_token) else { panic!("no part in {html}") };
+        assert_eq!((bytes, mime.as_str()), (vec![1, 2, 3], "image/png"));
+
+        let remote = build_view(&views, &content, true);
+        let token = remote.url.rsplit('/').next().unwrap();
+        let Some(Entry::View { html, .. }) = views.get(token) else { panic!("no view") };
+        assert!(html.contains("cdn.example/photo.jpg") && !html.contains("tracker.example"), "{html}");
+    }
+
+    #[test]
+    fn old_views_are_forgotten() {
+        let views = Views::default();
+        let content = MessageContent {
+            shown: vec![Shown::Text("x".into())],
+            inline: vec![],
+            attachments: vec![],
+            problems: vec![],
+        };
+        let first = build_view(&views, &content, false);
+        for _ in 0..MAX_VIEWS {
+            build_view(&views, &content, false);
+        }
+        assert!(views.get(first.url.rsplit('/').next().unwrap()).is_none());
+    }
+
+    #[test]
+    fn the_document_policy_blocks_everything_but_local_images_unless_allowed() {
+        let strict = document_csp(false);
+        for needle in ["script-src 'none'", "default-src 'none'", "frame-src 'none'", "form-action 'none'"] {
+            assert!(strict.contains(needle), "{strict}");
+        }
+        assert!(!strict.contains("https:"), "{strict}");
+        assert!(
+            document_csp(true).contains("img-src tern-part: http://tern-part.localhost data: https: http:")
+        );
+    }
+}
