@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it, vi } from 'vitest';
 import { BackendError, type Backend, type MessageRow, type MessageView } from '../../ipc/backend';
 import { createFakeBackend, type FakeBackend } from '../../ipc/fake';
+import { SyncCenter } from '../sync/sync.svelte';
 import Reader from './Reader.svelte';
 import { humanSize } from './size';
 
@@ -146,6 +147,23 @@ describe('reader', () => {
     await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect((await frame()).getAttribute('src')).toMatch(/^data:text\/html;charset=utf-8,/);
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('opens a message it could not download offline by itself once the account is back online', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const sync = new SyncCenter(backend);
+    const stop = await sync.listen();
+    const row = (await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!;
+    backend.setStatus('demo', { state: 'offline', reason: 'network down', retryAtMs: Date.now() + 60_000, attempts: 1 });
+    render(Reader, { props: { backend, sync, accountId: 'demo', path: 'INBOX', message: { ...row, seen: true } } });
+    await screen.findByRole('alert');
+    backend.setStatus('demo', { state: 'connecting' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(screen.getByRole('alert')).toBeInTheDocument();
+    backend.setStatus('demo', { state: 'online', push: true });
+    expect((await frame()).getAttribute('sandbox')).toBe('');
+    expect(screen.queryByRole('alert')).toBeNull();
+    stop();
   });
 
   it('shows other errors with their reason', async () => {
