@@ -108,6 +108,53 @@ async fn new_mail_appears_without_any_user_action() {
     .await;
 }
 
+/// Reading: a message opens in a sandboxed frame served by Tern's own scheme, its text decoded,
+/// its scripts and remote images gone, and it is marked read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_opens_sanitized_in_a_sandboxed_frame() {
+    use tern_tests::dovecot::{DEFAULT_USER, Dovecot, DovecotOptions};
+
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let message = "From: Café <news@example.org>\r\nTo: ann@tern.test\r\nSubject: Reading test\r\n\
+        Date: Sun, 22 Nov 2026 08:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+        Content-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+        <p id=3D\"greeting\">Gr=FC=DFe aus Tern</p><script>document.title=3D'owned'</script>\
+        <img src=3D\"https://tracker.example/p.gif\" width=3D1 height=3D1>\r\n";
+    server.append(DEFAULT_USER, "INBOX", message.as_bytes()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.tls_port().to_string();
+    let fingerprint = server.fingerprint().to_string();
+
+    with_app(data.path(), &[], move |driver| async move {
+        add_account_through_the_form(&driver, &port, &fingerprint).await;
+        let row = wait_for(&driver, "//*[@role='option'][contains(., 'Reading test')]").await;
+        row.click().await.unwrap();
+        let frame = wait_for(&driver, "//iframe[@title='Message']").await;
+        assert_eq!(
+            frame.attr("sandbox").await.unwrap().as_deref(),
+            Some(""),
+            "an empty sandbox: no scripts, no same origin"
+        );
+        let src = frame.attr("src").await.unwrap().unwrap_or_default();
+        assert!(src.contains("tern-part"), "served by Tern's scheme: {src}");
+        frame.clone().enter_frame().await.unwrap();
+        let greeting = wait_for(&driver, "//p[contains(., 'Grüße aus Tern')]").await;
+        assert!(greeting.is_displayed().await.unwrap());
+        let scripts = driver.find_all(thirtyfour::By::XPath("//script")).await.unwrap();
+        let trackers = driver.find_all(thirtyfour::By::XPath("//img[contains(@src, 'tracker')]")).await.unwrap();
+        assert_eq!((scripts.len(), trackers.len()), (0, 0), "no script, no tracking pixel in the message");
+        driver.enter_default_frame().await.unwrap();
+        assert_eq!(driver.title().await.unwrap(), "Tern");
+        // Opened: read.
+        wait_for(
+            &driver,
+            "//*[@role='option'][contains(., 'Reading test')][not(contains(@class, 'unread'))]",
+        )
+        .await;
+    })
+    .await;
+}
+
 /// The walking skeleton end to end: a new user adds an account on a real Dovecot with a
 /// self-signed certificate, checks and trusts its fingerprint, and sees the server's folders with
 /// their roles in the sidebar, and its messages arrive in the list; after a restart the account
