@@ -141,7 +141,8 @@ async fn a_message_opens_sanitized_in_a_sandboxed_frame() {
         let greeting = wait_for(&driver, "//p[contains(., 'Grüße aus Tern')]").await;
         assert!(greeting.is_displayed().await.unwrap());
         let scripts = driver.find_all(thirtyfour::By::XPath("//script")).await.unwrap();
-        let trackers = driver.find_all(thirtyfour::By::XPath("//img[contains(@src, 'tracker')]")).await.unwrap();
+        let trackers =
+            driver.find_all(thirtyfour::By::XPath("//img[contains(@src, 'tracker')]")).await.unwrap();
         assert_eq!((scripts.len(), trackers.len()), (0, 0), "no script, no tracking pixel in the message");
         driver.enter_default_frame().await.unwrap();
         assert_eq!(driver.title().await.unwrap(), "Tern");
