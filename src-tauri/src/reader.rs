@@ -60,6 +60,19 @@ fn token() -> String {
 }
 
 impl Views {
+    /// Registers the entries of one view, forgetting the oldest views beyond [`MAX_VIEWS`].
+    fn insert(&self, entries: Vec<(String, Entry)>) {
+        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *guard;
+        order.push_back(entries.iter().map(|(token, _)| token.clone()).collect());
+        map.extend(entries);
+        while order.len() > MAX_VIEWS {
+            for old in order.pop_front().unwrap_or_default() {
+                map.remove(&old);
+            }
+        }
+    }
+
     fn get(&self, token: &str) -> Option<Entry> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).0.get(token).cloned()
     }
@@ -122,25 +135,9 @@ pub fn build_view(views: &Views, content: &MessageContent, allow_remote: bool) -
     );
     let t = token();
     let url = format!("{base}view/{t}");
-    let mut all = vec![(t, Entry::View { html, csp })];
-    all.extend(parts);
-    let mut iter = all.into_iter();
-    if let Some((view_token, view)) = iter.next() {
-        let mut guard = views.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
-        let mut tokens = vec![view_token.clone()];
-        map.insert(view_token, view);
-        for (pt, part) in iter {
-            tokens.push(pt.clone());
-            map.insert(pt, part);
-        }
-        order.push_back(tokens);
-        while order.len() > MAX_VIEWS {
-            for old in order.pop_front().unwrap_or_default() {
-                map.remove(&old);
-            }
-        }
-    }
+    let mut entries = vec![(t, Entry::View { html, csp })];
+    entries.extend(parts);
+    views.insert(entries);
     MessageView {
         url,
         blocked_remote: blocked,

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{OwnedMutexGuard, mpsc};
+use tokio::sync::{OwnedMutexGuard, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{AccountState, LiveEvent, NewMessage, unix_ms};
@@ -250,31 +250,19 @@ impl AccountTask {
                     None => break Ok(()),
                     Some(Request::Retry) => {}
                     Some(Request::Flags { path, uids, change, reply }) => {
-                        let outcome = self.flags(session, negotiated, &path, &uids, change).await;
-                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
-                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
-                        let _ = reply.send(outcome);
-                        if lost && let Some(e) = error {
-                            break Err(e);
+                        if let Some(lost) = answer(reply, self.flags(session, negotiated, &path, &uids, change).await) {
+                            break Err(lost);
                         }
                     }
                     Some(Request::Content { path, uid, reply }) => {
-                        let outcome = self.content(session, negotiated, &path, uid).await;
-                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
-                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
-                        let _ = reply.send(outcome);
-                        if lost && let Some(e) = error {
-                            break Err(e);
+                        if let Some(lost) = answer(reply, self.content(session, negotiated, &path, uid).await) {
+                            break Err(lost);
                         }
                     }
                     Some(Request::Sync { path, reply }) => {
                         let target = path.map_or(Target::All, Target::Folder);
-                        let outcome = self.sync(session, negotiated, target).await;
-                        let lost = matches!(outcome, Err(Error::ConnectionLost(_) | Error::Timeout { .. }));
-                        let error = outcome.as_ref().err().map(|e| Error::ConnectionLost(e.to_string()));
-                        let _ = reply.send(outcome);
-                        if lost && let Some(e) = error {
-                            break Err(e);
+                        if let Some(lost) = answer(reply, self.sync(session, negotiated, target).await) {
+                            break Err(lost);
                         }
                     }
                 },
@@ -406,16 +394,7 @@ impl AccountTask {
         target: Target,
     ) -> Result<Vec<SyncReport>> {
         let store = self.engine.store();
-        let events = self.events.clone();
-        let account_id = self.account_id.clone();
-        let progress = move |p: SyncProgress| {
-            let _ = events.send(LiveEvent::Progress {
-                account_id: account_id.clone(),
-                path: p.path,
-                done: p.done,
-                total: p.total,
-            });
-        };
+        let progress = progress_events(&self.events, &self.account_id);
         let mut syncer = Syncer {
             session,
             store,
@@ -498,6 +477,36 @@ impl AccountTask {
             }
         }
         Ok(())
+    }
+}
+
+/// Sends a request's outcome to whoever asked; returns the error to reconnect with when the
+/// connection itself failed.
+fn answer<T>(reply: oneshot::Sender<Result<T>>, outcome: Result<T>) -> Option<Error> {
+    let lost = match &outcome {
+        Err(e @ (Error::ConnectionLost(_) | Error::Timeout { .. })) => {
+            Some(Error::ConnectionLost(e.to_string()))
+        }
+        _ => None,
+    };
+    let _ = reply.send(outcome);
+    lost
+}
+
+/// A progress callback that turns sync progress into events of `account_id`.
+pub(crate) fn progress_events(
+    events: &mpsc::UnboundedSender<LiveEvent>,
+    account_id: &str,
+) -> impl Fn(SyncProgress) + Send + Sync + use<> {
+    let events = events.clone();
+    let account_id = account_id.to_string();
+    move |p: SyncProgress| {
+        let _ = events.send(LiveEvent::Progress {
+            account_id: account_id.clone(),
+            path: p.path,
+            done: p.done,
+            total: p.total,
+        });
     }
 }
 

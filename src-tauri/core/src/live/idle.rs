@@ -18,12 +18,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::LiveSettings;
-use super::account::{FolderLocks, publish};
+use super::account::{FolderLocks, progress_events, publish};
 use super::events::LiveEvent;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
-use crate::sync::{Negotiated, SyncProgress, Syncer};
+use crate::sync::{Negotiated, Syncer};
 
 const INBOX: &str = "INBOX";
 
@@ -162,16 +162,7 @@ impl IdleTask {
 
     async fn sync_inbox(&self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
         let _guard = self.locks.lock(INBOX).await;
-        let events = self.events.clone();
-        let account_id = self.account_id.clone();
-        let progress = move |p: SyncProgress| {
-            let _ = events.send(LiveEvent::Progress {
-                account_id: account_id.clone(),
-                path: p.path,
-                done: p.done,
-                total: p.total,
-            });
-        };
+        let progress = progress_events(&self.events, &self.account_id);
         let report = Syncer {
             session,
             store: self.engine.store(),
