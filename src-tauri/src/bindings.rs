@@ -6,8 +6,9 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     Account, AccountStatus, AccountStatusEntry, AppInfo, Folder, FolderCounts, FolderNamespace, FolderRole,
-    ImapSettings, MailEvent, MessageAttachment, MessageLink, MessagePage, MessageRow, MessageView,
-    NewAccountRequest, Person, Security, Settings, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
+    HeaderField, ImapSettings, LinkActivated, MailEvent, MarkRead, MessageAttachment, MessageLink,
+    MessagePage, MessageRow, MessageSource, MessageView, NewAccountRequest, Person, SavedAttachment,
+    Security, Settings, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
 };
 use crate::error::{CommandError, ErrorKind};
 
@@ -25,6 +26,11 @@ fn generate() -> String {
         MessageLink::decl(&cfg),
         MessageView::decl(&cfg),
         Settings::decl(&cfg),
+        MarkRead::decl(&cfg),
+        LinkActivated::decl(&cfg),
+        MessageSource::decl(&cfg),
+        HeaderField::decl(&cfg),
+        SavedAttachment::decl(&cfg),
         AppInfo::decl(&cfg),
         CommandError::decl(&cfg),
         ErrorKind::decl(&cfg),

@@ -167,6 +167,10 @@ pub struct MessageRow {
     pub from: Vec<Person>,
     /// Recipients.
     pub to: Vec<Person>,
+    /// Copied recipients.
+    pub cc: Vec<Person>,
+    /// The first words of the text, once it has been downloaded.
+    pub snippet: Option<String>,
     /// Arrival time, Unix seconds (what the list sorts by). Well within a JavaScript number.
     #[ts(type = "number")]
     pub received: i64,
@@ -376,6 +380,60 @@ pub struct MessageView {
     pub attachments: Vec<MessageAttachment>,
     /// Parts that could not be shown, described.
     pub problems: Vec<String>,
+    /// Remote content was loaded because the user always allows it for this sender.
+    pub remote_allowed_for_sender: bool,
+    /// Plain-text parts are shown in a fixed-width font.
+    pub monospace: bool,
+}
+
+/// A link the user clicked in a message (event `link-activated`): the reader opens it in the
+/// system's browser, after asking when its text shows another domain.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkActivated {
+    /// The message document (its `MessageView::url`) the link is in.
+    pub view_url: String,
+    /// Where it goes.
+    pub href: String,
+    /// What it says.
+    pub text: String,
+    /// Its text shows another domain than the one it goes to.
+    pub mismatched_domain: bool,
+}
+
+/// A message's full header and raw source, for "show details".
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSource {
+    /// Every header field, in order, decoded where it is encoded (name, value).
+    pub headers: Vec<HeaderField>,
+    /// The raw message as text (invalid UTF-8 replaced); the first megabyte when it is larger.
+    pub raw: String,
+    /// The message's size in bytes.
+    pub size: u32,
+    /// The raw text stops short of the whole message.
+    pub truncated: bool,
+}
+
+/// One header field.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderField {
+    /// Field name as written.
+    pub name: String,
+    /// Value, unfolded, encoded words decoded.
+    pub value: String,
+}
+
+/// Where a saved attachment went.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedAttachment {
+    /// The file.
+    pub path: String,
+    /// Its size in bytes (decoded).
+    #[ts(type = "number")]
+    pub bytes: u64,
 }
 
 /// A link in a message.
@@ -388,6 +446,8 @@ pub struct MessageLink {
     pub text: String,
     /// Its text shows another domain than the one it goes to.
     pub mismatched_domain: bool,
+    /// Which link of the message it is (`part/index`).
+    pub id: String,
 }
 
 /// An attachment of a message.
@@ -404,23 +464,76 @@ pub struct MessageAttachment {
     pub size: u32,
 }
 
+/// When opening a message marks it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum MarkRead {
+    /// As soon as it is shown.
+    Immediately,
+    /// After it has been shown for `seconds`.
+    AfterSeconds {
+        /// Seconds the message must stay open.
+        seconds: u32,
+    },
+    /// Never by opening it.
+    Never,
+}
+
 /// App-wide preferences.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Desktop notifications for new inbox mail.
     pub notifications: bool,
+    /// When opening a message marks it read.
+    pub mark_read: MarkRead,
+    /// Senders whose messages load remote content without asking (lower-case addresses).
+    pub remote_content_senders: Vec<String>,
+    /// Budget for downloaded message contents, in MiB (at least 64).
+    pub cache_mb: u32,
+    /// Plain-text mail in a fixed-width font.
+    pub plain_monospace: bool,
+    /// Download the newest inbox messages' text in the background.
+    pub prefetch: bool,
 }
 
 impl From<tern_core::settings::AppSettings> for Settings {
     fn from(s: tern_core::settings::AppSettings) -> Self {
-        Self { notifications: s.notifications }
+        use tern_core::settings::MarkRead as Core;
+        Self {
+            notifications: s.notifications,
+            mark_read: match s.mark_read {
+                Core::Immediately => MarkRead::Immediately,
+                Core::AfterSeconds(seconds) => MarkRead::AfterSeconds { seconds },
+                Core::Never => MarkRead::Never,
+            },
+            remote_content_senders: s.remote_content_senders,
+            cache_mb: s.cache_mb,
+            plain_monospace: s.plain_monospace,
+            prefetch: s.prefetch,
+        }
     }
 }
 
 impl From<Settings> for tern_core::settings::AppSettings {
     fn from(s: Settings) -> Self {
-        Self { notifications: s.notifications }
+        use tern_core::settings::MarkRead as Core;
+        let mut out = Self {
+            notifications: s.notifications,
+            mark_read: match s.mark_read {
+                MarkRead::Immediately => Core::Immediately,
+                MarkRead::AfterSeconds { seconds } => Core::AfterSeconds(seconds),
+                MarkRead::Never => Core::Never,
+            },
+            remote_content_senders: Vec::new(),
+            cache_mb: s.cache_mb.max(tern_core::settings::MIN_CACHE_MB),
+            plain_monospace: s.plain_monospace,
+            prefetch: s.prefetch,
+        };
+        for sender in &s.remote_content_senders {
+            out.set_remote_from(sender, true);
+        }
+        out
     }
 }
 
@@ -551,6 +664,8 @@ impl From<Envelope> for MessageRow {
             subject: e.subject,
             from: e.from.iter().map(Person::from).collect(),
             to: e.to.iter().map(Person::from).collect(),
+            cc: e.cc.iter().map(Person::from).collect(),
+            snippet: e.snippet,
             received: e.received,
             date: e.date,
             size: e.size,

@@ -38,6 +38,8 @@ pub enum ErrorKind {
     Storage,
     /// The cache failed.
     Cache,
+    /// Refused because it could harm the user's computer.
+    Unsafe,
     /// A bug in Tern.
     Internal,
 }
@@ -72,11 +74,12 @@ impl From<Error> for CommandError {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Protocol(_) => ErrorKind::Protocol,
             Error::ConnectionLost(_) => ErrorKind::ConnectionLost,
-            Error::NoSuchAccount(_) => ErrorKind::NotFound,
+            Error::NoSuchAccount(_) | Error::MessageGone(_) => ErrorKind::NotFound,
             Error::InvalidSettings(_) => ErrorKind::InvalidSettings,
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::MissingSecret(_) => ErrorKind::MissingSecret,
             Error::Storage { .. } => ErrorKind::Storage,
+            Error::Unsafe(_) => ErrorKind::Unsafe,
             Error::Cache(_) => ErrorKind::Cache,
             _ => ErrorKind::Internal,
         };

@@ -120,6 +120,8 @@ pub fn run() {
     init_tracing();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .register_uri_scheme_protocol(reader::SCHEME, reader::handle)
         .setup(|app| {
             let dir = data_dir(app)?;
@@ -130,6 +132,10 @@ pub fn run() {
                 Arc::new(Supervisor::new(engine.clone(), LiveSettings::default(), sink))
             });
             tauri::async_runtime::block_on(async { live.start_all() });
+            // Attachments opened in an earlier run are not needed any more.
+            if let Ok(dir) = commands::messages::attachments_dir(app.handle()) {
+                let _ = std::fs::remove_dir_all(dir);
+            }
             app.manage(AppState { engine, live, views: reader::Views::default() });
             Ok(())
         })
@@ -151,6 +157,12 @@ pub fn run() {
             commands::messages::list_messages,
             commands::messages::open_message,
             commands::messages::set_flags,
+            commands::messages::open_attached_message,
+            commands::messages::message_source,
+            commands::messages::save_attachment,
+            commands::messages::open_attachment,
+            commands::messages::open_link,
+            commands::messages::set_remote_content_for_sender,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -15,12 +15,15 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use tauri::http::{Request, Response, StatusCode, header};
-use tauri::{Manager, Runtime, UriSchemeContext};
+use tauri::{Emitter, Manager, Runtime, UriSchemeContext};
 use tern_core::imap::content::{MessageContent, Shown};
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
 
 use crate::AppState;
-use crate::dto::{MessageAttachment, MessageLink, MessageView};
+use crate::dto::{LinkActivated, MessageAttachment, MessageLink, MessageView};
+
+/// Event name of [`LinkActivated`].
+pub const LINK_ACTIVATED: &str = "link-activated";
 
 /// The URI scheme.
 pub const SCHEME: &str = "tern-part";
@@ -40,8 +43,9 @@ pub fn base_url() -> &'static str {
 /// What a token stands for.
 #[derive(Debug, Clone)]
 enum Entry {
-    /// A sanitized message document and its CSP.
-    View { html: String, csp: String },
+    /// A sanitized message document, its CSP, its URL and its links (by their index in the
+    /// document's `link/<token>/<index>` URLs).
+    View { html: String, csp: String, url: String, links: Vec<MessageLink> },
     /// An inline image.
     Part { mime: String, bytes: Vec<u8> },
 }
@@ -94,10 +98,25 @@ const BASE_STYLE: &str = "body{margin:0;padding:16px 20px;font:15px/1.5 system-u
     img{max-width:100%;height:auto}[data-tern-blocked]{display:inline-block;min-width:16px;\
     min-height:16px;background:#eee;border:1px dashed #bbb}\
     blockquote{margin:0 0 0 .6em;padding-left:.8em;border-left:3px solid #ccc;color:#555}\
-    pre.tern-plain{white-space:pre-wrap;font:inherit;margin:0}hr.tern-part{border:0;border-top:1px solid #ddd}";
+    pre.tern-plain{white-space:pre-wrap;font:inherit;margin:0}hr.tern-part{border:0;border-top:1px solid #ddd}\
+    body.tern-monospace pre.tern-plain{font:13px/1.45 ui-monospace,\"SF Mono\",Menlo,Consolas,\"DejaVu Sans Mono\",monospace}\
+    details.tern-quote{margin:.4em 0}details.tern-quote>summary{cursor:pointer;color:#666;font-size:.9em;\
+    list-style:none;display:inline-block;padding:0 .5em;border:1px solid #ccc;border-radius:8px}\
+    details.tern-quote>summary::-webkit-details-marker{display:none}details.tern-quote[open]>summary{margin-bottom:.4em}p.tern-note{color:#666;font-style:italic}";
+
+/// How a message is shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewOptions {
+    /// Remote images, styles and fonts load.
+    pub allow_remote: bool,
+    /// ... because the user always allows them for this sender.
+    pub remote_allowed_for_sender: bool,
+    /// Plain text in a fixed-width font.
+    pub monospace: bool,
+}
 
 /// Builds the view of a message and registers it; returns what the reader shows.
-pub fn build_view(views: &Views, content: &MessageContent, allow_remote: bool) -> MessageView {
+pub fn build_view(views: &Views, content: &MessageContent, view: ViewOptions) -> MessageView {
     let base = base_url();
     let mut parts = Vec::new();
     let mut cids = HashMap::new();
@@ -106,36 +125,52 @@ pub fn build_view(views: &Views, content: &MessageContent, allow_remote: bool) -
         cids.insert(image.content_id.clone(), t.clone());
         parts.push((t, Entry::Part { mime: image.mime.clone(), bytes: image.bytes.clone() }));
     }
-    let options = RenderOptions { allow_remote, cid_base: format!("{base}part/"), known_cids: cids };
+    let t = token();
+    let url = format!("{base}view/{t}");
+    let mut options = RenderOptions {
+        allow_remote: view.allow_remote,
+        cid_base: format!("{base}part/"),
+        known_cids: cids,
+        fold_quotes: true,
+        link_base: None,
+    };
     let mut body = String::new();
-    let (mut blocked, mut pixels, mut links) = (0, 0, Vec::new());
+    let (mut blocked, mut pixels, mut links) = (0, 0, Vec::<MessageLink>::new());
     for (i, shown) in content.shown.iter().enumerate() {
         if i > 0 {
             body.push_str("<hr class=\"tern-part\">");
         }
-        match shown {
-            Shown::Html(html) => {
-                let clean = sanitize_html(html, &options);
-                blocked += clean.blocked_remote;
-                pixels += clean.tracking_pixels;
-                links.extend(clean.links.into_iter().map(|l| MessageLink {
-                    href: l.href,
-                    text: l.text,
-                    mismatched_domain: l.mismatched_domain,
-                }));
-                body.push_str(&clean.html);
-            }
-            Shown::Text(text) => body.push_str(&plain_to_html(text)),
-        }
+        // Links are numbered across the parts: part `i`'s link `n` is `link/<token>/i/n`.
+        options.link_base = Some(format!("{base}link/{t}/{i}/"));
+        let clean = match shown {
+            Shown::Html(html) => sanitize_html(html, &options),
+            Shown::Text(text) => plain_to_html(text, &options),
+        };
+        blocked += clean.blocked_remote;
+        pixels += clean.tracking_pixels;
+        links.extend(clean.links.into_iter().enumerate().map(|(n, l)| MessageLink {
+            href: l.href,
+            text: l.text,
+            mismatched_domain: l.mismatched_domain,
+            id: format!("{i}/{n}"),
+        }));
+        body.push_str(&clean.html);
     }
-    let csp = document_csp(allow_remote);
+    if content.shown.is_empty() {
+        // Never a blank page without a word: say why there is nothing to read.
+        body.push_str(if content.problems.is_empty() {
+            "<p class=\"tern-note\">This message has no text to show. Its attachments are listed above the message.</p>"
+        } else {
+            "<p class=\"tern-note\">This message's text could not be shown; what went wrong is noted above the message.</p>"
+        });
+    }
+    let csp = document_csp(view.allow_remote);
+    let class = if view.monospace { " class=\"tern-monospace\"" } else { "" };
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <style>{BASE_STYLE}</style></head><body>{body}</body></html>"
+         <style>{BASE_STYLE}</style></head><body{class}>{body}</body></html>"
     );
-    let t = token();
-    let url = format!("{base}view/{t}");
-    let mut entries = vec![(t, Entry::View { html, csp })];
+    let mut entries = vec![(t, Entry::View { html, csp, url: url.clone(), links: links.clone() })];
     entries.extend(parts);
     views.insert(entries);
     MessageView {
@@ -154,7 +189,16 @@ pub fn build_view(views: &Views, content: &MessageContent, allow_remote: bool) -
             })
             .collect(),
         problems: content.problems.clone(),
+        remote_allowed_for_sender: view.remote_allowed_for_sender,
+        monospace: view.monospace,
     }
+}
+
+/// The link a `link/<token>/<part>/<n>` URL stands for, and the URL of its document.
+fn link_of(views: &Views, rest: &str) -> Option<(String, MessageLink)> {
+    let (token, id) = rest.split_once('/')?;
+    let Some(Entry::View { url, links, .. }) = views.get(token) else { return None };
+    links.into_iter().find(|l| l.id == id).map(|l| (url, l))
 }
 
 fn respond(status: StatusCode, mime: &str, csp: Option<&str>, body: Vec<u8>) -> Response<Cow<'static, [u8]>> {
@@ -180,8 +224,24 @@ pub fn handle<R: Runtime>(
     };
     let path = request.uri().path().trim_start_matches('/');
     let (kind, token) = path.split_once('/').unwrap_or(("", ""));
+    if kind == "link" {
+        // A click on a link in a message: the reader decides (it asks first when the link's
+        // text shows another address). The frame stays where it is.
+        if let Some((view_url, link)) = link_of(&state.views, token) {
+            let activated = LinkActivated {
+                view_url,
+                href: link.href,
+                text: link.text,
+                mismatched_domain: link.mismatched_domain,
+            };
+            if let Err(e) = ctx.app_handle().emit(LINK_ACTIVATED, activated) {
+                tracing::debug!(error = %e, "could not pass a link click to the window");
+            }
+        }
+        return respond(StatusCode::NO_CONTENT, "text/plain", None, Vec::new());
+    }
     match (kind, state.views.get(token)) {
-        ("view", Some(Entry::View { html, csp })) => {
+        ("view", Some(Entry::View { html, csp, .. })) => {
             respond(StatusCode::OK, "text/html; charset=utf-8", Some(&csp), html.into_bytes())
         }
         ("part", Some(Entry::Part { mime, bytes })) => {
@@ -224,9 +284,9 @@ mod tests {
             problems: vec![],
         };
         let views = Views::default();
-        let view = build_view(&views, &content, false);
+        let view = build_view(&views, &content, ViewOptions::default());
         let token = view.url.rsplit('/').next().unwrap();
-        let Some(Entry::View { html, csp }) = views.get(token) else { panic!("no view") };
+        let Some(Entry::View { html, csp, .. }) = views.get(token) else { panic!("no view") };
         assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
         assert!(!html.contains("tracker.example") && !html.contains("cdn.example/photo.jpg"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "plain text is escaped: {html}");
@@ -237,10 +297,38 @@ mod tests {
         let Some(Entry::Part { bytes, mime }) = views.get(&part_token) else { panic!("no part in {html}") };
         assert_eq!((bytes, mime.as_str()), (vec![1, 2, 3], "image/png"));
 
-        let remote = build_view(&views, &content, true);
+        let remote = build_view(&views, &content, ViewOptions { allow_remote: true, ..Default::default() });
         let token = remote.url.rsplit('/').next().unwrap();
         let Some(Entry::View { html, .. }) = views.get(token) else { panic!("no view") };
         assert!(html.contains("cdn.example/photo.jpg") && !html.contains("tracker.example"), "{html}");
+    }
+
+    #[test]
+    fn links_in_every_part_lead_back_to_the_app() {
+        let content = MessageContent {
+            shown: vec![
+                Shown::Html("<a href=\"https://example.com/a\">paypal.com</a>".into()),
+                Shown::Text("see https://example.org/b".into()),
+            ],
+            inline: vec![],
+            attachments: vec![],
+            problems: vec![],
+        };
+        let views = Views::default();
+        let view = build_view(&views, &content, ViewOptions { monospace: true, ..Default::default() });
+        let token = view.url.rsplit('/').next().unwrap().to_string();
+        let Some(Entry::View { html, .. }) = views.get(&token) else { panic!("no view") };
+        assert!(html.contains(&format!("{}link/{token}/0/0", base_url())), "{html}");
+        assert!(html.contains(&format!("{}link/{token}/1/0", base_url())), "{html}");
+        assert!(html.contains("tern-monospace"), "{html}");
+        assert!(!html.contains("href=\"https://example.com/a\""), "the real target is not a link: {html}");
+        let (url, first) = link_of(&views, &format!("{token}/0/0")).unwrap();
+        assert_eq!(
+            (url.as_str(), first.href.as_str(), first.mismatched_domain),
+            (view.url.as_str(), "https://example.com/a", true)
+        );
+        assert_eq!(link_of(&views, &format!("{token}/1/0")).unwrap().1.href, "https://example.org/b");
+        assert!(link_of(&views, &format!("{token}/2/0")).is_none() && link_of(&views, "nope/0/0").is_none());
     }
 
     #[test]
@@ -252,9 +340,9 @@ mod tests {
             attachments: vec![],
             problems: vec![],
         };
-        let first = build_view(&views, &content, false);
+        let first = build_view(&views, &content, ViewOptions::default());
         for _ in 0..MAX_VIEWS {
-            build_view(&views, &content, false);
+            build_view(&views, &content, ViewOptions::default());
         }
         assert!(views.get(first.url.rsplit('/').next().unwrap()).is_none());
     }

@@ -13,6 +13,7 @@ mod fixture_live;
 mod keychain;
 mod live;
 mod login;
+mod reading;
 mod seeding;
 mod support;
 mod sync;

@@ -86,9 +86,19 @@ impl Engine {
         self.settings.lock().unwrap_or_else(|p| p.into_inner()).get().clone()
     }
 
-    /// Saves the app-wide preferences.
+    /// Saves the app-wide preferences. A smaller cache budget takes effect at once.
     pub fn set_settings(&self, settings: AppSettings) -> Result<()> {
-        self.settings.lock().unwrap_or_else(|p| p.into_inner()).set(settings)
+        let budget = settings.cache_budget();
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).set(settings)?;
+        self.store.evict_contents(budget)
+    }
+
+    /// One cached envelope.
+    pub fn envelope(&self, id: &str, path: &str, uid: u32) -> Result<Option<crate::store::Envelope>> {
+        match self.store.folder_id(id, path)? {
+            Some(fid) => self.store.envelope(fid, uid),
+            None => Ok(None),
+        }
     }
 
     /// A message's content as cached by an earlier opening.

@@ -101,6 +101,13 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A message or one of its parts is no longer on the server (moved or deleted meanwhile).
+    #[error("{0} is no longer on the server; it may have been moved or deleted from another device")]
+    MessageGone(String),
+    /// Tern will not do this because it could harm the user's computer (opening a program that
+    /// came by mail, following a link that is not a web or mail address).
+    #[error("{0}")]
+    Unsafe(String),
     /// The local cache could not be read or written.
     #[error("the local mail cache failed: {0}")]
     Cache(String),

@@ -20,7 +20,10 @@
 //!   polling of the other folders, reconnects with backoff) and emitting coalesced events.
 //! - [`render`]: the one policy for showing message HTML safely (no scripts, no tracking pixels,
 //!   remote content blocked until allowed) and plain text as HTML.
-//! - [`settings`]: app-wide preferences (desktop notifications).
+//! - [`files`]: attachments on the user's disk: safe file names, and which files are programs
+//!   (never opened).
+//! - [`settings`]: app-wide preferences (notifications, marking read, remote content senders,
+//!   cache budget, background downloads).
 //! - [`engine`]: the façade the shell holds. It ties accounts, secrets, connections and the cache
 //!   together and is the only type the shell needs.
 //! - [`error`]: the typed errors every public function returns, each one saying what the user
@@ -29,6 +32,7 @@
 pub mod account;
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod imap;
 pub mod live;
 pub mod render;

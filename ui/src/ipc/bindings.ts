@@ -82,7 +82,7 @@ message: string,
  */
 fingerprint: string | null, };
 
-export type ErrorKind = "authFailed" | "authPolicy" | "insecure" | "untrustedCertificate" | "tls" | "unreachable" | "timeout" | "protocol" | "connectionLost" | "invalidSettings" | "keychain" | "missingSecret" | "notFound" | "storage" | "cache" | "internal";
+export type ErrorKind = "authFailed" | "authPolicy" | "insecure" | "untrustedCertificate" | "tls" | "unreachable" | "timeout" | "protocol" | "connectionLost" | "invalidSettings" | "keychain" | "missingSecret" | "notFound" | "storage" | "cache" | "unsafe" | "internal";
 
 export type Folder = { 
 /**
@@ -136,6 +136,16 @@ export type FolderNamespace = "personal" | "otherUsers" | "shared";
 
 export type FolderRole = "inbox" | "drafts" | "sent" | "archive" | "junk" | "trash" | "all" | "flagged";
 
+export type HeaderField = { 
+/**
+ * Field name as written.
+ */
+name: string, 
+/**
+ * Value, unfolded, encoded words decoded.
+ */
+value: string, };
+
 export type ImapSettings = { 
 /**
  * Host name.
@@ -157,6 +167,24 @@ username: string,
  * A certificate fingerprint the user chose to trust.
  */
 pinnedCertSha256: string | null, };
+
+export type LinkActivated = { 
+/**
+ * The message document (its `MessageView::url`) the link is in.
+ */
+viewUrl: string, 
+/**
+ * Where it goes.
+ */
+href: string, 
+/**
+ * What it says.
+ */
+text: string, 
+/**
+ * Its text shows another domain than the one it goes to.
+ */
+mismatchedDomain: boolean, };
 
 export type MailEvent = { "kind": "mailboxChanged", 
 /**
@@ -224,6 +252,12 @@ path: string,
  */
 count: number, };
 
+export type MarkRead = { "kind": "immediately" } | { "kind": "afterSeconds", 
+/**
+ * Seconds the message must stay open.
+ */
+seconds: number, } | { "kind": "never" };
+
 export type MessageAttachment = { 
 /**
  * IMAP section, to download it.
@@ -254,7 +288,11 @@ text: string,
 /**
  * Its text shows another domain than the one it goes to.
  */
-mismatchedDomain: boolean, };
+mismatchedDomain: boolean, 
+/**
+ * Which link of the message it is (`part/index`).
+ */
+id: string, };
 
 export type MessagePage = { 
 /**
@@ -291,6 +329,14 @@ from: Array<Person>,
  * Recipients.
  */
 to: Array<Person>, 
+/**
+ * Copied recipients.
+ */
+cc: Array<Person>, 
+/**
+ * The first words of the text, once it has been downloaded.
+ */
+snippet: string | null, 
 /**
  * Arrival time, Unix seconds (what the list sorts by). Well within a JavaScript number.
  */
@@ -332,6 +378,24 @@ keywords: Array<string>,
  */
 threadId: string, };
 
+export type MessageSource = { 
+/**
+ * Every header field, in order, decoded where it is encoded (name, value).
+ */
+headers: Array<HeaderField>, 
+/**
+ * The raw message as text (invalid UTF-8 replaced); the first megabyte when it is larger.
+ */
+raw: string, 
+/**
+ * The message's size in bytes.
+ */
+size: number, 
+/**
+ * The raw text stops short of the whole message.
+ */
+truncated: boolean, };
+
 export type MessageView = { 
 /**
  * The sanitized document, for an `<iframe sandbox>`'s `src` (served by the `tern-part`
@@ -357,7 +421,15 @@ attachments: Array<MessageAttachment>,
 /**
  * Parts that could not be shown, described.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * Remote content was loaded because the user always allows it for this sender.
+ */
+remoteAllowedForSender: boolean, 
+/**
+ * Plain-text parts are shown in a fixed-width font.
+ */
+monospace: boolean, };
 
 export type NewAccountRequest = { 
 /**
@@ -387,13 +459,43 @@ name: string | null,
  */
 email: string, };
 
+export type SavedAttachment = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Its size in bytes (decoded).
+ */
+bytes: number, };
+
 export type Security = "tls" | "starttls" | "plain";
 
 export type Settings = { 
 /**
  * Desktop notifications for new inbox mail.
  */
-notifications: boolean, };
+notifications: boolean, 
+/**
+ * When opening a message marks it read.
+ */
+markRead: MarkRead, 
+/**
+ * Senders whose messages load remote content without asking (lower-case addresses).
+ */
+remoteContentSenders: Array<string>, 
+/**
+ * Budget for downloaded message contents, in MiB (at least 64).
+ */
+cacheMb: number, 
+/**
+ * Plain-text mail in a fixed-width font.
+ */
+plainMonospace: boolean, 
+/**
+ * Download the newest inbox messages' text in the background.
+ */
+prefetch: boolean, };
 
 export type StorageQuota = { 
 /**

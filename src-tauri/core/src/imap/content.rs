@@ -6,14 +6,18 @@
 //! every charset it knows), so a broken part costs that part, not the message. `BODY.PEEK` never
 //! sets `\Seen`: marking a message read is a separate, explicit flag change.
 
-use async_imap::imap_proto::{MessageSection, SectionPath};
+use std::path::Path;
+
+use async_imap::imap_proto::{BodyStructure, MessageSection, SectionPath};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 
 use super::ImapSession;
-use super::parts::{Layout, Part, layout};
+use tokio::io::AsyncWriteExt;
+
+use super::parts::{Part, layout, layout_within, part_at, structure_at};
 use crate::error::{Error, Result};
 
 /// Inline images larger than this are not downloaded with the message (the reader shows a
@@ -53,6 +57,24 @@ pub struct MessageContent {
     pub attachments: Vec<Part>,
     /// Parts that could not be decoded, described for the user.
     pub problems: Vec<String>,
+}
+
+/// Characters of text kept as a message's snippet in the list.
+pub const SNIPPET_CHARS: usize = 200;
+
+impl MessageContent {
+    /// The first words a person reads, for the message list: from the first shown part that
+    /// has any text.
+    pub fn snippet(&self) -> String {
+        self.shown
+            .iter()
+            .map(|shown| match shown {
+                Shown::Html(html) => crate::render::snippet_from_html(html, SNIPPET_CHARS),
+                Shown::Text(text) => crate::render::snippet_from_text(text, SNIPPET_CHARS),
+            })
+            .find(|s| !s.is_empty())
+            .unwrap_or_default()
+    }
 }
 
 fn fetch_error(e: async_imap::error::Error) -> Error {
@@ -95,16 +117,47 @@ pub async fn fetch_content(
     uid: u32,
     limit: std::time::Duration,
 ) -> Result<Option<MessageContent>> {
-    let first = uid_fetch(session, uid, "(UID BODYSTRUCTURE BODY.PEEK[HEADER])", limit).await?;
+    fetch_content_at(session, uid, None, limit).await
+}
+
+/// Like [`fetch_content`], for the message attached at `within` (a `message/rfc822` part) when
+/// given: only the parts it shows travel, addressed by their IMAP sections inside the outer
+/// message. `Ok(None)` when the message, or an attached message at `within`, is not there.
+pub async fn fetch_content_at(
+    session: &mut ImapSession,
+    uid: u32,
+    within: Option<&str>,
+    limit: std::time::Duration,
+) -> Result<Option<MessageContent>> {
+    let header_item = match within {
+        Some(section) => format!("BODY.PEEK[{section}.HEADER]"),
+        None => "BODY.PEEK[HEADER]".to_string(),
+    };
+    let first = uid_fetch(session, uid, &format!("(UID BODYSTRUCTURE {header_item})"), limit).await?;
     let Some(fetch) = first.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
     let Some(structure) = fetch.bodystructure() else {
         return Err(Error::Protocol("the server sent no structure for the message".into()));
     };
-    let plan: Layout = layout(structure);
-    let top_header = fetch.header().unwrap_or_default().to_vec();
-    // A message that is not multipart has one part, `1`, whose MIME header is the message's.
-    let single = plan.body.iter().chain(plan.inline.iter()).chain(plan.attachments.iter()).count() == 1
-        && !matches!(structure, async_imap::imap_proto::BodyStructure::Multipart { .. });
+    let (plan, top_header, single) = match within {
+        None => {
+            let plan = layout(structure);
+            // A message that is not multipart has one part, `1`, whose MIME header is the
+            // message's.
+            let single = !matches!(structure, BodyStructure::Multipart { .. });
+            (plan, fetch.header().unwrap_or_default().to_vec(), single)
+        }
+        Some(section) => {
+            let Some(plan) = layout_within(structure, section) else { return Ok(None) };
+            let single = !matches!(
+                structure_at(structure, section),
+                Some(BodyStructure::Message { body, .. }) if matches!(body.as_ref(), BodyStructure::Multipart { .. })
+            );
+            let header =
+                section_of_header(section).and_then(|path| fetch.section(&path)).unwrap_or_default().to_vec();
+            (plan, header, single)
+        }
+    };
+    let single_body = single && plan.body.len() + plan.inline.len() + plan.attachments.len() == 1;
 
     let wanted: Vec<&Part> =
         plan.body.iter().chain(plan.inline.iter().filter(|p| p.size <= MAX_INLINE_IMAGE)).collect();
@@ -119,7 +172,7 @@ pub async fn fetch_content(
     }
     let mut items = vec!["UID".to_string()];
     for p in &wanted {
-        if !single {
+        if !single_body {
             items.push(format!("BODY.PEEK[{}.MIME]", p.section));
         }
         items.push(format!("BODY.PEEK[{}]", p.section));
@@ -132,7 +185,7 @@ pub async fn fetch_content(
             content.problems.push(format!("part {} ({}) was not sent by the server", p.section, p.mime));
             continue;
         };
-        let header = if single {
+        let header = if single_body {
             top_header.clone()
         } else {
             section_path(&p.section, true).and_then(|path| parts.section(&path)).unwrap_or_default().to_vec()
@@ -159,6 +212,226 @@ pub async fn fetch_content(
         }
     }
     Ok(Some(content))
+}
+
+/// The path of `section.HEADER`.
+fn section_of_header(section: &str) -> Option<SectionPath> {
+    let numbers: Option<Vec<u32>> = section.split('.').map(|n| n.parse().ok()).collect();
+    Some(SectionPath::Part(numbers?, Some(MessageSection::Header)))
+}
+
+/// Bytes of an attachment downloaded per FETCH while saving it: large attachments travel in
+/// pieces of this size and go to disk as they arrive.
+pub const SAVE_CHUNK: u32 = 2 * 1024 * 1024;
+
+/// The part at `section` of message `uid` in the selected folder, described from the
+/// message's structure. `Ok(None)` when the message or the part is not there.
+pub async fn part_info(
+    session: &mut ImapSession,
+    uid: u32,
+    section: &str,
+    limit: std::time::Duration,
+) -> Result<Option<Part>> {
+    let first = uid_fetch(session, uid, "(UID BODYSTRUCTURE)", limit).await?;
+    let Some(fetch) = first.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+    Ok(fetch.bodystructure().and_then(|structure| part_at(structure, section)))
+}
+
+/// Downloads part `section` of message `uid` in the selected folder into `dest`, decoding its
+/// transfer encoding on the way, in [`SAVE_CHUNK`] pieces so a large attachment never sits
+/// in memory whole. The file appears under its name only once complete (a failed download
+/// leaves nothing behind). Returns the decoded size; `Ok(None)` when the message or the part
+/// is gone.
+pub async fn save_part(
+    session: &mut ImapSession,
+    uid: u32,
+    section: &str,
+    dest: &Path,
+    limit: std::time::Duration,
+) -> Result<Option<u64>> {
+    let Some(part) = part_info(session, uid, section, limit).await? else { return Ok(None) };
+    let partial = partial_path(dest);
+    let storage = |source: std::io::Error| Error::Storage { path: dest.to_path_buf(), source };
+    let mut file = tokio::fs::File::create(&partial).await.map_err(storage)?;
+    let result = async {
+        let mut decoder = StreamDecoder::new(&part.encoding);
+        let mut offset: u32 = 0;
+        let mut written: u64 = 0;
+        loop {
+            let item = format!("(UID BODY.PEEK[{section}]<{offset}.{SAVE_CHUNK}>)");
+            let fetched = uid_fetch(session, uid, &item, limit).await?;
+            let Some(fetch) = fetched.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+            let chunk =
+                section_path(section, false).and_then(|path| fetch.section(&path)).unwrap_or_default();
+            let decoded = decoder.push(chunk);
+            written += decoded.len() as u64;
+            file.write_all(&decoded).await.map_err(storage)?;
+            offset = offset.saturating_add(chunk.len() as u32);
+            if (chunk.len() as u32) < SAVE_CHUNK || chunk.is_empty() {
+                break;
+            }
+        }
+        let rest = decoder.finish();
+        written += rest.len() as u64;
+        file.write_all(&rest).await.map_err(storage)?;
+        file.sync_all().await.map_err(storage)?;
+        Ok(Some(written))
+    }
+    .await;
+    drop(file);
+    match result {
+        Ok(Some(written)) => {
+            tokio::fs::rename(&partial, dest).await.map_err(storage)?;
+            Ok(Some(written))
+        }
+        other => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            other
+        }
+    }
+}
+
+/// Where a download goes until it is complete.
+fn partial_path(dest: &Path) -> std::path::PathBuf {
+    let mut name = dest.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tern-download");
+    dest.with_file_name(name)
+}
+
+/// Decodes a transfer encoding piece by piece (pieces split anywhere).
+#[derive(Debug)]
+pub struct StreamDecoder {
+    encoding: Encoding,
+    /// Bytes held back until the rest of their group (base64) or line (quoted-printable)
+    /// arrives.
+    carry: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Base64,
+    QuotedPrintable,
+    Identity,
+}
+
+impl StreamDecoder {
+    /// A decoder for a Content-Transfer-Encoding (`base64`, `quoted-printable`, anything else
+    /// passes through).
+    pub fn new(encoding: &str) -> Self {
+        let encoding = match encoding.trim().to_ascii_lowercase().as_str() {
+            "base64" => Encoding::Base64,
+            "quoted-printable" => Encoding::QuotedPrintable,
+            _ => Encoding::Identity,
+        };
+        Self { encoding, carry: Vec::new() }
+    }
+
+    /// Decodes what can be decoded of the bytes so far.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+        match self.encoding {
+            Encoding::Identity => bytes.to_vec(),
+            Encoding::Base64 => {
+                self.carry.extend(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+                let whole = self.carry.len() / 4 * 4;
+                let group: Vec<u8> = self.carry.drain(..whole).collect();
+                decode_base64(&group)
+            }
+            Encoding::QuotedPrintable => {
+                self.carry.extend_from_slice(bytes);
+                let Some(end) = self.carry.iter().rposition(|b| *b == b'\n') else { return Vec::new() };
+                let lines: Vec<u8> = self.carry.drain(..=end).collect();
+                decode_qp(&lines)
+            }
+        }
+    }
+
+    /// Decodes whatever is left.
+    pub fn finish(&mut self) -> Vec<u8> {
+        let rest = std::mem::take(&mut self.carry);
+        match self.encoding {
+            Encoding::Identity => rest,
+            Encoding::Base64 => decode_base64(&rest),
+            Encoding::QuotedPrintable => decode_qp(&rest),
+        }
+    }
+}
+
+/// Base64, forgiving: a broken group decodes as far as it goes rather than losing the file.
+fn decode_base64(bytes: &[u8]) -> Vec<u8> {
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    mail_parser::decoders::base64::base64_decode(bytes).unwrap_or_else(|| {
+        bytes.chunks(4).filter_map(mail_parser::decoders::base64::base64_decode).flatten().collect()
+    })
+}
+
+/// Quoted-printable, forgiving: a line that does not decode is kept as it is.
+fn decode_qp(bytes: &[u8]) -> Vec<u8> {
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    mail_parser::decoders::quoted_printable::quoted_printable_decode(bytes).unwrap_or_else(|| {
+        bytes
+            .split_inclusive(|b| *b == b'\n')
+            .flat_map(|line| {
+                mail_parser::decoders::quoted_printable::quoted_printable_decode(line)
+                    .unwrap_or_else(|| line.to_vec())
+            })
+            .collect()
+    })
+}
+
+/// A message's header and raw source, for "show details".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSource {
+    /// Header fields in order: name as written, value unfolded and decoded.
+    pub headers: Vec<(String, String)>,
+    /// The raw message, up to [`SOURCE_LIMIT`] bytes of it.
+    pub raw: Vec<u8>,
+    /// The message's size (RFC822.SIZE).
+    pub size: u32,
+}
+
+/// The most of a message's raw source "show details" downloads.
+pub const SOURCE_LIMIT: u32 = 1024 * 1024;
+
+/// Downloads message `uid`'s header and the start of its raw source (at most
+/// [`SOURCE_LIMIT`] bytes) from the selected folder. `Ok(None)` when it is gone.
+pub async fn fetch_source(
+    session: &mut ImapSession,
+    uid: u32,
+    limit: std::time::Duration,
+) -> Result<Option<MessageSource>> {
+    let items = format!("(UID RFC822.SIZE BODY.PEEK[HEADER] BODY.PEEK[]<0.{SOURCE_LIMIT}>)");
+    let fetched = uid_fetch(session, uid, &items, limit).await?;
+    let Some(fetch) = fetched.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+    let header = fetch.header().unwrap_or_default();
+    Ok(Some(MessageSource {
+        headers: header_fields(header),
+        raw: fetch.body().unwrap_or_default().to_vec(),
+        size: fetch.size.unwrap_or_default(),
+    }))
+}
+
+/// A header block's fields, in order, values decoded by mail-parser (RFC 2047 words, folding).
+pub fn header_fields(header: &[u8]) -> Vec<(String, String)> {
+    let mut raw = header.to_vec();
+    if !raw.ends_with(b"\r\n\r\n") && !raw.ends_with(b"\n\n") {
+        raw.extend_from_slice(b"\r\n\r\n");
+    }
+    let Some(message) = MessageParser::default().parse_headers(&raw) else { return Vec::new() };
+    message
+        .headers_raw()
+        .map(|(name, value)| {
+            let decoded = mail_parser::parsers::MessageStream::new(value.as_bytes()).parse_unstructured();
+            let text = match decoded {
+                mail_parser::HeaderValue::Text(t) => t.to_string(),
+                _ => value.split_whitespace().collect::<Vec<_>>().join(" "),
+            };
+            (name.to_string(), text)
+        })
+        .collect()
 }
 
 /// A part as a message of its own: its MIME header, a blank line, its bytes.
@@ -195,7 +468,18 @@ pub fn decode_text(header: &[u8], body: &[u8], part: &Part) -> Option<Shown> {
     match &root.body {
         PartType::Html(text) => Some(Shown::Html(text.to_string())),
         PartType::Text(text) if html => Some(Shown::Html(text.to_string())),
-        PartType::Text(text) => Some(Shown::Text(text.to_string())),
+        PartType::Text(text) => {
+            // RFC 3676: lines the sender's program wrapped are joined again.
+            let content_type = root.content_type();
+            let param =
+                |name: &str| content_type.and_then(|ct| ct.attribute(name)).map(str::to_ascii_lowercase);
+            if param("format").as_deref() == Some("flowed") {
+                let delsp = param("delsp").as_deref() == Some("yes");
+                Some(Shown::Text(crate::render::flowed::decode(text, delsp)))
+            } else {
+                Some(Shown::Text(text.to_string()))
+            }
+        }
         _ => None,
     }
 }
@@ -252,6 +536,13 @@ mod tests {
                 Shown::Text("Privé".into()),
             ),
             (
+                "format=flowed with DelSp",
+                b"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\n\r\n",
+                b"A para \r\ngraph that was wrap \r\nped.\r\n> quoted  \r\n> text\r\n",
+                text_part("text/plain", Some("utf-8"), "7bit"),
+                Shown::Text("A paragraph that was wrapped.\n> quoted text".into()),
+            ),
+            (
                 "koi8-r",
                 b"Content-Type: text/plain; charset=koi8-r\r\n\r\n",
                 &[0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4],
@@ -267,6 +558,59 @@ mod tests {
             };
             assert_eq!(trimmed, expected, "{name}");
         }
+    }
+
+    #[test]
+    fn transfer_encodings_decode_in_pieces_split_anywhere() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let base64 = {
+            let mut out = String::new();
+            let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            for chunk in data.chunks(3) {
+                let n =
+                    chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                for i in 0..4 {
+                    if i <= chunk.len() {
+                        out.push(table[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                    } else {
+                        out.push('=');
+                    }
+                }
+                if out.len() % 78 == 76 {
+                    out.push_str("\r\n");
+                }
+            }
+            out.into_bytes()
+        };
+        let qp = b"Gr=C3=BC=C3=9Fe, caf=C3=A9 =\r\nand a soft break\r\nline two=3D\r\n".to_vec();
+        let table: [(&str, &[u8], Vec<u8>); 3] = [
+            ("base64", &base64, data.clone()),
+            ("quoted-printable", &qp, "Grüße, café and a soft break\r\nline two=\r\n".as_bytes().to_vec()),
+            ("binary", &data, data.clone()),
+        ];
+        for (encoding, encoded, expected) in table {
+            for piece in [1, 3, 7, 64, 1000, encoded.len()] {
+                let mut decoder = StreamDecoder::new(encoding);
+                let mut out = Vec::new();
+                for chunk in encoded.chunks(piece) {
+                    out.extend(decoder.push(chunk));
+                }
+                out.extend(decoder.finish());
+                assert_eq!(out, expected, "{encoding} in pieces of {piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn header_fields_are_listed_in_order_and_decoded() {
+        let header = b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\r\nSubject: a long\r\n subject\r\nX-Empty:\r\nReceived: from a\r\n\tby b\r\n\r\n";
+        let fields = header_fields(header);
+        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["From", "Subject", "X-Empty", "Received"]);
+        assert!(fields[0].1.contains("Jürgen") && fields[0].1.contains("j@example.com"), "{fields:?}");
+        assert_eq!(fields[1].1, "a long subject");
+        assert_eq!(fields[3].1, "from a by b");
+        assert!(header_fields(b"").is_empty() || header_fields(b"").iter().all(|(n, _)| !n.is_empty()));
     }
 
     #[test]

@@ -58,6 +58,61 @@ pub fn layout(structure: &BodyStructure<'_>) -> Layout {
     out
 }
 
+/// The structure at `section` (`1`, `2.1`...), descending into attached messages the way IMAP
+/// numbers them: the parts of a `message/rfc822` at `2` are `2.1`, `2.2`... (its single body,
+/// when not multipart, is `2.1`).
+pub fn structure_at<'s, 'a>(
+    structure: &'s BodyStructure<'a>,
+    section: &str,
+) -> Option<&'s BodyStructure<'a>> {
+    let mut here = structure;
+    let mut at_top = true;
+    for step in section.split('.') {
+        let index: usize = step.parse().ok().filter(|i| *i > 0)?;
+        here = match here {
+            BodyStructure::Multipart { bodies, .. } => bodies.get(index - 1)?,
+            BodyStructure::Message { body, .. } if !at_top => match body.as_ref() {
+                BodyStructure::Multipart { bodies, .. } => bodies.get(index - 1)?,
+                single if index == 1 => single,
+                _ => return None,
+            },
+            single if index == 1 && at_top => single,
+            _ => return None,
+        };
+        at_top = false;
+    }
+    Some(here)
+}
+
+/// The part at `section`, described (file name, encoding, size), if it is a leaf part or an
+/// attached message.
+pub fn part_at(structure: &BodyStructure<'_>, section: &str) -> Option<Part> {
+    match structure_at(structure, section)? {
+        BodyStructure::Basic { common, other, .. } | BodyStructure::Text { common, other, .. } => {
+            Some(part(section.to_string(), common, other))
+        }
+        BodyStructure::Message { common, other, .. } => {
+            let mut p = part(section.to_string(), common, other);
+            p.filename.get_or_insert_with(|| "message.eml".to_string());
+            Some(p)
+        }
+        BodyStructure::Multipart { .. } => None,
+    }
+}
+
+/// The [`Layout`] of the message attached at `section` (a `message/rfc822` part), with IMAP
+/// sections relative to the outer message, so its parts download from the server like any
+/// other's. `None` when there is no attached message there.
+pub fn layout_within(structure: &BodyStructure<'_>, section: &str) -> Option<Layout> {
+    let BodyStructure::Message { body, .. } = structure_at(structure, section)? else { return None };
+    let mut out = Layout::default();
+    match body.as_ref() {
+        multipart @ BodyStructure::Multipart { .. } => walk(multipart, section, true, &mut out),
+        single => walk(single, &format!("{section}.1"), true, &mut out),
+    }
+    Some(out)
+}
+
 fn child_section(parent: &str, index: usize) -> String {
     if parent.is_empty() { (index + 1).to_string() } else { format!("{parent}.{}", index + 1) }
 }
@@ -355,6 +410,59 @@ mod tests {
         let forwarded = r#"("message" "rfc822" NIL NIL NIL "7bit" 500 (NIL "Fwd" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" NIL NIL NIL "7bit" 10 1 NIL NIL NIL NIL) 12 NIL NIL NIL NIL)"#;
         with_structure(forwarded, |bs| {
             assert_eq!(layout(bs).attachments[0].filename.as_deref(), Some("message.eml"));
+        });
+    }
+
+    #[test]
+    fn attached_messages_open_with_imap_sections() {
+        let inner_mixed = format!("({HTML}{PDF} \"mixed\" (\"boundary\" \"i\") NIL NIL NIL)");
+        let envelope = r#"(NIL "Fwd" NIL NIL NIL NIL NIL NIL NIL NIL)"#;
+        let forwarded_mixed = format!(
+            "({PLAIN}(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 5000 {envelope} {inner_mixed} 80 NIL (\"attachment\" (\"filename\" \"fwd.eml\")) NIL NIL) \"mixed\" (\"boundary\" \"m\") NIL NIL NIL)"
+        );
+        let forwarded_single = format!(
+            "({PLAIN}(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 500 {envelope} {PLAIN} 12 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"m\") NIL NIL NIL)"
+        );
+        type Row = (&'static str, String, &'static str, Vec<(String, String)>, Vec<(String, String)>);
+        let table: Vec<Row> = vec![
+            (
+                "multipart inside",
+                forwarded_mixed.clone(),
+                "2",
+                vec![s("2.1", "text/html")],
+                vec![s("2.2", "application/pdf")],
+            ),
+            ("single part inside", forwarded_single, "2", vec![s("2.1", "text/plain")], vec![]),
+        ];
+        for (name, raw, section, body, attachments) in table {
+            with_structure(&raw, |bs| {
+                let l = layout_within(bs, section).unwrap_or_else(|| panic!("{name}: no message"));
+                assert_eq!(summary(&l.body), body, "{name}: body");
+                assert_eq!(summary(&l.attachments), attachments, "{name}: attachments");
+            });
+        }
+        with_structure(&forwarded_mixed, |bs| {
+            let parts: Vec<Option<(String, Option<String>)>> = ["1", "2", "2.2", "2.1", "3", "2.9", "x", ""]
+                .iter()
+                .map(|sec| part_at(bs, sec).map(|p| (p.mime, p.filename)))
+                .collect();
+            assert_eq!(
+                parts,
+                vec![
+                    Some(("text/plain".into(), None)),
+                    Some(("message/rfc822".into(), Some("fwd.eml".into()))),
+                    Some(("application/pdf".into(), Some("Reché.pdf".into()))),
+                    Some(("text/html".into(), None)),
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+            );
+            assert!(layout_within(bs, "1").is_none(), "a text part is not a message");
+        });
+        with_structure(PLAIN, |bs| {
+            assert_eq!(part_at(bs, "1").map(|p| p.mime), Some("text/plain".into()));
         });
     }
 }

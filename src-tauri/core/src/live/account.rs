@@ -1,6 +1,6 @@
 //! One account's task: connect, catch up, push and poll, reconnect on faults.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -8,13 +8,13 @@ use tokio::sync::{OwnedMutexGuard, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{AccountState, LiveEvent, NewMessage, unix_ms};
-use super::idle::IdleNews;
+use super::idle::{INBOX, IdleNews};
 use super::{FlagChange, LiveSettings, Request, idle, locked};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
-use crate::imap::content::{MessageContent, fetch_content};
+use crate::imap::content::{MessageContent, fetch_content, fetch_content_at, fetch_source, save_part};
 use crate::store::FolderChanges;
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
@@ -82,7 +82,14 @@ pub(crate) struct AccountTask {
     pub(crate) cancel: CancellationToken,
     pub(crate) requests: mpsc::Receiver<Request>,
     pub(crate) locks: FolderLocks,
+    /// Inbox messages whose text is downloaded in the background, next first.
+    pub(crate) prefetch: VecDeque<u32>,
 }
+
+/// How many of the newest inbox messages have their text downloaded in the background.
+const PREFETCH_NEWEST: usize = 30;
+/// Messages downloaded per background step (requests from the UI wait at most one step).
+const PREFETCH_BATCH: usize = 5;
 
 impl AccountTask {
     fn set_state(&self, state: AccountState) {
@@ -153,20 +160,15 @@ impl AccountTask {
             tokio::select! {
                 _ = self.cancel.cancelled() => return false,
                 _ = &mut sleep => return true,
-                request = self.requests.recv() => match request {
+                request = self.requests.recv() => match request.map(Request::refuse_offline) {
                     None => return false,
-                    Some(Request::Retry) => return true,
-                    Some(Request::Sync { reply, .. }) => {
-                        let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
-                    }
-                    Some(Request::Content { reply, .. }) => {
-                        let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
-                    }
-                    Some(Request::Flags { path, uids, change, reply }) => {
+                    Some(Ok(())) => {}
+                    Some(Err(Request::Flags { path, uids, change, reply })) => {
                         // Shown at once; the next sync after reconnecting settles it with the server.
                         let local = self.flags_locally(&path, &uids, change);
                         let _ = reply.send(local.and(Err(Error::ConnectionLost("the account is offline".into()))));
                     }
+                    Some(Err(_)) => return true,
                 },
             }
         }
@@ -204,6 +206,7 @@ impl AccountTask {
             caught_up = self.sync(session, negotiated, Target::All) => { caught_up?; }
         }
         *attempts = 0;
+        self.plan_prefetch(&[])?;
 
         let idle_cancel = cancel.child_token();
         let (news_tx, mut news) = mpsc::channel::<IdleNews>(64);
@@ -225,9 +228,15 @@ impl AccountTask {
         poll.tick().await;
         let result = loop {
             tokio::select! {
+                biased;
                 _ = cancel.cancelled() => break Ok(()),
                 Some(news) = news.recv(), if push => match news {
                     IdleNews::Failed(error) => break Err(error),
+                    IdleNews::Arrived(uids) => {
+                        if let Err(e) = self.plan_prefetch(&uids) {
+                            tracing::debug!(account = %self.account_id, error = %e, "background download not planned");
+                        }
+                    }
                     IdleNews::Notifying => {
                         tracing::debug!(account = %self.account_id, "other folders are pushed (NOTIFY)");
                     }
@@ -245,6 +254,9 @@ impl AccountTask {
                     if let Err(e) = self.sync(session, negotiated, Target::Poll { skip_inbox: push }).await {
                         break Err(e);
                     }
+                    if let Err(e) = self.plan_prefetch(&[]) {
+                        tracing::debug!(account = %self.account_id, error = %e, "background download not planned");
+                    }
                 }
                 request = self.requests.recv() => match request {
                     None => break Ok(()),
@@ -259,6 +271,40 @@ impl AccountTask {
                             break Err(lost);
                         }
                     }
+                    Some(Request::Attached { path, uid, section, reply }) => {
+                        let limit = self.engine.timeouts().command;
+                        let outcome = self
+                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                                fetch_content_at(s, uid, Some(&section), limit).await
+                            })
+                            .await;
+                        if let Some(lost) = answer(reply, outcome) {
+                            break Err(lost);
+                        }
+                    }
+                    Some(Request::Save { path, uid, section, dest, reply }) => {
+                        // Large files take many round trips: the limit is per piece.
+                        let limit = self.engine.timeouts().command;
+                        let outcome = self
+                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                                save_part(s, uid, &section, &dest, limit).await
+                            })
+                            .await;
+                        if let Some(lost) = answer(reply, outcome) {
+                            break Err(lost);
+                        }
+                    }
+                    Some(Request::Source { path, uid, reply }) => {
+                        let limit = self.engine.timeouts().command;
+                        let outcome = self
+                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                                fetch_source(s, uid, limit).await
+                            })
+                            .await;
+                        if let Some(lost) = answer(reply, outcome) {
+                            break Err(lost);
+                        }
+                    }
                     Some(Request::Sync { path, reply }) => {
                         let target = path.map_or(Target::All, Target::Folder);
                         if let Some(lost) = answer(reply, self.sync(session, negotiated, target).await) {
@@ -266,6 +312,17 @@ impl AccountTask {
                         }
                     }
                 },
+                // Lowest priority: only when nothing else is waiting.
+                _ = std::future::ready(()), if !self.prefetch.is_empty() => {
+                    match self.prefetch_some(session, negotiated).await {
+                        Ok(()) => {}
+                        Err(e @ (Error::ConnectionLost(_) | Error::Timeout { .. })) => break Err(e),
+                        Err(e) => {
+                            tracing::debug!(account = %self.account_id, error = %e, "background download failed");
+                            self.prefetch.clear();
+                        }
+                    }
+                }
             }
         };
         idle_cancel.cancel();
@@ -294,14 +351,7 @@ impl AccountTask {
         let changed: Vec<u32> = updates.iter().map(|(uid, _, _)| *uid).collect();
         store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
         let state = store.folder_state(fid)?.unwrap_or_default();
-        let _ = self.events.send(LiveEvent::MailboxChanged {
-            account_id: self.account_id.clone(),
-            path: path.to_string(),
-            added: vec![],
-            changed,
-            removed: vec![],
-            more: false,
-        });
+        self.tell_changed(path, changed);
         let _ = self.events.send(LiveEvent::CountsChanged {
             account_id: self.account_id.clone(),
             path: path.to_string(),
@@ -355,8 +405,30 @@ impl AccountTask {
         Ok(())
     }
 
-    /// Downloads a message's content on the command connection (read-only EXAMINE: opening a
-    /// message never changes it on the server) and caches it.
+    /// Runs `op` with `path` opened read-only (EXAMINE: reading never changes a message on the
+    /// server), under the folder's lock, and leaves the folder afterwards. `Ok(None)` when the
+    /// folder is gone.
+    async fn examined<T>(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        path: &str,
+        op: impl AsyncFnOnce(&mut ImapSession) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        let limit = self.engine.timeouts().command;
+        let _guard = self.locks.lock(path).await;
+        match tokio::time::timeout(limit, session.examine(path)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
+            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+            Err(_) => return Err(Error::ConnectionLost(format!("the server did not open {path} in time"))),
+        }
+        let outcome = op(session).await;
+        deselect(session, negotiated, limit).await?;
+        outcome
+    }
+
+    /// Downloads a message's content on the command connection and caches it.
     async fn content(
         &self,
         session: &mut ImapSession,
@@ -370,20 +442,95 @@ impl AccountTask {
             return Ok(Some(content));
         }
         let limit = self.engine.timeouts().command;
-        let _guard = self.locks.lock(path).await;
-        match tokio::time::timeout(limit, session.examine(path)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
-            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
-            Err(_) => return Err(Error::ConnectionLost(format!("the server did not open {path} in time"))),
-        }
-        let content = fetch_content(session, uid, limit).await;
-        deselect(session, negotiated, limit).await?;
-        let content = content?;
+        let content = self
+            .examined(session, negotiated, path, async |s: &mut ImapSession| {
+                fetch_content(s, uid, limit).await
+            })
+            .await?;
         if let Some(content) = &content {
-            store.put_content(fid, uid, content, self.settings.content_budget)?;
+            self.keep_content(path, fid, &[(uid, content)])?;
         }
         Ok(content)
+    }
+
+    /// Caches downloaded contents and gives their envelopes a snippet for the list.
+    fn keep_content(
+        &self,
+        path: &str,
+        fid: crate::store::FolderId,
+        contents: &[(u32, &MessageContent)],
+    ) -> Result<()> {
+        let store = self.engine.store();
+        let budget = self.engine.settings().cache_budget();
+        let mut changed = Vec::new();
+        for (uid, content) in contents {
+            store.put_content(fid, *uid, content, budget)?;
+            if store.set_snippet(fid, *uid, &content.snippet())? {
+                changed.push(*uid);
+            }
+        }
+        if !changed.is_empty() {
+            self.tell_changed(path, changed);
+        }
+        Ok(())
+    }
+
+    /// Tells the UI that these messages of `path` changed in the cache.
+    fn tell_changed(&self, path: &str, changed: Vec<u32>) {
+        let _ = self.events.send(LiveEvent::MailboxChanged {
+            account_id: self.account_id.clone(),
+            path: path.to_string(),
+            added: vec![],
+            changed,
+            removed: vec![],
+            more: false,
+        });
+    }
+
+    /// Queues the newest inbox messages whose text is not cached yet for download in the
+    /// background (and `arrived`, new messages, first).
+    fn plan_prefetch(&mut self, arrived: &[u32]) -> Result<()> {
+        if !self.engine.settings().prefetch {
+            self.prefetch.clear();
+            return Ok(());
+        }
+        let store = self.engine.store();
+        let Some(fid) = store.folder_id(&self.account_id, INBOX)? else { return Ok(()) };
+        let mut wanted: Vec<u32> = arrived.iter().rev().copied().collect();
+        wanted.extend(store.page(fid, 0, PREFETCH_NEWEST)?.iter().map(|e| e.uid));
+        for uid in wanted {
+            if !self.prefetch.contains(&uid)
+                && !store.has_content(fid, uid)?
+                && store.envelope(fid, uid)?.is_some()
+            {
+                self.prefetch.push_back(uid);
+            }
+        }
+        self.prefetch.truncate(PREFETCH_NEWEST * 2);
+        Ok(())
+    }
+
+    /// Downloads the next few queued inbox messages' text (one EXAMINE for the lot).
+    async fn prefetch_some(&mut self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
+        let n = self.prefetch.len().min(PREFETCH_BATCH);
+        let uids: Vec<u32> = self.prefetch.drain(..n).collect();
+        let store = self.engine.store();
+        let fid = store.folder_id_or_create(&self.account_id, INBOX)?;
+        let limit = self.engine.timeouts().command;
+        let fetched = self
+            .examined(session, negotiated, INBOX, async |s: &mut ImapSession| {
+                let mut out = Vec::new();
+                for uid in uids {
+                    if let Some(content) = fetch_content(s, uid, limit).await? {
+                        out.push((uid, content));
+                    }
+                }
+                Ok(Some(out))
+            })
+            .await?
+            .unwrap_or_default();
+        let contents: Vec<(u32, &MessageContent)> = fetched.iter().map(|(uid, c)| (*uid, c)).collect();
+        self.keep_content(INBOX, fid, &contents)
     }
 
     /// Runs a sync on the command connection and publishes what changed.

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::imap::ImapSession;
 use crate::sync::{Negotiated, Syncer};
 
-const INBOX: &str = "INBOX";
+pub(crate) const INBOX: &str = "INBOX";
 
 /// How often the wall clock is compared with the monotonic clock to notice a sleep.
 const SLEEP_CHECK: Duration = Duration::from_secs(10);
@@ -39,6 +39,8 @@ pub(crate) enum IdleNews {
     Notifying,
     /// Another folder changed (NOTIFY): sync it on the command connection.
     Moved(String),
+    /// New messages arrived in the inbox (UIDs): their text can be downloaded in the background.
+    Arrived(Vec<u32>),
     /// The connection failed: reconnect everything.
     Failed(Error),
 }
@@ -174,6 +176,9 @@ impl IdleTask {
         .folder(INBOX)
         .await?;
         publish(&self.engine, &self.events, &self.account_id, &report);
+        if !report.added_uids.is_empty() {
+            let _ = self.news.try_send(IdleNews::Arrived(report.added_uids.clone()));
+        }
         Ok(())
     }
 

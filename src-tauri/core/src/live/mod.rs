@@ -34,6 +34,7 @@ pub mod events;
 pub mod idle;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ pub use events::{AccountState, Coalescer, LiveEvent, NewMessage};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::imap::content::MessageContent;
+use crate::imap::content::{MessageContent, MessageSource};
 use crate::sync::SyncReport;
 
 /// Timings of the live engine. The defaults suit real servers; tests shorten them.
@@ -68,8 +69,6 @@ pub struct LiveSettings {
     pub batch_window: Duration,
     /// How long [`Supervisor::shutdown`] waits for each task.
     pub shutdown_grace: Duration,
-    /// Bytes of downloaded message contents kept in the cache (least recently used go first).
-    pub content_budget: u64,
 }
 
 impl Default for LiveSettings {
@@ -83,7 +82,6 @@ impl Default for LiveSettings {
             backoff: Backoff::default(),
             batch_window: Duration::from_millis(150),
             shutdown_grace: Duration::from_secs(3),
-            content_budget: crate::store::bodies::DEFAULT_BUDGET,
         }
     }
 }
@@ -100,8 +98,43 @@ pub(crate) enum Request {
     Content { path: String, uid: u32, reply: oneshot::Sender<Result<Option<MessageContent>>> },
     /// Change flags of messages (the one entry point for flag changes).
     Flags { path: String, uids: Vec<u32>, change: FlagChange, reply: oneshot::Sender<Result<()>> },
+    /// Download what the reader shows of the message attached at `section`.
+    Attached {
+        path: String,
+        uid: u32,
+        section: String,
+        reply: oneshot::Sender<Result<Option<MessageContent>>>,
+    },
+    /// Save part `section` of a message to `dest`.
+    Save {
+        path: String,
+        uid: u32,
+        section: String,
+        dest: PathBuf,
+        reply: oneshot::Sender<Result<Option<u64>>>,
+    },
+    /// Download a message's header and raw source.
+    Source { path: String, uid: u32, reply: oneshot::Sender<Result<Option<MessageSource>>> },
     /// Try to connect again now (after the user fixed the password or trusted a certificate).
     Retry,
+}
+
+impl Request {
+    /// While the account is offline: answers a request that needs the server with an error;
+    /// hands back the ones that do not (flag changes apply to the cache; a retry ends the wait).
+    pub(crate) fn refuse_offline(self) -> std::result::Result<(), Request> {
+        fn offline<T>(reply: oneshot::Sender<Result<T>>) {
+            let _ = reply.send(Err(Error::ConnectionLost("the account is offline".into())));
+        }
+        match self {
+            Request::Sync { reply, .. } => offline(reply),
+            Request::Content { reply, .. } | Request::Attached { reply, .. } => offline(reply),
+            Request::Save { reply, .. } => offline(reply),
+            Request::Source { reply, .. } => offline(reply),
+            other @ (Request::Flags { .. } | Request::Retry) => return Err(other),
+        }
+        Ok(())
+    }
 }
 
 /// A change to the system flags Tern lets the user set.
@@ -242,6 +275,7 @@ impl Supervisor {
             cancel: cancel.clone(),
             requests: inbox,
             locks: account::FolderLocks::default(),
+            prefetch: Default::default(),
         };
         let task = tokio::spawn(task.run());
         let previous =
@@ -285,22 +319,33 @@ impl Supervisor {
         }
     }
 
-    /// Syncs a folder (or the whole account with `None`) now, through the account's command
-    /// connection. Fails with [`Error::ConnectionLost`] while the account is offline.
-    pub async fn sync_now(&self, account_id: &str, path: Option<String>) -> Result<Vec<SyncReport>> {
-        self.engine.account(account_id)?;
+    /// Hands a request to the account's task and waits for its answer. `unfinished` names what
+    /// was under way, for the error when the connection ends first.
+    async fn ask<T>(
+        &self,
+        account_id: &str,
+        request: impl FnOnce(oneshot::Sender<Result<T>>) -> Request,
+        unfinished: &str,
+    ) -> Result<T> {
         let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
         let Some(requests) = requests else {
             return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
         };
         let (reply, answer) = oneshot::channel();
         requests
-            .send(Request::Sync { path, reply })
+            .send(request(reply))
             .await
             .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
         answer
             .await
-            .map_err(|_| Error::ConnectionLost("the connection ended before the sync finished".into()))?
+            .map_err(|_| Error::ConnectionLost(format!("the connection ended before {unfinished}")))?
+    }
+
+    /// Syncs a folder (or the whole account with `None`) now, through the account's command
+    /// connection. Fails with [`Error::ConnectionLost`] while the account is offline.
+    pub async fn sync_now(&self, account_id: &str, path: Option<String>) -> Result<Vec<SyncReport>> {
+        self.engine.account(account_id)?;
+        self.ask(account_id, |reply| Request::Sync { path, reply }, "the sync finished").await
     }
 
     /// What the reader shows of a message: from the cache at once when it was opened before
@@ -315,18 +360,60 @@ impl Supervisor {
         if let Some(content) = self.engine.cached_content(account_id, path, uid)? {
             return Ok(Some(content));
         }
-        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
-        let Some(requests) = requests else {
-            return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
-        };
-        let (reply, answer) = oneshot::channel();
-        requests
-            .send(Request::Content { path: path.to_string(), uid, reply })
+        let path = path.to_string();
+        self.ask(account_id, |reply| Request::Content { path, uid, reply }, "the message arrived").await
+    }
+
+    /// What the reader shows of the message attached to message `uid` at `section` (a
+    /// `message/rfc822` part): only its shown parts are downloaded. `None` when either is gone.
+    pub async fn attached_message(
+        &self,
+        account_id: &str,
+        path: &str,
+        uid: u32,
+        section: &str,
+    ) -> Result<Option<MessageContent>> {
+        self.engine.account(account_id)?;
+        let (path, section) = (path.to_string(), section.to_string());
+        self.ask(account_id, |reply| Request::Attached { path, uid, section, reply }, "the message arrived")
             .await
-            .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::ConnectionLost("the connection ended before the message arrived".into()))?
+    }
+
+    /// Saves part `section` of message `uid` (an attachment) to the file `dest`, decoded,
+    /// streamed to disk in pieces; the file appears only once complete. Returns its size.
+    pub async fn save_attachment(
+        &self,
+        account_id: &str,
+        path: &str,
+        uid: u32,
+        section: &str,
+        dest: &Path,
+    ) -> Result<u64> {
+        self.engine.account(account_id)?;
+        let (path, section, dest) = (path.to_string(), section.to_string(), dest.to_path_buf());
+        let saved = self
+            .ask(
+                account_id,
+                |reply| Request::Save { path, uid, section, dest, reply },
+                "the attachment was saved",
+            )
+            .await?;
+        saved.ok_or_else(|| Error::MessageGone("the attachment".into()))
+    }
+
+    /// A message's header fields and raw source (the first [`SOURCE_LIMIT`] bytes), for
+    /// "show details". `None` when the message is gone.
+    ///
+    /// [`SOURCE_LIMIT`]: crate::imap::content::SOURCE_LIMIT
+    pub async fn message_source(
+        &self,
+        account_id: &str,
+        path: &str,
+        uid: u32,
+    ) -> Result<Option<MessageSource>> {
+        self.engine.account(account_id)?;
+        let path = path.to_string();
+        self.ask(account_id, |reply| Request::Source { path, uid, reply }, "the message arrived").await
     }
 
     /// Changes flags of messages: the cache (and the UI, through events) at once, then the
@@ -344,18 +431,9 @@ impl Supervisor {
         if uids.is_empty() || change.store_commands().is_empty() {
             return Ok(());
         }
-        let requests = locked(&self.running).get(account_id).map(|r| r.requests.clone());
-        let Some(requests) = requests else {
-            return Err(Error::ConnectionLost(format!("the account {account_id} is not connected")));
-        };
-        let (reply, answer) = oneshot::channel();
-        requests
-            .send(Request::Flags { path: path.to_string(), uids, change, reply })
+        let path = path.to_string();
+        self.ask(account_id, |reply| Request::Flags { path, uids, change, reply }, "the change was saved")
             .await
-            .map_err(|_| Error::ConnectionLost("the account stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::ConnectionLost("the connection ended before the change was saved".into()))?
     }
 
     /// Stops every task, each within the grace period, then delivers the last events. Bounded:

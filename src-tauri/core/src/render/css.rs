@@ -235,7 +235,21 @@ fn split_declaration<'a, 'i>(chunk: &'a [Node<'i>]) -> Option<(String, &'a [Node
 /// URL). `None` drops the whole declaration.
 fn filter_value<'i>(nodes: &[Node<'i>], policy: &UrlPolicy, blocked: &mut u32) -> Option<Vec<Node<'i>>> {
     let mut out = Vec::with_capacity(nodes.len());
+    // The words written next to each other so far: old IE read `expr/**/ession(` as
+    // `expression(`, the comment having split one word into two tokens.
+    let mut word = String::new();
     for node in nodes {
+        match node {
+            Node::Leaf(Token::Ident(text)) => word.push_str(text),
+            Node::Block(Token::Function(name), _) => {
+                word.push_str(name);
+                if word.to_ascii_lowercase().ends_with("expression") {
+                    return None;
+                }
+                word.clear();
+            }
+            _ => word.clear(),
+        }
         match node {
             Node::Leaf(Token::UnquotedUrl(url)) => {
                 let url = decide_url(url, policy, blocked)?;

@@ -4,8 +4,9 @@
 //!    attributes; its attribute filter applies the URL and CSS policy to every attribute.
 //! 2. **A token pass** over ammonia's output (html5ever's tokenizer and serializer, the same
 //!    ones ammonia uses) does what needs a whole element at once: it removes tracking pixels,
-//!    replaces blocked remote images with placeholders, filters `<style>` sheets and collects
-//!    the links with their text.
+//!    replaces blocked remote images with placeholders, filters `<style>` sheets, collects the
+//!    links with their text (routing them through the app when asked) and folds quoted text
+//!    when asked.
 //! 3. **ammonia again**, with the same policy, has the last word on what the second step wrote.
 
 use std::borrow::Cow;
@@ -26,7 +27,7 @@ use html5ever::{Attribute, LocalName, QualName, ns};
 use super::css;
 use super::links::mismatched_domain;
 use super::urls::{ImageUrl, UrlPolicy, is_remote};
-use super::{BLOCKED_IMAGE_ATTRIBUTE as BLOCKED_ATTRIBUTE, Link, RenderOptions, SanitizedHtml};
+use super::{BLOCKED_IMAGE_ATTRIBUTE as BLOCKED_ATTRIBUTE, Link, QUOTE_CLASS, RenderOptions, SanitizedHtml};
 
 /// The elements a message may use. Everything else is removed (its text stays), except the
 /// elements in [`DROPPED_WITH_CONTENT`], which go with everything inside them.
@@ -54,6 +55,8 @@ const GENERIC_ATTRIBUTES: &[&str] = &[
 /// Attributes allowed on particular elements, on top of [`GENERIC_ATTRIBUTES`].
 const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("a", &["href", "hreflang"]),
+    // `type="cite"` marks a reply's quoted message, which may be folded.
+    ("blockquote", &["type"]),
     ("img", &["src", "srcset", "alt", "hspace", "vspace", BLOCKED_ATTRIBUTE]),
     ("table", &["background", "cellpadding", "cellspacing", "summary", "frame", "rules"]),
     ("td", &["background", "colspan", "rowspan", "nowrap", "headers", "abbr", "scope"]),
@@ -79,6 +82,9 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
 /// Elements without an end tag, among the allowed ones.
 const VOID_TAGS: &[&str] = &["br", "col", "hr", "img", "wbr"];
 
+/// What the folded quoted text of an HTML message shows while it is closed.
+const FOLD_SUMMARY: &str = "Show quoted text";
+
 /// Which ammonia pass a policy is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
@@ -91,14 +97,15 @@ enum Pass {
 
 pub(super) fn sanitize(html: &str, options: &RenderOptions) -> SanitizedHtml {
     let policy = Arc::new(UrlPolicy::new(options));
-    let cid_scheme = policy.cid_base_scheme();
+    let schemes: Vec<String> =
+        policy.cid_base_scheme().into_iter().chain(policy.link_base_scheme()).collect();
+    let schemes: Vec<&str> = schemes.iter().map(String::as_str).collect();
     let blocked_in_attributes = Arc::new(AtomicU32::new(0));
 
-    let first = builder(&policy, cid_scheme.as_deref(), Pass::First, Arc::clone(&blocked_in_attributes))
-        .clean(html)
-        .to_string();
-    let rewritten = rewrite(&first, &policy);
-    let html = builder(&policy, cid_scheme.as_deref(), Pass::Last, Arc::new(AtomicU32::new(0)))
+    let first =
+        builder(&policy, &schemes, Pass::First, Arc::clone(&blocked_in_attributes)).clean(html).to_string();
+    let rewritten = rewrite(&first, &policy, options.fold_quotes);
+    let html = builder(&policy, &schemes, Pass::Last, Arc::new(AtomicU32::new(0)))
         .clean(&rewritten.html)
         .to_string();
 
@@ -111,15 +118,19 @@ pub(super) fn sanitize(html: &str, options: &RenderOptions) -> SanitizedHtml {
 }
 
 /// The ammonia configuration: every list is set here, none is left at ammonia's defaults.
+/// `own_schemes` are the schemes of the part base and the link base, which Tern's own URLs use.
 fn builder<'a>(
     policy: &Arc<UrlPolicy>,
-    cid_scheme: Option<&'a str>,
+    own_schemes: &[&'a str],
     pass: Pass,
     blocked: Arc<AtomicU32>,
 ) -> Builder<'a> {
     let mut builder = Builder::empty();
     let mut schemes: HashSet<&'a str> = ["http", "https", "mailto", "tel", "cid", "data"].into();
-    schemes.extend(cid_scheme);
+    schemes.extend(own_schemes.iter().copied());
+    // A link routed through the app opens from the app, not in a new window of the frame.
+    let set_values: HashMap<&'a str, HashMap<&'a str, &'a str>> =
+        if policy.routes_links() { HashMap::new() } else { [("a", [("target", "_blank")].into())].into() };
     let tag_attributes: HashMap<&'a str, HashSet<&'a str>> =
         TAG_ATTRIBUTES.iter().map(|(tag, attributes)| (*tag, attributes.iter().copied().collect())).collect();
     let filter_policy = Arc::clone(policy);
@@ -130,7 +141,7 @@ fn builder<'a>(
         .generic_attribute_prefixes(HashSet::new())
         .tag_attributes(tag_attributes)
         .tag_attribute_values(HashMap::new())
-        .set_tag_attribute_values([("a", [("target", "_blank")].into())].into())
+        .set_tag_attribute_values(set_values)
         .allowed_classes(HashMap::new())
         .url_schemes(schemes)
         // Relative URLs reach the attribute filter, which refuses them (or, protocol-relative,
@@ -159,6 +170,8 @@ fn filter_attribute<'u>(
         return None;
     }
     match (element, attribute) {
+        // A routed link's real target is in its `title`, which the token pass checks.
+        ("a", "href") if policy.is_routed(value) => Some(Cow::Borrowed(value)),
         ("a", "href") => policy.link_url(value).map(Cow::Owned),
         ("img", "src") => match policy.image_url(value) {
             ImageUrl::Local(url) => Some(Cow::Owned(url)),
@@ -205,7 +218,7 @@ struct Rewritten {
 
 /// Step 2: re-reads ammonia's output token by token and writes it back with the changes that
 /// need a whole element in view.
-fn rewrite(html: &str, policy: &UrlPolicy) -> Rewritten {
+fn rewrite(html: &str, policy: &UrlPolicy, fold_quotes: bool) -> Rewritten {
     let sink = RewriteSink {
         policy,
         state: RefCell::new(RewriteState {
@@ -220,6 +233,9 @@ fn rewrite(html: &str, policy: &UrlPolicy) -> Rewritten {
             ),
             style: None,
             link: None,
+            open: Vec::new(),
+            quotes_open: 0,
+            fold_quotes,
             result: Rewritten::default(),
         }),
     };
@@ -248,7 +264,23 @@ struct RewriteState {
     style: Option<String>,
     /// The link being read: its target and its text so far.
     link: Option<(String, String)>,
+    /// The elements open at this point, outermost first.
+    open: Vec<Frame>,
+    /// How many of the open elements are quoted text (so a quote inside is not folded again).
+    quotes_open: usize,
+    /// Fold quoted text ([`RenderOptions::fold_quotes`]).
+    fold_quotes: bool,
     result: Rewritten,
+}
+
+/// An open element, as the token pass tracks it.
+#[derive(Debug)]
+struct Frame {
+    name: LocalName,
+    /// It holds quoted text.
+    quote: bool,
+    /// The token pass opened a `<details>` around it, to be closed after it.
+    folded: bool,
 }
 
 impl TokenSink for RewriteSink<'_> {
@@ -269,15 +301,17 @@ impl TokenSink for RewriteSink<'_> {
 impl RewriteState {
     fn tag(&mut self, mut tag: Tag, policy: &UrlPolicy) -> TokenSinkResult<()> {
         let name = QualName::new(None, ns!(html), tag.name.clone());
+        let void = VOID_TAGS.contains(&&*tag.name);
         if tag.kind == TagKind::EndTag {
             match &*tag.name {
                 "style" => self.close_style(policy),
                 "a" => self.close_link(),
                 _ => {}
             }
-            if !VOID_TAGS.contains(&&*tag.name) {
+            if !void {
                 // Writing to a Vec cannot fail.
                 let _ = self.serializer.end_elem(name);
+                self.close_element(&tag.name);
             }
             return TokenSinkResult::Continue;
         }
@@ -286,15 +320,21 @@ impl RewriteState {
             return TokenSinkResult::Continue;
         }
         if &*tag.name == "a" {
-            self.close_link();
-            if let Some(href) = attribute(&tag, "href") {
-                self.link = Some((href.to_owned(), String::new()));
-            }
+            self.open_link(&mut tag, policy);
+        }
+        let quote = is_quote(&tag);
+        // Not inside a link either, whose text the summary would join.
+        let folded = self.fold_quotes && self.quotes_open == 0 && self.link.is_none() && is_foldable(&tag);
+        if folded {
+            self.open_fold();
         }
         let attributes = tag.attrs.iter().map(|attribute| (&attribute.name, &*attribute.value));
         let _ = self.serializer.start_elem(name.clone(), attributes);
-        if VOID_TAGS.contains(&&*tag.name) {
+        if void {
             let _ = self.serializer.end_elem(name);
+        } else {
+            self.quotes_open += usize::from(quote);
+            self.open.push(Frame { name: tag.name.clone(), quote, folded });
         }
         if &*tag.name == "style" {
             self.style = Some(String::new());
@@ -346,6 +386,55 @@ impl RewriteState {
         }
     }
 
+    /// Starts reading a link: decides its target, and routes it through the app when asked.
+    /// A link whose target is refused loses its `href`.
+    fn open_link(&mut self, tag: &mut Tag, policy: &UrlPolicy) {
+        self.close_link();
+        let Some(href) = attribute(tag, "href") else { return };
+        // An already routed link (sanitizing again) goes where its title says, if the policy
+        // allows that target.
+        let target = if policy.is_routed(href) {
+            attribute(tag, "title").and_then(|title| policy.link_url(title))
+        } else {
+            Some(href.to_owned())
+        };
+        let Some(target) = target else {
+            // A forged routed link: neither its `href` nor the target its title claims stays.
+            tag.attrs.retain(|attribute| !matches!(&*attribute.name.local, "href" | "title"));
+            return;
+        };
+        if let Some(routed) = policy.routed_href(self.result.links.len()) {
+            replace_attribute(tag, "href", &routed);
+            replace_attribute(tag, "title", &target);
+            tag.attrs.retain(|attribute| &*attribute.name.local != "target");
+        }
+        self.link = Some((target, String::new()));
+    }
+
+    /// Opens `<details class="tern-quote"><summary>Show quoted text</summary>` before a quote.
+    fn open_fold(&mut self) {
+        let class = QualName::new(None, ns!(), LocalName::from("class"));
+        let details = QualName::new(None, ns!(html), LocalName::from("details"));
+        let summary = QualName::new(None, ns!(html), LocalName::from("summary"));
+        let _ = self.serializer.start_elem(details, [(&class, QUOTE_CLASS)].into_iter());
+        let _ = self.serializer.start_elem(summary.clone(), std::iter::empty());
+        let _ = self.serializer.write_text(FOLD_SUMMARY);
+        let _ = self.serializer.end_elem(summary);
+    }
+
+    /// Follows an end tag: closes the element (and, ammonia's output being well formed, nothing
+    /// else), and the `<details>` around it when it was folded.
+    fn close_element(&mut self, name: &LocalName) {
+        let Some(position) = self.open.iter().rposition(|frame| &frame.name == name) else { return };
+        for frame in self.open.drain(position..).rev() {
+            self.quotes_open -= usize::from(frame.quote);
+            if frame.folded {
+                let details = QualName::new(None, ns!(html), LocalName::from("details"));
+                let _ = self.serializer.end_elem(details);
+            }
+        }
+    }
+
     fn close_link(&mut self) {
         if let Some((href, text)) = self.link.take() {
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -357,6 +446,42 @@ impl RewriteState {
 
 fn attribute<'t>(tag: &'t Tag, name: &str) -> Option<&'t str> {
     tag.attrs.iter().find(|attribute| &*attribute.name.local == name).map(|attribute| &*attribute.value)
+}
+
+/// Sets an attribute where it stands, or at the end when the element has none.
+fn replace_attribute(tag: &mut Tag, name: &str, value: &str) {
+    match tag.attrs.iter_mut().find(|attribute| &*attribute.name.local == name) {
+        Some(attribute) => attribute.value = StrTendril::from_slice(value),
+        None => tag.attrs.push(Attribute {
+            name: QualName::new(None, ns!(), LocalName::from(name)),
+            value: StrTendril::from_slice(value),
+        }),
+    }
+}
+
+/// Does this element hold quoted text: any `<blockquote>`, a Gmail quote, or a quote already
+/// folded?
+fn is_quote(tag: &Tag) -> bool {
+    match &*tag.name {
+        "blockquote" => true,
+        "div" => has_class(tag, "gmail_quote"),
+        "details" => has_class(tag, QUOTE_CLASS),
+        _ => false,
+    }
+}
+
+/// Is this element a reply's quoted message: `<blockquote type="cite">` (Apple Mail,
+/// Thunderbird) or `<div class="gmail_quote">` (Gmail)?
+fn is_foldable(tag: &Tag) -> bool {
+    match &*tag.name {
+        "blockquote" => attribute(tag, "type").is_some_and(|kind| kind.trim().eq_ignore_ascii_case("cite")),
+        "div" => has_class(tag, "gmail_quote"),
+        _ => false,
+    }
+}
+
+fn has_class(tag: &Tag, class: &str) -> bool {
+    attribute(tag, "class").is_some_and(|classes| classes.split_ascii_whitespace().any(|name| name == class))
 }
 
 fn set_attribute(tag: &mut Tag, name: &str, value: &str) {

@@ -29,6 +29,8 @@ pub(super) struct UrlPolicy {
     pub(super) allow_remote: bool,
     cid_base: String,
     known_cids: HashMap<String, String>,
+    /// [`RenderOptions::link_base`], when it is set and not empty.
+    link_base: Option<String>,
 }
 
 /// The raster types a `data:` image may have. SVG is left out on purpose: it is a document that
@@ -39,7 +41,32 @@ impl UrlPolicy {
     pub(super) fn new(options: &RenderOptions) -> Self {
         let known_cids =
             options.known_cids.iter().map(|(cid, part)| (normalize_cid(cid), part.clone())).collect();
-        Self { allow_remote: options.allow_remote, cid_base: options.cid_base.clone(), known_cids }
+        let link_base = options.link_base.clone().filter(|base| !base.is_empty());
+        Self { allow_remote: options.allow_remote, cid_base: options.cid_base.clone(), known_cids, link_base }
+    }
+
+    /// The scheme of the link base, which must pass ammonia's scheme check so that routed links
+    /// survive the last pass and a second sanitizing.
+    pub(super) fn link_base_scheme(&self) -> Option<String> {
+        Url::parse(self.link_base.as_deref()?).ok().map(|url| url.scheme().to_owned())
+    }
+
+    /// Whether links are routed through the app ([`RenderOptions::link_base`]).
+    pub(super) fn routes_links(&self) -> bool {
+        self.link_base.is_some()
+    }
+
+    /// Is this `href` one the policy wrote: the link base followed by a link's index?
+    pub(super) fn is_routed(&self, href: &str) -> bool {
+        self.link_base.as_deref().and_then(|base| href.strip_prefix(base)).is_some_and(|index| {
+            !index.is_empty() && index.len() <= 10 && index.bytes().all(|byte| byte.is_ascii_digit())
+        })
+    }
+
+    /// The `href` of the link at `index` in [`super::SanitizedHtml::links`], when links are
+    /// routed through the app.
+    pub(super) fn routed_href(&self, index: usize) -> Option<String> {
+        self.link_base.as_deref().map(|base| format!("{base}{index}"))
     }
 
     /// The scheme of the part base (`tern-part`), which must pass ammonia's scheme check so

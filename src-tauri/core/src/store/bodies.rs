@@ -60,7 +60,11 @@ impl Store {
     /// The cached content of a message, marked as just used.
     pub fn content(&self, fid: FolderId, uid: u32) -> Result<Option<MessageContent>> {
         let Some(value) = self.bodies.get(content_key(fid, uid))? else { return Ok(None) };
-        let content: MessageContent = decode(value.get(8..).unwrap_or_default())?;
+        let Ok(content) = decode::<MessageContent>(value.get(8..).unwrap_or_default()) else {
+            // Written by another version of Tern: downloaded again when needed.
+            self.drop_content(fid, uid)?;
+            return Ok(None);
+        };
         let (old, tick) = (u64_of(&value), self.db.generate_id()?);
         let size = value.len() as u64;
         let mut fresh = value.to_vec();
@@ -74,6 +78,11 @@ impl Store {
             })
             .map_err(tx_error)?;
         Ok(Some(content))
+    }
+
+    /// Whether a message's content is cached (without marking it used).
+    pub fn has_content(&self, fid: FolderId, uid: u32) -> Result<bool> {
+        Ok(self.bodies.contains_key(content_key(fid, uid))?)
     }
 
     /// Caches a message's content, then evicts the least recently used contents beyond `budget`

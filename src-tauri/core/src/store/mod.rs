@@ -438,6 +438,19 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the first words of a message's text with its envelope, for the list. False when
+    /// the envelope is not cached or already had that snippet.
+    pub fn set_snippet(&self, fid: FolderId, uid: u32, snippet: &str) -> Result<bool> {
+        let Some(mut env) = self.envelope(fid, uid)? else { return Ok(false) };
+        if env.snippet.as_deref() == Some(snippet) {
+            return Ok(false);
+        }
+        env.snippet = Some(snippet.to_string());
+        self.mail.insert(envelope_key(fid, uid), encode(&env)?)?;
+        self.invalidate(fid);
+        Ok(true)
+    }
+
     /// Writes pending changes to disk.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
