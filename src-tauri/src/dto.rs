@@ -460,8 +460,9 @@ pub struct MessageAttachment {
     pub filename: Option<String>,
     /// Media type.
     pub mime: String,
-    /// Size in bytes (encoded).
-    pub size: u32,
+    /// About how many bytes it takes once saved (decoded).
+    #[ts(type = "number")]
+    pub size: u64,
 }
 
 /// When opening a message marks it read.

@@ -185,7 +185,7 @@ pub fn build_view(views: &Views, content: &MessageContent, view: ViewOptions) ->
                 section: a.section.clone(),
                 filename: a.filename.clone(),
                 mime: a.mime.clone(),
-                size: a.size,
+                size: a.decoded_size(),
             })
             .collect(),
         problems: content.problems.clone(),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod web;
 
 use harness::{page_text, wait_for, with_app};
 
@@ -154,6 +155,133 @@ async fn a_message_opens_sanitized_in_a_sandboxed_frame() {
         .await;
     })
     .await;
+}
+
+/// A message that tries everything to run code and to phone home: scripts (inline and
+/// remote), event handlers on `<img>`, `<body>` and `<svg>`, a stylesheet background and a real
+/// remote image. Opened, it shows its text and nothing else happens: no script runs (in the
+/// frame or the app), and the remote server hears nothing at all. When the user asks to load
+/// remote content, the image comes, and still no script does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_content_stays_away_until_the_user_loads_it_and_scripts_never_run() {
+    use std::time::Duration;
+    use tern_tests::dovecot::{DEFAULT_USER, Dovecot, DovecotOptions};
+
+    let web = std::sync::Arc::new(web::Recorder::start());
+    let remote = web.base();
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let html = format!(
+        "<!DOCTYPE html>\r\n<html><head><title>owned-title</title>\r\n\
+         <style>body {{ background: url({remote}/css) }} .note {{ background-image: url('{remote}/css-note') }}</style>\r\n\
+         <script>parent.document.title = 'owned'; document.title = 'owned';\r\n\
+         new Image().src = '{remote}/script'; document.write('<p id=\"owned\">script ran</p>');</script>\r\n\
+         <script src=\"{remote}/script.js\"></script>\r\n\
+         </head>\r\n\
+         <body onload=\"parent.document.title = 'owned-onload'; new Image().src = '{remote}/onload'\">\r\n\
+         <p id=\"visible\" class=\"note\">Quarterly numbers, with a chart below.</p>\r\n\
+         <img src=x onerror=\"parent.document.title = 'owned-onerror'; new Image().src = '{remote}/onerror'\">\r\n\
+         <svg onload=\"parent.document.title = 'owned-svg'; new Image().src = '{remote}/svg'\"></svg>\r\n\
+         <img src=\"{remote}/image.png\" width=\"300\" height=\"200\" alt=\"Chart\">\r\n\
+         </body></html>\r\n"
+    );
+    let message = format!(
+        "From: Newsletter <news@example.org>\r\nTo: ann@tern.test\r\nSubject: Remote content test\r\n\
+         Date: Sun, 22 Nov 2026 09:00:00 +0000\r\nMessage-ID: <remote-content@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n{html}"
+    );
+    server.append(DEFAULT_USER, "INBOX", message.as_bytes()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.tls_port().to_string();
+    let fingerprint = server.fingerprint().to_string();
+    let recorder = web.clone();
+
+    with_app(data.path(), &[], move |driver| async move {
+        let web = recorder;
+        /// Paths only a script or an event handler would request.
+        const SCRIPTED: [&str; 5] = ["/script", "/script.js", "/onload", "/onerror", "/svg"];
+
+        add_account_through_the_form(&driver, &port, &fingerprint).await;
+        wait_for(&driver, "//*[@role='option'][contains(., 'Remote content test')]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let frame = wait_for(&driver, "//iframe[@title='Message']").await;
+        assert_eq!(frame.attr("sandbox").await.unwrap().as_deref(), Some(""));
+        let first_src = frame.attr("src").await.unwrap().unwrap_or_default();
+        frame.clone().enter_frame().await.unwrap();
+        let text = wait_for(&driver, "//p[contains(., 'Quarterly numbers')]").await;
+        assert!(text.is_displayed().await.unwrap());
+        // The remote image is there as a placeholder, without its source.
+        wait_for(&driver, "//img[@data-tern-blocked][@alt='Chart'][not(@src)]").await;
+        assert_untouched_frame(&driver).await;
+        driver.enter_default_frame().await.unwrap();
+        assert_untouched_app(&driver).await;
+
+        // Settle: anything the message could have started has had time to reach the server.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(web.requests(), Vec::<String>::new(), "nothing may reach the remote server");
+
+        // The user asks for the remote content of this message.
+        wait_for(&driver, "//*[@aria-label='Privacy'][contains(., 'Remote content blocked')]").await;
+        wait_for(&driver, "//button[normalize-space(.)='Load remote content']").await.click().await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let frame = loop {
+            let frame = wait_for(&driver, "//iframe[@title='Message']").await;
+            if frame.attr("src").await.ok().flatten().is_some_and(|src| src != first_src) {
+                break frame;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the message did not open again with remote content"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let arrived = web.wait_for("/image.png", Duration::from_secs(10)).await;
+        assert!(arrived, "the remote image was not loaded; the server saw {:?}", web.requests());
+        frame.clone().enter_frame().await.unwrap();
+        wait_for(&driver, "//p[contains(., 'Quarterly numbers')]").await;
+        wait_for(&driver, "//img[contains(@src, '/image.png')]").await;
+        assert_untouched_frame(&driver).await;
+        driver.enter_default_frame().await.unwrap();
+        assert_untouched_app(&driver).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let requests = web.requests();
+        for path in SCRIPTED {
+            assert!(!requests.iter().any(|r| r == path), "a script or handler ran: {path} in {requests:?}");
+        }
+        assert!(
+            requests.iter().all(|r| ["/image.png", "/css", "/css-note"].contains(&r.as_str())),
+            "only the message's images and stylesheet backgrounds load: {requests:?}"
+        );
+    })
+    .await;
+}
+
+/// Inside the message frame: no script, no `<title>` (the message's own is removed, and only a
+/// script could have made one), no element a script would have written.
+async fn assert_untouched_frame(driver: &thirtyfour::WebDriver) {
+    let written = [
+        "//script",
+        "//title",
+        "//*[@id='owned']",
+        "//body[contains(., 'script ran')]",
+        "//*[local-name()='svg']",
+        "//*[@onload or @onerror]",
+    ];
+    for xpath in written {
+        let found = driver.find_all(thirtyfour::By::XPath(xpath)).await.unwrap();
+        assert!(found.is_empty(), "{xpath} in the message frame");
+    }
+}
+
+/// The app around the frame: its title and its own document as they were.
+async fn assert_untouched_app(driver: &thirtyfour::WebDriver) {
+    assert_eq!(driver.title().await.unwrap(), "Tern");
+    let title = driver.execute("return document.title", Vec::new()).await.unwrap();
+    assert_eq!(title.json(), &serde_json::json!("Tern"));
+    let owned = driver.find_all(thirtyfour::By::XPath("//*[@id='owned']")).await.unwrap();
+    assert!(owned.is_empty(), "a message script wrote into the app");
 }
 
 /// The walking skeleton end to end: a new user adds an account on a real Dovecot with a

@@ -1,12 +1,21 @@
-//! Opening a message: only the shown parts are downloaded, decoded in their charsets.
+//! Opening a message: only the shown parts are downloaded, decoded in their charsets; attachment
+//! names decoded, inline images complete, big attachments left on the server until saved.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tern_core::account::Security;
+use tern_core::imap::Timeouts;
 use tern_core::imap::content::{MessageContent, Shown, fetch_content};
-use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions};
+use tern_core::live::{AccountState, LiveSettings, Supervisor};
+use tern_tests::sample::{
+    Charset, LARGE_ATTACHMENT_SIZE, Sample, SampleFile, charset_message, encoded_names_message,
+    inline_images_message, large_attachment_message,
+};
+use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
 
 use crate::login;
+use crate::support::{Account, MemorySecrets, account_with};
 
 const NEWSLETTER: &str = "From: Café <news@example.org>\r
 To: ann@tern.test\r
@@ -96,4 +105,252 @@ async fn only_the_shown_parts_are_fetched_and_decoded() {
     let seen = session.uid_search("SEEN").await.unwrap();
     assert!(seen.is_empty(), "BODY.PEEK must not set \\Seen: {seen:?}");
     session.logout().await.unwrap();
+}
+
+/// The live engine reading one account of a server, as the app runs it.
+struct Reading {
+    account: Account,
+    supervisor: Supervisor,
+}
+
+impl Reading {
+    /// Adds the default user of `server` (through `port` on loopback when given, e.g. a
+    /// [`Proxy`]) and waits until its account is online with push.
+    async fn start(server: &Dovecot, port: Option<u16>) -> Reading {
+        let account = account_with(
+            server,
+            DEFAULT_USER,
+            |imap| {
+                if let Some(port) = port {
+                    imap.host = "127.0.0.1".into();
+                    imap.port = port;
+                }
+            },
+            Timeouts::default(),
+            Arc::new(MemorySecrets::default()),
+        )
+        .await;
+        let supervisor = Supervisor::new(account.engine.clone(), LiveSettings::default(), Arc::new(|_| {}));
+        supervisor.start(&account.id);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let state = supervisor.state(&account.id);
+            if state == Some(AccountState::Online { push: true }) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the account did not come online: {state:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Reading { account, supervisor }
+    }
+
+    /// What the reader shows of message `uid` in the inbox.
+    async fn open(&self, uid: u32) -> MessageContent {
+        self.supervisor
+            .message_content(&self.account.id, "INBOX", uid)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("message {uid} is gone"))
+    }
+}
+
+/// Saves `samples` into the inbox, in order: their UIDs are 1, 2...
+fn deliver(server: &Dovecot, samples: &[&Sample]) {
+    for sample in samples {
+        server.append(DEFAULT_USER, "INBOX", &sample.bytes).unwrap();
+    }
+}
+
+/// Bodies in legacy charsets, plain and HTML, in every transfer encoding: the reader shows
+/// exactly the text that was written, in Unicode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_in_legacy_charsets_show_their_exact_text() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let samples: Vec<Sample> =
+        Charset::ALL.iter().flat_map(|&c| [charset_message(c, false), charset_message(c, true)]).collect();
+    deliver(&server, &samples.iter().collect::<Vec<_>>());
+    let reading = Reading::start(&server, None).await;
+
+    for (sample, uid) in samples.iter().zip(1..) {
+        let content = reading.open(uid).await;
+        let what = &sample.subject;
+        assert_eq!(content.problems, Vec::<String>::new(), "{what}");
+        assert!(content.attachments.is_empty() && content.inline.is_empty(), "{what}: {content:?}");
+        match content.shown.as_slice() {
+            [Shown::Text(text)] if !sample.html => assert_eq!(text.trim_end(), sample.text, "{what}"),
+            [Shown::Html(html)] if sample.html => {
+                let paragraph = format!("<p>{}</p>", sample.text);
+                assert!(html.contains(&paragraph), "{what}: expected {paragraph} in {html}");
+            }
+            other => panic!("{what}: shown as {other:?}"),
+        }
+    }
+    reading.supervisor.shutdown().await;
+}
+
+/// What the reader lists of a message's attachments: (name, type, size), in order.
+fn listed(content: &MessageContent) -> Vec<(Option<&str>, &str, u32)> {
+    content.attachments.iter().map(|a| (a.filename.as_deref(), a.mime.as_str(), a.size)).collect()
+}
+
+/// What a reader must list of `files`: their exact names, types and sizes on the wire.
+fn expected_list(files: &[SampleFile]) -> Vec<(Option<&str>, &str, u32)> {
+    files.iter().map(|f| (Some(f.name.as_str()), f.mime.as_str(), f.encoded_size as u32)).collect()
+}
+
+/// Attachment names in RFC 2231 (in one piece, and in continuations) and in RFC 2047
+/// (ISO-8859-1) are listed with the exact names their senders gave them, with their types and
+/// sizes, and nothing of them is shown as the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoded_attachment_names_decode_to_the_exact_file_names() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = encoded_names_message();
+    deliver(&server, &[&sample]);
+    let reading = Reading::start(&server, None).await;
+
+    let content = reading.open(1).await;
+    assert_eq!(content.problems, Vec::<String>::new());
+    let [Shown::Text(text)] = content.shown.as_slice() else { panic!("{:?}", content.shown) };
+    assert_eq!(text.trim_end(), sample.text);
+    assert_eq!(content.attachments.len(), sample.files.len(), "{:?}", content.attachments);
+    // The first three: RFC 2231 in one piece, RFC 2231 continuations, RFC 2047 in ISO-8859-1.
+    assert_eq!(listed(&content)[..3], expected_list(&sample.files[..3]));
+    reading.supervisor.shutdown().await;
+}
+
+/// A long attachment name that the sender's mailer cut into several RFC 2047 encoded words on
+/// folded lines (as Outlook does) reads as one name: no space appears where it was cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_name_cut_into_encoded_words_reads_without_added_spaces() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = encoded_names_message();
+    deliver(&server, &[&sample]);
+    let reading = Reading::start(&server, None).await;
+
+    let content = reading.open(1).await;
+    assert_eq!(listed(&content)[3..], expected_list(&sample.files[3..]));
+    reading.supervisor.shutdown().await;
+}
+
+/// An HTML message showing two images by Content-ID: both come with the message as inline
+/// images, byte for byte, and neither is listed as an attachment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_cid_images_come_back_inline_with_their_bytes() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = inline_images_message();
+    deliver(&server, &[&sample]);
+    let reading = Reading::start(&server, None).await;
+
+    let content = reading.open(1).await;
+    assert_eq!(content.problems, Vec::<String>::new());
+    let [Shown::Html(html)] = content.shown.as_slice() else { panic!("{:?}", content.shown) };
+    assert!(html.contains(&sample.text), "{html}");
+    for file in &sample.files {
+        let cid = file.content_id.as_deref().unwrap();
+        assert!(html.contains(&format!("cid:{cid}")), "{html}");
+    }
+    let inline: Vec<(&str, &str, &[u8])> =
+        content.inline.iter().map(|i| (i.content_id.as_str(), i.mime.as_str(), i.bytes.as_slice())).collect();
+    let expected: Vec<(&str, &str, &[u8])> = sample
+        .files
+        .iter()
+        .map(|f| (f.content_id.as_deref().unwrap(), f.mime.as_str(), f.bytes.as_slice()))
+        .collect();
+    assert_eq!(inline, expected);
+    assert!(content.attachments.is_empty(), "{:?}", content.attachments);
+    reading.supervisor.shutdown().await;
+}
+
+/// A message with a 20 MiB attachment opens with its text and the attachment listed by name and
+/// size, and only what is shown travels: from adding the account to closing it (sync, the
+/// background download of the newest messages' text, the opening), the network carries a few
+/// kilobytes, not the attachment's megabytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_message_with_a_20_mib_attachment_downloads_only_its_text() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = large_attachment_message(LARGE_ATTACHMENT_SIZE);
+    assert!(sample.bytes.len() > LARGE_ATTACHMENT_SIZE, "the message is over 20 MiB");
+    deliver(&server, &[&sample]);
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let reading = Reading::start(&server, Some(proxy.port())).await;
+
+    let content = reading.open(1).await;
+    assert_eq!(content.problems, Vec::<String>::new());
+    let [Shown::Text(text)] = content.shown.as_slice() else { panic!("{:?}", content.shown) };
+    assert_eq!(text.trim_end(), sample.text);
+    let file = &sample.files[0];
+    assert!(file.bytes.len() == LARGE_ATTACHMENT_SIZE && file.encoded_size > LARGE_ATTACHMENT_SIZE);
+    assert_eq!(listed(&content), expected_list(&sample.files));
+
+    // Every task of the account has ended: nothing more can travel.
+    reading.supervisor.shutdown().await;
+    let carried = proxy.traffic();
+    assert!(
+        carried.to_server > 0 && carried.to_client > 0,
+        "the account went through the proxy: {carried:?}"
+    );
+    assert!(
+        carried.total() < 256 * 1024,
+        "a {} byte message carried {carried:?}: more than its text",
+        sample.bytes.len()
+    );
+}
+
+/// Compares a saved file with what the sender attached, without printing megabytes on failure.
+fn assert_same_file(saved: &std::path::Path, file: &SampleFile) {
+    let bytes = std::fs::read(saved).unwrap();
+    assert_eq!(bytes.len(), file.bytes.len(), "size of {}", file.name);
+    let first_difference = bytes.iter().zip(&file.bytes).position(|(a, b)| a != b);
+    assert_eq!(first_difference, None, "{} differs from what was attached", file.name);
+}
+
+/// Saving the 20 MiB attachment writes exactly the bytes that were attached, and says how many.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_the_20_mib_attachment_writes_its_exact_bytes() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = large_attachment_message(LARGE_ATTACHMENT_SIZE);
+    deliver(&server, &[&sample]);
+    let reading = Reading::start(&server, None).await;
+    let content = reading.open(1).await;
+    let [attachment] = content.attachments.as_slice() else { panic!("{:?}", content.attachments) };
+
+    let downloads = tempfile::tempdir().unwrap();
+    let dest = downloads.path().join(attachment.filename.as_deref().unwrap());
+    let written = reading
+        .supervisor
+        .save_attachment(&reading.account.id, "INBOX", 1, &attachment.section, &dest)
+        .await
+        .unwrap();
+    assert_eq!(written, LARGE_ATTACHMENT_SIZE as u64);
+    assert_same_file(&dest, &sample.files[0]);
+    let names: Vec<_> =
+        std::fs::read_dir(downloads.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, [dest.file_name().unwrap()], "only the saved file is left in the folder");
+    reading.supervisor.shutdown().await;
+}
+
+/// Each attachment with an encoded name saves under the name the reader lists, with exactly
+/// the bytes that were attached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_attachments_with_encoded_names_writes_their_bytes() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sample = encoded_names_message();
+    deliver(&server, &[&sample]);
+    let reading = Reading::start(&server, None).await;
+    let content = reading.open(1).await;
+    assert_eq!(content.attachments.len(), sample.files.len());
+
+    let downloads = tempfile::tempdir().unwrap();
+    for (attachment, file) in content.attachments.iter().zip(&sample.files) {
+        let name = attachment.filename.as_deref().unwrap_or("attachment");
+        let dest = downloads.path().join(name);
+        let written = reading
+            .supervisor
+            .save_attachment(&reading.account.id, "INBOX", 1, &attachment.section, &dest)
+            .await
+            .unwrap();
+        assert_eq!(written, file.bytes.len() as u64, "{name}");
+        assert_same_file(&dest, file);
+    }
+    reading.supervisor.shutdown().await;
 }

@@ -24,10 +24,17 @@
 //!
 //! [`Proxy::connections`] counts the connections accepted so far, to check that a client does
 //! not reconnect in a tight loop.
+//!
+//! # Traffic
+//!
+//! [`Proxy::traffic`] tells how many bytes the proxy forwarded in each direction since it started
+//! or since the last [`Proxy::reset_traffic`], over every connection: what a client really
+//! downloaded and uploaded, TLS framing included. Bytes swallowed by a blackhole or after a cut
+//! are not counted. A byte is counted as it is handed on, so whatever a peer has read is counted.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -57,6 +64,10 @@ struct Shared {
     conns: Mutex<Vec<Arc<Conn>>>,
     /// Forwarding threads, joined on drop.
     pumps: Mutex<Vec<JoinHandle<()>>>,
+    /// Bytes forwarded to the target (client to server).
+    to_server: AtomicU64,
+    /// Bytes forwarded to clients (server to client).
+    to_client: AtomicU64,
 }
 
 impl Shared {
@@ -70,6 +81,22 @@ impl Shared {
 
     fn forget(&self, conn: &Arc<Conn>) {
         self.conns().retain(|c| !Arc::ptr_eq(c, conn));
+    }
+}
+
+/// Bytes the proxy forwarded, by direction (see [`Proxy::traffic`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// From clients to the server.
+    pub to_server: u64,
+    /// From the server to clients.
+    pub to_client: u64,
+}
+
+impl Traffic {
+    /// Both directions together.
+    pub fn total(&self) -> u64 {
+        self.to_server + self.to_client
     }
 }
 
@@ -165,6 +192,24 @@ impl Proxy {
     /// Connections currently open through the proxy.
     pub fn open_connections(&self) -> usize {
         self.shared.conns().len()
+    }
+
+    /// Bytes forwarded in each direction, over every connection, since the proxy started or
+    /// since the last [`Proxy::reset_traffic`].
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            to_server: self.shared.to_server.load(Ordering::SeqCst),
+            to_client: self.shared.to_client.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Starts counting [`Proxy::traffic`] from zero again; returns what had been counted. Bytes
+    /// being forwarded at the moment of the call land on one side of it or the other.
+    pub fn reset_traffic(&self) -> Traffic {
+        Traffic {
+            to_server: self.shared.to_server.swap(0, Ordering::SeqCst),
+            to_client: self.shared.to_client.swap(0, Ordering::SeqCst),
+        }
     }
 }
 
@@ -276,6 +321,12 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
             continue;
         }
         let Some(dst) = to.as_mut() else { continue };
+        // Counted before writing, so a peer that has read the bytes finds them counted.
+        let counter = match direction {
+            Direction::ToServer => &shared.to_server,
+            Direction::ToClient => &shared.to_client,
+        };
+        counter.fetch_add(n as u64, Ordering::SeqCst);
         if dst.write_all(&buf[..n]).is_err() {
             break;
         }
@@ -292,5 +343,59 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
     // Both directions ended, which on a dead connection means the client left too.
     if conn.running.fetch_sub(1, Ordering::SeqCst) == 1 {
         shared.forget(conn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// A server that answers every byte with two.
+    fn doubling_server() -> SocketAddr {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = stream.read(&mut buf) {
+                        if n == 0 {
+                            return;
+                        }
+                        let doubled: Vec<u8> = buf[..n].iter().flat_map(|&b| [b, b]).collect();
+                        if stream.write_all(&doubled).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn exchange(proxy: &Proxy, sent: usize) {
+        let mut client = TcpStream::connect(proxy.addr()).unwrap();
+        client.write_all(&vec![7u8; sent]).unwrap();
+        let mut back = vec![0u8; sent * 2];
+        client.read_exact(&mut back).unwrap();
+        assert!(back.iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn traffic_counts_what_was_forwarded_each_way_until_reset() {
+        let proxy = Proxy::start(doubling_server()).unwrap();
+        assert_eq!(proxy.traffic(), Traffic::default());
+        exchange(&proxy, 100_000);
+        exchange(&proxy, 1_000);
+        // The answer has been read in full, so every byte of it has been counted.
+        assert_eq!(proxy.traffic(), Traffic { to_server: 101_000, to_client: 202_000 });
+        assert_eq!(proxy.traffic().total(), 303_000);
+        assert_eq!(proxy.reset_traffic(), Traffic { to_server: 101_000, to_client: 202_000 });
+        assert_eq!(proxy.traffic(), Traffic::default());
+        exchange(&proxy, 10);
+        assert_eq!(proxy.traffic(), Traffic { to_server: 10, to_client: 20 });
     }
 }

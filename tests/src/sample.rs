@@ -11,6 +11,12 @@
 //! name, mtime = message date, size hints `S=`/`W=` so Dovecot never has to stat or read them), at
 //! tens of thousands of messages per second. New files take the owner of the maildir root, so a
 //! root process seeding a `nobody`-owned maildir leaves it usable by Dovecot.
+//!
+//! Reading tests use hand-made messages instead, each a [`Sample`] that knows what a reader must
+//! show of it: [`charset_message`] (bodies in ISO-2022-JP, GB18030, ISO-8859-2 and
+//! Windows-1251, plain and HTML), [`encoded_names_message`] (attachment names in RFC 2231 and
+//! RFC 2047), [`inline_images_message`] (two `cid:` images) and [`large_attachment_message`]
+//! (one big attachment of reproducible bytes).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -749,10 +755,14 @@ fn base64_lines(data: &[u8]) -> String {
 
 /// Quoted-printable (RFC 2045 6.7) with CRLF line breaks and soft breaks under 76 columns.
 fn quoted_printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 11 / 10);
-    for line in text.split('\n') {
+    quoted_printable_bytes(text.as_bytes())
+}
+
+/// [`quoted_printable`] of bytes in any charset (`\n` separates lines).
+fn quoted_printable_bytes(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 11 / 10);
+    for bytes in data.split(|&b| b == b'\n') {
         let mut col = 0;
-        let bytes = line.as_bytes();
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
             let literal = (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
@@ -810,11 +820,374 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+// ------------------------------------------------------------------------ hand-made messages
+
+/// A file a [`Sample`] carries, as its recipient must get it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleFile {
+    /// The file name a reader shows, decoded.
+    pub name: String,
+    /// The media type.
+    pub mime: String,
+    /// The Content-ID (without angle brackets) of an image the HTML shows inline.
+    pub content_id: Option<String>,
+    /// The file's bytes, decoded.
+    pub bytes: Vec<u8>,
+    /// Its size as the message carries it (base64 lines), which is what IMAP's BODYSTRUCTURE
+    /// reports.
+    pub encoded_size: usize,
+}
+
+/// A hand-made message for reading tests, with what a reader must show of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// The subject (ASCII).
+    pub subject: String,
+    /// The complete message: RFC 5322, CRLF line endings, bodies in their own charsets (so not
+    /// always UTF-8).
+    pub bytes: Vec<u8>,
+    /// The text the reader shows, decoded: the whole plain-text body (without its final line
+    /// break), or a paragraph of the HTML body.
+    pub text: String,
+    /// The shown body is HTML.
+    pub html: bool,
+    /// Attachments and inline images, in the message's order.
+    pub files: Vec<SampleFile>,
+}
+
+/// A legacy charset a message body can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// Japanese mail's traditional 7-bit charset (escape sequences switch to JIS X 0208).
+    Iso2022Jp,
+    /// China's national standard, with 4-byte sequences for what GBK lacks (emoji, CJK
+    /// extension B).
+    Gb18030,
+    /// Central European Latin.
+    Iso8859_2,
+    /// Windows Cyrillic, with its own punctuation (em dash 0x97, numero sign 0xB9).
+    Windows1251,
+}
+
+impl Charset {
+    /// Every charset.
+    pub const ALL: [Charset; 4] =
+        [Charset::Iso2022Jp, Charset::Gb18030, Charset::Iso8859_2, Charset::Windows1251];
+
+    /// The MIME charset name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Charset::Iso2022Jp => "iso-2022-jp",
+            Charset::Gb18030 => "gb18030",
+            Charset::Iso8859_2 => "iso-8859-2",
+            Charset::Windows1251 => "windows-1251",
+        }
+    }
+
+    /// The sample text, as the reader must show it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Charset::Iso2022Jp => "会議の議事録を添付します。来週の月曜日にまたお会いしましょう。",
+            Charset::Gb18030 => "你好，世界！季度报告已附上，请查收。表情😀与𠀀也要正确显示。",
+            Charset::Iso8859_2 => "Zażółć gęślą jaźń. Příliš žluťoučký kůň úpěl ďábelské ódy.",
+            Charset::Windows1251 => "Съешь же ещё этих мягких французских булок, да выпей чаю — №5.",
+        }
+    }
+
+    /// [`Charset::text`] in this charset, as a common encoder (Python's codecs) writes it:
+    /// fixed bytes, independent of the decoder under test.
+    pub fn encoded(self) -> &'static [u8] {
+        match self {
+            Charset::Iso2022Jp => {
+                b"\x1b$B2q5D$N5D;vO?$rE:IU$7$^$9!#Mh=5$N7nMKF|$K$^$?$*2q$$$7$^$7$g$&!#\x1b(B"
+            }
+            Charset::Gb18030 => {
+                b"\xc4\xe3\xba\xc3\xa3\xac\xca\xc0\xbd\xe7\xa3\xa1\xbc\xbe\xb6\xc8\xb1\xa8\xb8\xe6\
+                  \xd2\xd1\xb8\xbd\xc9\xcf\xa3\xac\xc7\xeb\xb2\xe9\xca\xd5\xa1\xa3\xb1\xed\xc7\xe9\
+                  \x94\x39\xfc\x36\xd3\xeb\x95\x32\x82\x36\xd2\xb2\xd2\xaa\xd5\xfd\xc8\xb7\xcf\xd4\
+                  \xca\xbe\xa1\xa3"
+            }
+            Charset::Iso8859_2 => {
+                b"Za\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1. P\xf8\xedli\xb9 \xbelu\xbbou\xe8k\xfd \
+                  k\xf9\xf2 \xfap\xecl \xef\xe1belsk\xe9 \xf3dy."
+            }
+            Charset::Windows1251 => {
+                b"\xd1\xfa\xe5\xf8\xfc \xe6\xe5 \xe5\xf9\xb8 \xfd\xf2\xe8\xf5 \xec\xff\xe3\xea\xe8\xf5 \
+                  \xf4\xf0\xe0\xed\xf6\xf3\xe7\xf1\xea\xe8\xf5 \xe1\xf3\xeb\xee\xea, \xe4\xe0 \
+                  \xe2\xfb\xef\xe5\xe9 \xf7\xe0\xfe \x97 \xb95."
+            }
+        }
+    }
+
+    /// The Content-Transfer-Encoding of the plain-text or the HTML variant.
+    pub fn transfer_encoding(self, html: bool) -> &'static str {
+        match (self, html) {
+            (Charset::Iso2022Jp, _) => "7bit",
+            (Charset::Gb18030, false) | (Charset::Windows1251, false) => "8bit",
+            (Charset::Gb18030, true) | (Charset::Iso8859_2, true) => "base64",
+            (Charset::Iso8859_2, false) | (Charset::Windows1251, true) => "quoted-printable",
+        }
+    }
+}
+
+/// The headers every hand-made message starts with (without the final blank line).
+fn sample_headers(subject: &str, from: &str, tag: &str, hours_before_anchor: i64) -> String {
+    let mut out = String::new();
+    header(&mut out, "Date", &rfc2822_date(DEFAULT_ANCHOR - hours_before_anchor * 3600, 60));
+    header(&mut out, "From", from);
+    header(&mut out, "To", "Ann Example <ann@tern.test>");
+    header(&mut out, "Subject", subject);
+    header(&mut out, "Message-ID", &format!("<{tag}@samples.tern.test>"));
+    header(&mut out, "MIME-Version", "1.0");
+    out
+}
+
+/// `data` in `encoding` (`7bit`, `8bit`, `quoted-printable`, `base64`), lines ending in CRLF.
+fn transfer_encode(data: &[u8], encoding: &str) -> Vec<u8> {
+    match encoding {
+        "base64" => base64_lines(data).into_bytes(),
+        "quoted-printable" => quoted_printable_bytes(data).into_bytes(),
+        _ => {
+            let mut out = Vec::with_capacity(data.len() + data.len() / 40 + 2);
+            for &b in data {
+                if b == b'\n' {
+                    out.push(b'\r');
+                }
+                out.push(b);
+            }
+            if !out.ends_with(b"\r\n") {
+                out.extend_from_slice(b"\r\n");
+            }
+            out
+        }
+    }
+}
+
+/// A single-part message whose body is [`Charset::text`] in `charset`: plain text, or an HTML
+/// document (declaring the same charset in a `<meta>`) with the text as its one paragraph. The
+/// transfer encoding is [`Charset::transfer_encoding`].
+pub fn charset_message(charset: Charset, html: bool) -> Sample {
+    let kind = if html { "html" } else { "plain" };
+    let subject = format!("Charset {} ({kind})", charset.name());
+    let encoding = charset.transfer_encoding(html);
+    let mut body = Vec::new();
+    if html {
+        body.extend_from_slice(
+            format!(
+                "<!DOCTYPE html>\n<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={}\">\
+                 </head>\n<body><p>",
+                charset.name()
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(charset.encoded());
+        body.extend_from_slice(b"</p></body></html>\n");
+    } else {
+        body.extend_from_slice(charset.encoded());
+        body.push(b'\n');
+    }
+    let tag = format!("charset-{}-{kind}", charset.name());
+    let mut out = sample_headers(&subject, "Charset Tester <charsets@example.org>", &tag, 30);
+    header(&mut out, "Content-Type", &format!("text/{kind}; charset=\"{}\"", charset.name()));
+    header(&mut out, "Content-Transfer-Encoding", encoding);
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend(transfer_encode(&body, encoding));
+    Sample { subject, bytes, text: charset.text().to_string(), html, files: Vec::new() }
+}
+
+/// One leaf part of a hand-made multipart: its header lines (each ending in CRLF) and body.
+fn leaf(headers: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = headers.as_bytes().to_vec();
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
+/// A multipart body from its parts (each with its headers); `content_type` is e.g.
+/// `multipart/mixed`, `params` more parameters (`; type="text/html"`).
+fn multipart(content_type: &str, params: &str, boundary: &str, parts: &[Vec<u8>]) -> Vec<u8> {
+    let mut out =
+        format!("Content-Type: {content_type};{params}\r\n boundary=\"{boundary}\"\r\n\r\nThis is a multi-part message in MIME format.\r\n")
+            .into_bytes();
+    for part in parts {
+        out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
+        out.extend_from_slice(part);
+    }
+    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    out
+}
+
+/// A base64 attachment: the part, and the file it carries.
+fn file_part(
+    headers: &str,
+    name: &str,
+    mime: &str,
+    content_id: Option<&str>,
+    data: Vec<u8>,
+) -> (Vec<u8>, SampleFile) {
+    let encoded = base64_lines(&data);
+    let part = leaf(&format!("{headers}Content-Transfer-Encoding: base64\r\n"), encoded.as_bytes());
+    let file = SampleFile {
+        name: name.to_string(),
+        mime: mime.to_string(),
+        content_id: content_id.map(str::to_string),
+        bytes: data,
+        encoded_size: encoded.len(),
+    };
+    (part, file)
+}
+
+/// `len` pseudo-random bytes after `magic` (a file format's signature), from `seed`.
+fn file_bytes(magic: &[u8], len: usize, seed: u64) -> Vec<u8> {
+    let mut data = magic.to_vec();
+    data.extend(Rng::new(seed).bytes(len.saturating_sub(magic.len())));
+    data
+}
+
+/// A message with four attachments whose names are encoded in the ways mailers do:
+///
+/// 1. RFC 2231 in one piece: `filename*=utf-8''%E2%82%AC%20rates.pdf` ("€ rates.pdf");
+/// 2. RFC 2231 continuations: `filename*0*=utf-8''…; filename*1*=…`
+///    ("Quartalsübersicht 2026 – endgültig.xlsx");
+/// 3. RFC 2047 in ISO-8859-1, quoted-printable, in both `name` and `filename`
+///    ("Relevé de compte été.pdf");
+/// 4. RFC 2047 in UTF-8, a long name cut into adjacent encoded words on folded lines, as
+///    Outlook writes them ("報告書 2026年 第3四半期 売上と見通し（最終版）.pdf").
+///
+/// The shown body is a short plain text; each file is a few kilobytes of pseudo-random bytes.
+pub fn encoded_names_message() -> Sample {
+    let subject = "Files with encoded names".to_string();
+    let text = "Four files attached, each with a name in another encoding.".to_string();
+    let mut parts = vec![leaf(
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n",
+        format!("{text}\r\n").as_bytes(),
+    )];
+    let mut files = Vec::new();
+    let latin1 = "=?ISO-8859-1?Q?Relev=E9_de_compte_=E9t=E9.pdf?=";
+    // Long names come as several encoded words, cut wherever the encoder's line ran out.
+    let long_name = "報告書 2026年 第3四半期 売上と見通し（最終版）.pdf";
+    let split = encode_word_if_needed(long_name);
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let attachments: [(String, &str, &str, &[u8], usize); 4] = [
+        (
+            "Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*=utf-8''%E2%82%AC%20rates.pdf\r\n"
+                .to_string(),
+            "€ rates.pdf",
+            "application/pdf",
+            b"%PDF-1.4\n",
+            2_345,
+        ),
+        (
+            format!(
+                "Content-Type: {xlsx}\r\nContent-Disposition: attachment;\r\n filename*0*=utf-8''Quartals%C3%BCbersicht%202026%20%E2%80%93%20;\r\n filename*1*=endg%C3%BCltig.xlsx\r\n"
+            ),
+            "Quartalsübersicht 2026 – endgültig.xlsx",
+            xlsx,
+            b"PK\x03\x04",
+            7_001,
+        ),
+        (
+            format!(
+                "Content-Type: application/pdf;\r\n name=\"{latin1}\"\r\nContent-Disposition: attachment;\r\n filename=\"{latin1}\"\r\n"
+            ),
+            "Relevé de compte été.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n",
+            4_100,
+        ),
+        (
+            format!("Content-Type: application/pdf;\r\n name=\"{split}\"\r\nContent-Disposition: attachment\r\n"),
+            long_name,
+            "application/pdf",
+            b"%PDF-1.5\n",
+            1_024,
+        ),
+    ];
+    for (i, (headers, name, mime, magic, len)) in attachments.into_iter().enumerate() {
+        let (part, file) = file_part(&headers, name, mime, None, file_bytes(magic, len, 2231 + i as u64));
+        parts.push(part);
+        files.push(file);
+    }
+    let mut bytes = sample_headers(&subject, "Files <files@example.org>", "encoded-names", 20).into_bytes();
+    bytes.extend(multipart("multipart/mixed", "", "=_tern_names", &parts));
+    Sample { subject, bytes, text, html: false, files }
+}
+
+/// An HTML message (`multipart/related`, HTML first) showing two images by Content-ID: a PNG
+/// `chart-2026@tern.test` with an inline disposition and a file name, and a GIF
+/// `logo@tern.test` with neither. Both are a few kilobytes of pseudo-random bytes after their
+/// format's signature.
+pub fn inline_images_message() -> Sample {
+    let subject = "Chart and logo inline".to_string();
+    let text = "This quarter in one chart:".to_string();
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<p>{text}</p>\n\
+         <p><img src=\"cid:chart-2026@tern.test\" alt=\"Chart\" width=\"400\" height=\"240\"></p>\n\
+         <p>Regards,<br>The reporting team</p>\n<p><img src=\"cid:logo@tern.test\" alt=\"Logo\" width=\"64\" height=\"64\"></p>\n\
+         </body></html>\n"
+    );
+    let root = leaf(
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n",
+        quoted_printable(&html).as_bytes(),
+    );
+    let (chart, chart_file) = file_part(
+        "Content-Type: image/png;\r\n name=\"chart.png\"\r\nContent-ID: <chart-2026@tern.test>\r\nContent-Disposition: inline;\r\n filename=\"chart.png\"\r\n",
+        "chart.png",
+        "image/png",
+        Some("chart-2026@tern.test"),
+        file_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 6_000, 2392),
+    );
+    let (logo, logo_file) = file_part(
+        "Content-Type: image/gif\r\nContent-ID: <logo@tern.test>\r\n",
+        "",
+        "image/gif",
+        Some("logo@tern.test"),
+        file_bytes(b"GIF89a", 3_000, 2393),
+    );
+    let mut bytes =
+        sample_headers(&subject, "Reports <reports@example.org>", "inline-images", 10).into_bytes();
+    bytes.extend(multipart(
+        "multipart/related",
+        " type=\"text/html\";",
+        "=_tern_related",
+        &[root, chart, logo],
+    ));
+    Sample { subject, bytes, text, html: true, files: vec![chart_file, logo_file] }
+}
+
+/// The size of [`large_attachment_message`]'s attachment: 20 MiB.
+pub const LARGE_ATTACHMENT_SIZE: usize = 20 * 1024 * 1024;
+
+/// A short plain-text message carrying one attachment of `size` pseudo-random bytes
+/// (`readings-2026.bin`, `application/octet-stream`, base64: the message is about 4/3 of
+/// `size`). The same `size` always gives the same bytes.
+pub fn large_attachment_message(size: usize) -> Sample {
+    let subject = "Raw readings attached".to_string();
+    let text = "Here are the raw sensor readings for 2026, as promised.".to_string();
+    let body = leaf(
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n",
+        format!("{text}\r\n").as_bytes(),
+    );
+    let (part, file) = file_part(
+        "Content-Type: application/octet-stream;\r\n name=\"readings-2026.bin\"\r\nContent-Disposition: attachment;\r\n filename=\"readings-2026.bin\"\r\n",
+        "readings-2026.bin",
+        "application/octet-stream",
+        None,
+        Rng::new(0x2026_0020).bytes(size),
+    );
+    let mut bytes =
+        sample_headers(&subject, "Sensors <sensors@example.org>", "large-attachment", 5).into_bytes();
+    bytes.extend(multipart("multipart/mixed", "", "=_tern_large", &[body, part]));
+    Sample { subject, bytes, text, html: false, files: vec![file] }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use mail_parser::MimeHeaders;
 
     /// Splits a header block + body; returns unfolded (name, value) pairs and the body.
     fn split_entity(entity: &str) -> (Vec<(String, String)>, &str) {
@@ -990,6 +1363,48 @@ mod tests {
         assert!(html > 1000, "{html} html bodies");
         assert!(smallest < 2_000, "smallest {smallest}");
         assert!(biggest > 1_000_000, "biggest {biggest}");
+    }
+
+    #[test]
+    fn hand_made_samples_parse_as_they_claim() {
+        let mut samples: Vec<Sample> = Charset::ALL
+            .iter()
+            .flat_map(|&c| [charset_message(c, false), charset_message(c, true)])
+            .collect();
+        samples.extend([encoded_names_message(), inline_images_message(), large_attachment_message(100_000)]);
+        for sample in &samples {
+            let (head, _) =
+                sample.bytes.split_at(sample.bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap());
+            assert!(head.is_ascii(), "{}: raw non-ASCII in the header", sample.subject);
+            if let Ok(text) = std::str::from_utf8(&sample.bytes) {
+                check_entity(text);
+            }
+            let parsed = mail_parser::MessageParser::default().parse(&sample.bytes).expect("parses");
+            assert_eq!(parsed.subject(), Some(sample.subject.as_str()));
+            let shown = if sample.html { parsed.body_html(0) } else { parsed.body_text(0) }.unwrap();
+            assert!(shown.contains(&sample.text), "{}: {shown}", sample.subject);
+            let carried: Vec<(String, &[u8])> = parsed
+                .attachments()
+                .map(|a| (a.attachment_name().unwrap_or_default().to_string(), a.contents()))
+                .collect();
+            // Whitespace aside: how the blanks between encoded words are read is for the reader's
+            // tests to judge; here it is the fixture's characters that count.
+            let bare = |name: &str| name.split_whitespace().collect::<String>();
+            let names: Vec<String> = carried.iter().map(|(n, _)| bare(n)).collect();
+            let expected: Vec<String> = sample.files.iter().map(|f| bare(&f.name)).collect();
+            assert_eq!(names, expected, "{}", sample.subject);
+            for ((name, bytes), file) in carried.iter().zip(&sample.files) {
+                assert!(*bytes == file.bytes.as_slice(), "{}: the bytes of {name}", sample.subject);
+            }
+        }
+        let large = large_attachment_message(100_000);
+        assert_eq!(large, large_attachment_message(100_000), "reproducible");
+        assert_eq!(large.files[0].bytes.len(), 100_000);
+        assert_eq!(large.files[0].encoded_size, base64_lines(&large.files[0].bytes).len());
+        assert_eq!(
+            charset_message(Charset::Windows1251, false).bytes,
+            charset_message(Charset::Windows1251, false).bytes
+        );
     }
 
     #[test]

@@ -272,7 +272,7 @@ filename: string | null,
  */
 mime: string, 
 /**
- * Size in bytes (encoded).
+ * About how many bytes it takes once saved (decoded).
  */
 size: number, };
 

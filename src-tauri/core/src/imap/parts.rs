@@ -40,6 +40,21 @@ pub struct Part {
     pub filename: Option<String>,
 }
 
+impl Part {
+    /// About how many bytes the part holds once decoded (what a saved file will take): the
+    /// server reports the encoded size, a third larger for base64.
+    pub fn decoded_size(&self) -> u64 {
+        let size = u64::from(self.size);
+        if self.encoding == "base64" {
+            // Lines of 76 characters and a line break carry 57 bytes.
+            let breaks = size / 78 * 2;
+            size.saturating_sub(breaks) / 4 * 3
+        } else {
+            size
+        }
+    }
+}
+
 /// What to fetch to show a message, and what it carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
@@ -148,10 +163,33 @@ fn filename(common: &BodyContentCommon<'_>) -> Option<String> {
         header.push_str(&format!("; {k}=\"{}\"", v.replace('"', "\\\"")));
     }
     header.push_str("\r\n\r\n");
+    // The server unfolds a long name's encoded words into one line, leaving a space between
+    // them that is not part of the name (RFC 2047 6.2); folding them again lets the parser
+    // join them.
+    let header = rejoin_encoded_words(&header);
     let parsed = MessageParser::default().parse(header.as_bytes())?;
     let name = parsed.root_part().attachment_name()?;
     let name = name.trim();
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Puts a folding line break back between adjacent encoded words (`?= =?` → `?=\r\n =?`).
+fn rejoin_encoded_words(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    let mut rest = header;
+    while let Some(end) = rest.find("?=") {
+        let (word, after) = rest.split_at(end + 2);
+        out.push_str(word);
+        let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+        if gap > 0 && after[gap..].starts_with("=?") {
+            out.push_str("\r\n ");
+            rest = &after[gap..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn encoding(e: &ContentEncoding<'_>) -> String {
@@ -411,6 +449,57 @@ mod tests {
         with_structure(forwarded, |bs| {
             assert_eq!(layout(bs).attachments[0].filename.as_deref(), Some("message.eml"));
         });
+    }
+
+    #[test]
+    fn decoded_sizes_are_estimated_from_the_encoding() {
+        let part = |encoding: &str, size: u32| Part {
+            section: "1".into(),
+            mime: "application/pdf".into(),
+            charset: None,
+            encoding: encoding.into(),
+            size,
+            content_id: None,
+            filename: None,
+        };
+        // 20 MiB in base64 with 76-character lines is 28,697,872 bytes on the wire.
+        let table: [(&str, u32, u64); 4] = [
+            ("base64", 28_697_872, 20_971_520),
+            ("base64", 78, 57),
+            ("7bit", 500, 500),
+            ("quoted-printable", 90, 90),
+        ];
+        for (encoding, size, decoded) in table {
+            let got = part(encoding, size).decoded_size();
+            assert!(got.abs_diff(decoded) <= 3, "{encoding} {size}: {got} not about {decoded}");
+        }
+    }
+
+    #[test]
+    fn long_names_in_several_encoded_words_join_without_spaces() {
+        let table: [(&str, &str); 4] = [
+            (
+                r#"("application" "pdf" ("name" "=?UTF-8?B?5aOy5LiK44Go?= =?UTF-8?B?6KaL6YCa44GX?=.pdf") NIL NIL "base64" 10 NIL NIL NIL NIL)"#,
+                "売上と見通し.pdf",
+            ),
+            (
+                r#"("application" "pdf" NIL NIL NIL "base64" 10 NIL ("attachment" ("filename" "=?iso-8859-1?q?r=E9sum=E9?=	=?iso-8859-1?q?_final?=.pdf")) NIL NIL)"#,
+                "résumé final.pdf",
+            ),
+            (
+                r#"("application" "pdf" ("name" "two words.pdf") NIL NIL "base64" 10 NIL NIL NIL NIL)"#,
+                "two words.pdf",
+            ),
+            (
+                r#"("application" "pdf" ("name" "=?utf-8?q?a?= and =?utf-8?q?b?=") NIL NIL "base64" 10 NIL NIL NIL NIL)"#,
+                "a and b",
+            ),
+        ];
+        for (raw, name) in table {
+            with_structure(raw, |bs| {
+                assert_eq!(layout(bs).attachments[0].filename.as_deref(), Some(name), "{raw}")
+            });
+        }
     }
 
     #[test]
