@@ -44,6 +44,16 @@ fn demo_server_starts_once_reports_status_and_stops() {
     assert!(ok && out.contains("stopped"), "{out}");
     let (ok, out) = demo(&["status", "--dir", path], ports);
     assert!(!ok && out.contains("not running"), "{out}");
-    let inbox = dir.path().join("mail/demo@tern.test/cur");
-    assert_eq!(std::fs::read_dir(inbox).unwrap().count(), 2500);
+    let inbox = dir.path().join("mail/demo@tern.test");
+    let files: Vec<std::path::PathBuf> = ["cur", "new"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(inbox.join(sub)).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .collect();
+    let showcase = tern_tests::sample::showcase(0).len();
+    assert_eq!(files.len(), 2500 + showcase);
+    let newsletter = files.iter().any(|f| {
+        std::fs::read(f).is_ok_and(|b| String::from_utf8_lossy(&b).contains("This week at the gallery"))
+    });
+    assert!(newsletter, "the reader's showcase is in the inbox");
 }

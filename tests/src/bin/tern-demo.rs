@@ -20,7 +20,7 @@ use tern_core::Engine;
 use tern_core::account::{ImapServer, NewAccount, Security};
 use tern_core::imap::Password;
 use tern_core::secrets::Keychain;
-use tern_tests::sample::{Generator, seed_with};
+use tern_tests::sample::{Generator, seed_with, showcase};
 use tern_tests::{Dovecot, DovecotOptions};
 
 const USER: &str = "demo@tern.test";
@@ -118,6 +118,15 @@ fn start(dir: &Path, app_data: Option<&Path>) -> Result<(), String> {
                 seeded += seed_with(&server.maildir(USER), folder, count, &mut generator)
                     .map_err(|e| format!("seeding {folder}: {e}"))?
                     .count;
+            }
+            // A few messages that show what the reader does, at the top of the inbox.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            for message in showcase(now).iter().rev() {
+                server.append(USER, "INBOX", message).map_err(|e| format!("adding sample mail: {e}"))?;
+                seeded += 1;
             }
             server
                 .doveadm(&["mailbox", "subscribe", "-u", USER, "Work", "Work/Projects"])
