@@ -139,7 +139,7 @@ test('desktop notifications are switched in the settings popover', async () => {
   await dialog.waitFor({ state: 'hidden' });
   expect(await gear.evaluate((el) => el === document.activeElement)).toBe(true);
   await gear.click();
-  expect(await page.getByRole('dialog', { name: 'Settings' }).getByRole('switch').isChecked()).toBe(false);
+  expect(await page.getByRole('dialog', { name: 'Settings' }).getByRole('switch', { name: 'Desktop notifications for new mail' }).isChecked()).toBe(false);
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -41,4 +41,36 @@ describe('app', () => {
     expect(methods).not.toContain('syncAccount');
     expect(methods).not.toContain('syncFolder');
   });
+
+  it('shares the preferences: a sender allowed in the reader shows in Settings, and the settings steer the reader', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    render(App, { props: { backend } });
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    const rows = (await backend.listMessages('demo', 'INBOX', 0, 50)).rows;
+    const index = rows.findIndex((r) => r.uid % 4 === 0);
+    const sender = rows[index]!.from[0]!.email;
+    await waitFor(() => expect(list.querySelector(`[aria-posinset="${index + 1}"] .row:not(.placeholder)`)).not.toBeNull());
+    await fireEvent.click(list.querySelector(`[aria-posinset="${index + 1}"]`)!);
+
+    const reader = screen.getByRole('region', { name: 'Reader' });
+    await fireEvent.click(await within(reader).findByRole('button', { name: `Always load from ${sender}` }));
+    await within(reader).findByText(`Remote content is loaded for messages from ${sender}`);
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    const senders = await within(dialog).findByRole('list', { name: 'Remote content allowed for' });
+    expect(senders).toHaveTextContent(sender.toLowerCase());
+
+    // Never marking read: the next unread message opened stays unread.
+    await fireEvent.change(within(dialog).getByRole('combobox', { name: 'Mark messages read' }), { target: { value: 'never' } });
+    await waitFor(() => expect(backend.calls.some((c) => c.method === 'setSettings')).toBe(true));
+    backend.calls.length = 0;
+    const unread = rows.findIndex((r, i) => !r.seen && i !== index);
+    await fireEvent.click(list.querySelector(`[aria-posinset="${unread + 1}"]`)!);
+    await within(reader).findByRole('heading', { name: rows[unread]!.subject });
+    await within(reader).findByTitle('Message');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.calls.map((c) => c.method)).not.toContain('setFlags');
+    expect(backend.calls.map((c) => c.method)).not.toContain('getSettings');
+  });
 });

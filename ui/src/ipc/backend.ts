@@ -13,10 +13,13 @@ import type {
   ErrorKind,
   Folder,
   FolderCounts,
+  LinkActivated,
   MailEvent,
   MessagePage,
+  MessageSource,
   MessageView,
   NewAccountRequest,
+  SavedAttachment,
   Settings,
   StorageQuota,
   SyncProgressEvent,
@@ -33,15 +36,20 @@ export type {
   Folder,
   FolderCounts,
   FolderRole,
+  HeaderField,
   ImapSettings,
+  LinkActivated,
   MailEvent,
+  MarkRead,
   MessageAttachment,
   MessageLink,
   MessagePage,
   MessageRow,
+  MessageSource,
   MessageView,
   NewAccountRequest,
   Person,
+  SavedAttachment,
   Security,
   Settings,
   StorageQuota,
@@ -94,6 +102,56 @@ export interface Backend {
    */
   openMessage(accountId: string, path: string, uid: number, allowRemote: boolean): Promise<MessageView | null>;
   /**
+   * Opens the message attached to message `uid` at `section` (an attachment of type
+   * `message/rfc822`, such as a forwarded message) like {@link Backend.openMessage}: its own
+   * sandboxed document, links, attachments (their sections are the outer message's) and problems.
+   * Remote content stays blocked unless `allowRemote` (the sender's standing permission does not
+   * apply). Resolves to null when either message is gone.
+   */
+  openAttachedMessage(
+    accountId: string,
+    path: string,
+    uid: number,
+    section: string,
+    allowRemote: boolean,
+  ): Promise<MessageView | null>;
+  /**
+   * Every header field and the raw text of a message (the first megabyte when it is larger), for
+   * "show details". Resolves to null when the message is gone.
+   */
+  messageSource(accountId: string, path: string, uid: number): Promise<MessageSource | null>;
+  /**
+   * Asks the user where to save an attachment (the system's save dialog, named after the file),
+   * then downloads it there. Resolves to the file and its size, or null when the user cancelled.
+   */
+  saveAttachment(
+    accountId: string,
+    path: string,
+    uid: number,
+    section: string,
+    filename: string | null,
+  ): Promise<SavedAttachment | null>;
+  /**
+   * Downloads an attachment and opens it with the system's app for its type. Programs and scripts
+   * are refused with kind `unsafe` (they can still be saved).
+   */
+  openAttachment(
+    accountId: string,
+    path: string,
+    uid: number,
+    section: string,
+    filename: string | null,
+  ): Promise<SavedAttachment>;
+  /** Opens a link in the system's browser or mail program: only http, https and mailto (else `unsafe`). */
+  openLink(url: string): Promise<void>;
+  /** Always (or no longer) load remote content in messages from `address`; resolves to the new preferences. */
+  setRemoteContentForSender(address: string, allowed: boolean): Promise<Settings>;
+  /**
+   * Calls `callback` whenever the user clicks a link inside a message's frame (the frame itself
+   * does not follow it: the reader decides); resolves to the function that stops listening.
+   */
+  onLinkActivated(callback: (event: LinkActivated) => void): Promise<() => void>;
+  /**
    * Sets or clears `\Seen` and `\Flagged` on messages (null leaves a flag as it is). Shows at once:
    * the engine reports `mailboxChanged` and `countsChanged`, then tells the server.
    */
@@ -135,6 +193,7 @@ const ERROR_KIND_SET: Record<ErrorKind, true> = {
   notFound: true,
   storage: true,
   cache: true,
+  unsafe: true,
   internal: true,
 };
 const ERROR_KINDS = Object.keys(ERROR_KIND_SET) as ErrorKind[];

@@ -7,6 +7,7 @@
  * months (years for very large folders), with replies grouped into threads.
  */
 import type { MessageRow, Person } from './bindings';
+import { sampleAttachments, sampleSnippet } from './fake-view';
 
 const PEOPLE: Person[] = [
   { name: 'Grace Hopper', email: 'grace@navy.example' },
@@ -195,6 +196,8 @@ export class SampleMailbox {
     const row: MessageRow = {
       from: [sender],
       to: [this.#owner],
+      cc: [],
+      snippet: null,
       date: received,
       size: 2_000 + message.subject.length,
       seen: false,
@@ -243,14 +246,19 @@ export class SampleMailbox {
     const hasAttachment = this.#h(index, 7) % 100 < 12;
     const keywordRoll = this.#h(index, 8) % 100;
     const answered = !this.#sampleUnread(index) && this.#h(index, 9) % 100 < 15;
-    return {
+    // Some messages copy someone else in.
+    const copied = PEOPLE[this.#h(index, 13) % PEOPLE.length]!;
+    const cc = this.#h(index, 14) % 100 < 20 && copied.email !== sender.email ? [copied] : [];
+    const row: MessageRow = {
       uid: size - index,
       subject,
       from: this.#allSeen ? [this.#owner] : [sender],
       to: this.#allSeen ? [sender] : [this.#owner],
+      cc,
+      snippet: null,
       received,
       date: received - (this.#h(index, 10) % 120),
-      size: 2_000 + (this.#h(index, 11) % 60_000) + (hasAttachment ? 180_000 : 0),
+      size: 2_000 + (this.#h(index, 11) % 60_000),
       seen: !this.#sampleUnread(index),
       flagged,
       answered,
@@ -259,5 +267,10 @@ export class SampleMailbox {
       keywords: keywordRoll < 10 ? [KEYWORDS[keywordRoll % KEYWORDS.length]!] : [],
       threadId: String(this.#h(root, 12)),
     };
+    // Attachments weigh a third more once encoded.
+    for (const a of sampleAttachments(row)) row.size += Math.ceil((a.size * 4) / 3);
+    // The engine has the first words of most messages (the rest were never downloaded).
+    if (this.#h(index, 15) % 100 >= 10) row.snippet = sampleSnippet(row);
+    return row;
   }
 }

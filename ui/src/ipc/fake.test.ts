@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from './backend';
-import type { MailEvent, NewAccountRequest } from './bindings';
+import type { LinkActivated, MailEvent, MessageRow, NewAccountRequest } from './bindings';
 import {
   createFakeBackend,
   DEMO_NEW_MESSAGES,
+  DEFAULT_SETTINGS,
   DEMO_QUOTA,
+  DOWNLOADS_DIR,
   FOLDER_SIZES,
   fixtureFromUrl,
   NEW_ACCOUNT_QUOTA,
@@ -12,6 +14,7 @@ import {
   UNTRUSTED_FINGERPRINT,
   type FakeBackend,
 } from './fake';
+import { SOURCE_LIMIT } from './fake-view';
 
 function request(overrides: Partial<NewAccountRequest['imap']> & { password?: string } = {}): NewAccountRequest {
   const { password = 'secret', ...imap } = overrides;
@@ -278,9 +281,10 @@ describe('fake live engine', () => {
 
   it('keeps the settings', async () => {
     const backend = createFakeBackend({ latencyMs: 0 });
-    expect(await backend.getSettings()).toEqual({ notifications: true });
-    expect(await backend.setSettings({ notifications: false })).toEqual({ notifications: false });
-    expect(await backend.getSettings()).toEqual({ notifications: false });
+    expect(await backend.getSettings()).toEqual(DEFAULT_SETTINGS);
+    const quiet = { ...DEFAULT_SETTINGS, notifications: false };
+    expect(await backend.setSettings(quiet)).toEqual(quiet);
+    expect(await backend.getSettings()).toEqual(quiet);
   });
 });
 
@@ -339,6 +343,155 @@ describe('fake reading and flags', () => {
     const row = (await backend.listMessages('demo', 'INBOX', 0, 51)).rows.find((r) => r.uid === unread[0])!;
     expect(row).toMatchObject({ seen: false, flagged: true });
     expect((await backend.listMessages('demo', 'INBOX', 0, 1)).unread).toBe(page.unread - 1);
+  });
+});
+
+describe('fake message details, attachments and links', () => {
+  async function demo(pick: (row: MessageRow) => boolean) {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const row = (await backend.listMessages('demo', 'INBOX', 0, 400)).rows.find(pick);
+    if (!row) throw new Error('no sample message fits');
+    return { backend, row };
+  }
+
+  it('gives sample rows copied recipients and, mostly, their first words', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const rows = (await backend.listMessages('demo', 'INBOX', 0, 200)).rows;
+    expect(rows.some((r) => r.cc.length > 0)).toBe(true);
+    expect(rows.some((r) => r.cc.length === 0)).toBe(true);
+    const withText = rows.filter((r) => r.snippet !== null);
+    expect(withText.length).toBeGreaterThan(150);
+    expect(withText.length).toBeLessThan(200);
+    const row = withText[0]!;
+    expect(row.snippet).toMatch(new RegExp(`^Hi Ada Lovelace, This is message ${row.uid} of the sample mailbox\\.`));
+    expect(row.snippet!.length).toBeLessThanOrEqual(140);
+  });
+
+  it('serves every header field and the raw source of a message', async () => {
+    const { backend, row } = await demo((r) => r.cc.length > 0 && r.hasAttachment);
+    const source = (await backend.messageSource('demo', 'INBOX', row.uid))!;
+    const names = source.headers.map((h) => h.name);
+    for (const name of ['Received', 'Message-ID', 'Date', 'From', 'To', 'Cc', 'Subject', 'MIME-Version', 'Content-Type'])
+      expect(names).toContain(name);
+    expect(source.headers.find((h) => h.name === 'Subject')!.value).toBe(row.subject);
+    expect(source.headers.find((h) => h.name === 'Cc')!.value).toContain(row.cc[0]!.email);
+    expect(source.raw).toContain(`Subject: ${row.subject}\r\n`);
+    expect(source.raw).toContain('Content-Disposition: attachment; filename="report.pdf"');
+    expect(source.raw).toContain(`message ${row.uid} of the sample mailbox`);
+    expect(source.size).toBe(row.size);
+    expect(await backend.messageSource('demo', 'INBOX', 999_999)).toBeNull();
+  });
+
+  it('cuts the source of a message larger than 1 MB', async () => {
+    const { backend, row } = await demo((r) => r.hasAttachment && r.uid % 3 === 1);
+    expect(row.size).toBeGreaterThan(SOURCE_LIMIT);
+    const source = (await backend.messageSource('demo', 'INBOX', row.uid))!;
+    expect(source).toMatchObject({ truncated: true, size: row.size });
+    expect(source.raw).toHaveLength(SOURCE_LIMIT);
+  });
+
+  it('opens the forwarded message some messages carry, with its own links and attachment', async () => {
+    const { backend, row } = await demo((r) => r.hasAttachment && r.uid % 3 === 0);
+    const view = (await backend.openMessage('demo', 'INBOX', row.uid, false))!;
+    const eml = view.attachments.find((a) => a.mime === 'message/rfc822')!;
+    expect(eml).toMatchObject({ section: '4', filename: 'Travel plans.eml' });
+    const inner = (await backend.openAttachedMessage('demo', 'INBOX', row.uid, eml.section, false))!;
+    expect(decodeURIComponent(inner.url)).toContain('Travel plans');
+    expect(inner).toMatchObject({ blockedRemote: 3, remoteAllowedForSender: false });
+    expect(inner.links.map((l) => l.mismatchedDomain)).toEqual([false, true]);
+    expect(inner.attachments).toEqual([{ section: '4.2', filename: 'itinerary.pdf', mime: 'application/pdf', size: 48_128 }]);
+    expect((await backend.openAttachedMessage('demo', 'INBOX', row.uid, eml.section, true))!.blockedRemote).toBe(0);
+    // Not a message there.
+    expect(await backend.openAttachedMessage('demo', 'INBOX', row.uid, '2', false)).toBeNull();
+  });
+
+  it('saves attachments to the downloads folder unless the dialog is cancelled', async () => {
+    const { backend, row } = await demo((r) => r.hasAttachment);
+    expect(await backend.saveAttachment('demo', 'INBOX', row.uid, '2', 'report.pdf')).toEqual({
+      path: `${DOWNLOADS_DIR}/report.pdf`,
+      bytes: 90_112,
+    });
+    expect(await backend.saveAttachment('demo', 'INBOX', row.uid, '3', null)).toEqual({
+      path: `${DOWNLOADS_DIR}/attachment`,
+      bytes: 1_536,
+    });
+    expect((await backend.saveAttachment('demo', 'INBOX', row.uid, '2', '../../etc/passwd'))!.path).toBe(
+      `${DOWNLOADS_DIR}/_.._etc_passwd`,
+    );
+    backend.cancelNextSave();
+    expect(await backend.saveAttachment('demo', 'INBOX', row.uid, '2', 'report.pdf')).toBeNull();
+    expect(await backend.saveAttachment('demo', 'INBOX', row.uid, '2', 'report.pdf')).not.toBeNull();
+    await expect(backend.saveAttachment('demo', 'INBOX', row.uid, '9', 'x')).rejects.toMatchObject({ kind: 'notFound' });
+  });
+
+  it('opens attachments, but never programs or scripts', async () => {
+    const { backend, row } = await demo((r) => r.hasAttachment && r.uid % 3 === 1);
+    const opened = await backend.openAttachment('demo', 'INBOX', row.uid, '2', 'report.pdf');
+    expect(opened.path).toMatch(/\/report\.pdf$/);
+    expect(backend.openedAttachments).toEqual([opened.path]);
+    for (const name of ['installer.exe', 'SETUP.EXE', 'run.sh', 'macro.vbs']) {
+      const e = await failure(backend.openAttachment('demo', 'INBOX', row.uid, '4', name));
+      expect(e.kind).toBe('unsafe');
+      expect(e.message).toContain(`${name} is a program or script`);
+    }
+    expect(backend.openedAttachments).toHaveLength(1);
+  });
+
+  it('opens web and mail links only, and records them', async () => {
+    const backend = createFakeBackend({ latencyMs: 0 });
+    await backend.openLink('https://tern.example/docs');
+    await backend.openLink('mailto:ada@example.org');
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://server/share']) {
+      expect((await failure(backend.openLink(url))).kind).toBe('unsafe');
+    }
+    expect(backend.openedLinks).toEqual(['https://tern.example/docs', 'mailto:ada@example.org']);
+  });
+
+  it('reports a click on a link of a view it served as link-activated', async () => {
+    const { backend, row } = await demo((r) => r.uid % 5 === 0);
+    const view = (await backend.openMessage('demo', 'INBOX', row.uid, false))!;
+    const events: LinkActivated[] = [];
+    const stop = await backend.onLinkActivated((e) => events.push(e));
+    const disguised = view.links.find((l) => l.mismatchedDomain)!;
+    expect(backend.clickLink(view.url, disguised.id)).toEqual({
+      viewUrl: view.url,
+      href: disguised.href,
+      text: disguised.text,
+      mismatchedDomain: true,
+    });
+    expect(backend.clickLink(view.url, 'no/such')).toBeNull();
+    expect(backend.clickLink('data:text/html,unknown', '1/0')).toBeNull();
+    expect(events).toHaveLength(1);
+    stop();
+    backend.clickLink(view.url, disguised.id);
+    expect(events).toHaveLength(1);
+  });
+
+  it('loads remote content by itself for senders the user allows, and keeps their list', async () => {
+    const { backend, row } = await demo((r) => r.uid % 4 === 0);
+    const sender = row.from[0]!.email;
+    const settings = await backend.setRemoteContentForSender(sender.toUpperCase(), true);
+    expect(settings.remoteContentSenders).toEqual([sender.toLowerCase()]);
+    const view = (await backend.openMessage('demo', 'INBOX', row.uid, false))!;
+    expect(view).toMatchObject({ blockedRemote: 0, remoteAllowedForSender: true });
+    expect(decodeURIComponent(view.url)).toContain('[remote image 1]');
+    expect((await backend.setRemoteContentForSender(sender, false)).remoteContentSenders).toEqual([]);
+    expect(await backend.openMessage('demo', 'INBOX', row.uid, false)).toMatchObject({
+      blockedRemote: 3,
+      remoteAllowedForSender: false,
+    });
+  });
+
+  it('stores settings as the engine does: the cache at least 64 MB, senders in lower case and sorted', async () => {
+    const { backend, row } = await demo((r) => r.uid % 2 === 1);
+    const saved = await backend.setSettings({
+      ...DEFAULT_SETTINGS,
+      cacheMb: 10,
+      plainMonospace: true,
+      remoteContentSenders: ['Zed@Example.org', 'amy@example.org', 'zed@example.org'],
+    });
+    expect(saved).toMatchObject({ cacheMb: 64, plainMonospace: true, remoteContentSenders: ['amy@example.org', 'zed@example.org'] });
+    expect((await backend.openMessage('demo', 'INBOX', row.uid, false))!.monospace).toBe(true);
   });
 });
 

@@ -35,9 +35,19 @@
  * engine would send.
  *
  * Reading: `openMessage` serves a generated, escaped `data:` document (see `fake-view.ts` for which
- * UIDs carry remote content, disguised links, attachments or unreadable parts); offline, only
- * messages opened before open (others fail with `connectionLost`). `setFlags` changes the rows at
- * once and reports `mailboxChanged` (the changed UIDs) and `countsChanged`, as the engine does.
+ * UIDs carry remote content, disguised links, attachments, forwarded messages or unreadable parts);
+ * offline, only messages opened before open (others fail with `connectionLost`). Remote content
+ * loads by itself for senders in the settings' `remoteContentSenders`. `openAttachedMessage` opens
+ * the forwarded message (`message/rfc822`) some of them carry; `messageSource` serves their header
+ * fields and raw text. `setFlags` changes the rows at once and reports `mailboxChanged` (the
+ * changed UIDs) and `countsChanged`, as the engine does.
+ *
+ * Files and links: `saveAttachment` answers like a save dialog the user confirmed, with a path in
+ * {@link DOWNLOADS_DIR} (`cancelNextSave` makes the next one cancelled); `openAttachment` refuses
+ * programs and scripts (`.exe`, `.bat`, `.sh`, …) with `unsafe` and records the others in
+ * `openedAttachments`; `openLink` refuses anything but http, https and mailto with `unsafe` and
+ * records the others in `openedLinks`. `clickLink` stands for a click on a link inside a message's
+ * frame: it reports `link-activated` for a view the fake served, as the app does.
  */
 import { BackendError, MAX_PAGE, type Backend, type FlagChange } from './backend';
 import type {
@@ -48,9 +58,12 @@ import type {
   Folder,
   FolderCounts,
   ImapSettings,
+  LinkActivated,
   MailEvent,
+  MessageLink,
   MessagePage,
   MessageRow,
+  MessageView,
   NewAccountRequest,
   Settings,
   StorageQuota,
@@ -59,7 +72,7 @@ import type {
   SyncSummary,
 } from './bindings';
 import { SampleMailbox, type Delivery } from './fake-mail';
-import { sampleView } from './fake-view';
+import { attachedView, sampleAttachments, sampleSource, sampleView } from './fake-view';
 
 export type { Delivery } from './fake-mail';
 
@@ -107,6 +120,47 @@ export interface FakeBackend extends Backend {
    * the message as stored.
    */
   deliver(accountId: string, path: string, message: Delivery): Promise<MessageRow>;
+  /**
+   * The user clicks the link `linkId` (a `MessageLink.id`) in the document at `viewUrl` (a view
+   * this backend served): `link-activated` goes to the listeners, as the app reports it. Returns
+   * the event, or null when there is no such link.
+   */
+  clickLink(viewUrl: string, linkId: string): LinkActivated | null;
+  /** Delivers a `link-activated` event as given. */
+  emitLinkActivated(event: LinkActivated): void;
+  /** The next `saveAttachment` is cancelled in the save dialog (resolves to null). */
+  cancelNextSave(): void;
+  /** Every URL `openLink` opened, in order. */
+  readonly openedLinks: string[];
+  /** Every attachment `openAttachment` opened (its file), in order. */
+  readonly openedAttachments: string[];
+}
+
+/** Where the fake's save dialog puts attachments. */
+export const DOWNLOADS_DIR = '/home/ada/Downloads';
+
+/** The settings of a fresh installation (the engine's defaults). */
+export const DEFAULT_SETTINGS: Settings = {
+  notifications: true,
+  markRead: { kind: 'immediately' },
+  remoteContentSenders: [],
+  cacheMb: 1024,
+  plainMonospace: false,
+  prefetch: true,
+};
+/** The smallest cache for downloaded messages, in MB (the engine raises anything smaller to it). */
+export const MIN_CACHE_MB = 64;
+
+/** File names Tern never opens: programs and scripts (the engine's list). */
+const PROGRAM = /\.(exe|com|bat|cmd|msi|msp|scr|pif|cpl|jar|js|jse|vbs|vbe|wsf|wsh|ps1|psm1|sh|bash|command|app|pkg|dmg|deb|rpm|appimage|run|bin|py|pl|rb|desktop|lnk|reg|hta|apk)$/i;
+
+/** A file name safe to write anywhere (the engine's rule): no folders, no control characters. */
+function safeFileName(name: string | null, fallback: string): string {
+  const clean = (name ?? '')
+    .replace(/[\u0000-\u001f/\\:*?"<>|]/g, '_')
+    .trim()
+    .replace(/^\.+/, '');
+  return clean || fallback;
 }
 
 /** Reads `?fixture=demo` or `?fixture=big` from a query string. */
@@ -263,7 +317,13 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const attempts = new Map<string, number>();
   /** Pending reconnects of the live engine. */
   const retries = new Map<string, ReturnType<typeof setTimeout>>();
-  let settings: Settings = { notifications: true };
+  let settings: Settings = structuredClone(DEFAULT_SETTINGS);
+  const linkListeners = new Set<(event: LinkActivated) => void>();
+  /** The links of every view served, by its URL (for `clickLink`). */
+  const served = new Map<string, MessageLink[]>();
+  const openedLinks: string[] = [];
+  const openedAttachments: string[] = [];
+  let cancelSave = false;
   const listeners = new Set<(event: SyncProgressEvent) => void>();
   const mailListeners = new Set<(batch: MailEvent[]) => void>();
   const calls: FakeCall[] = [];
@@ -488,8 +548,74 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     }
   };
 
+  /** A cached message (`fail` for an unknown folder, null when the message is not in the cache). */
+  const cachedRow = (account: Account, path: string, uid: number): MessageRow | null => {
+    const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
+    const range = cachedMail.get(account.id)?.get(path);
+    const index = mailbox.indexOfUid(uid);
+    if (!range || index < range.from || index >= range.to) return null;
+    return mailbox.row(index);
+  };
+
+  /** Content (a message, or one of its parts) is downloaded once, then cached: offline, only what was downloaded before opens. */
+  const download = (account: Account, path: string, uid: number, part = '') => {
+    const key = `${account.id}\u0000${path}\u0000${uid}${part ? `/${part}` : ''}`;
+    if (statuses.get(account.id)?.state !== 'online' && !opened.has(key))
+      fail('connectionLost', `${account.imap.host} is not connected: the account is offline`);
+    opened.add(key);
+  };
+
+  const serve = (view: MessageView): MessageView => {
+    served.set(view.url, structuredClone(view.links));
+    return view;
+  };
+
+  const loadsRemoteFrom = (row: MessageRow) => {
+    const sender = row.from[0]?.email.trim().toLowerCase();
+    return !!sender && settings.remoteContentSenders.includes(sender);
+  };
+
+  const setRemoteFrom = (next: Settings, address: string, allowed: boolean): Settings => {
+    const clean = address.trim().toLowerCase();
+    const senders = next.remoteContentSenders.filter((s) => s !== clean);
+    if (allowed && clean) senders.push(clean);
+    return { ...next, remoteContentSenders: senders.sort() };
+  };
+
+  /** The attachment at `section` of a cached message (or of a message attached to it). */
+  const attachmentOf = (account: Account, path: string, uid: number, section: string) => {
+    const row = cachedRow(account, path, uid) ?? fail('notFound', 'the message is no longer on the server');
+    const outer = sampleAttachments(row);
+    const inner = outer
+      .filter((a) => a.mime === 'message/rfc822')
+      .flatMap((a) => attachedView(row, a.section, { allowRemote: false })?.attachments ?? []);
+    return [...outer, ...inner].find((a) => a.section === section) ?? fail('notFound', 'the attachment is no longer there');
+  };
+
+  const linkListenersEmit = (event: LinkActivated) => {
+    for (const listener of [...linkListeners]) listener(structuredClone(event));
+  };
+
   const backend: FakeBackend = {
     calls,
+
+    openedLinks,
+
+    openedAttachments,
+
+    clickLink(viewUrl, linkId) {
+      const link = served.get(viewUrl)?.find((l) => l.id === linkId);
+      if (!link) return null;
+      const event: LinkActivated = { viewUrl, href: link.href, text: link.text, mismatchedDomain: link.mismatchedDomain };
+      linkListenersEmit(event);
+      return event;
+    },
+
+    emitLinkActivated: linkListenersEmit,
+
+    cancelNextSave() {
+      cancelSave = true;
+    },
 
     emitProgress: emit,
 
@@ -633,15 +759,84 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     async openMessage(accountId, path, uid, allowRemote) {
       const account = find(accountId);
       await wait();
-      const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
-      const range = cachedMail.get(accountId)?.get(path);
-      const index = mailbox.indexOfUid(uid);
-      if (!range || index < range.from || index >= range.to) return null;
-      const key = `${accountId}\u0000${path}\u0000${uid}`;
-      if (statuses.get(accountId)?.state !== 'online' && !opened.has(key))
-        fail('connectionLost', `${account.imap.host} is not connected: the account is offline`);
-      opened.add(key);
-      return sampleView(mailbox.row(index), allowRemote);
+      const row = cachedRow(account, path, uid);
+      if (!row) return null;
+      download(account, path, uid);
+      const forSender = loadsRemoteFrom(row);
+      return serve(
+        sampleView(row, { allowRemote: allowRemote || forSender, forSender, monospace: settings.plainMonospace }),
+      );
+    },
+
+    async openAttachedMessage(accountId, path, uid, section, allowRemote) {
+      const account = find(accountId);
+      await wait();
+      const row = cachedRow(account, path, uid);
+      if (!row) return null;
+      download(account, path, uid, section);
+      const view = attachedView(row, section, { allowRemote, monospace: settings.plainMonospace });
+      return view ? serve(view) : null;
+    },
+
+    async messageSource(accountId, path, uid) {
+      const account = find(accountId);
+      await wait();
+      const row = cachedRow(account, path, uid);
+      if (!row) return null;
+      download(account, path, uid, 'source');
+      return sampleSource(row);
+    },
+
+    async saveAttachment(accountId, path, uid, section, filename) {
+      const account = find(accountId);
+      const attachment = attachmentOf(account, path, uid, section);
+      // The user picks a place in the save dialog (or cancels it).
+      await wait(2);
+      if (cancelSave) {
+        cancelSave = false;
+        return null;
+      }
+      download(account, path, uid, section);
+      await wait();
+      const name = safeFileName(filename, attachment.mime === 'message/rfc822' ? 'message.eml' : 'attachment');
+      return { path: `${DOWNLOADS_DIR}/${name}`, bytes: attachment.size };
+    },
+
+    async openAttachment(accountId, path, uid, section, filename) {
+      const account = find(accountId);
+      const name = safeFileName(filename, 'attachment');
+      if (PROGRAM.test(name))
+        fail(
+          'unsafe',
+          `${name} is a program or script; Tern does not open those because they could harm your computer. Save it instead if you trust the sender.`,
+        );
+      const attachment = attachmentOf(account, path, uid, section);
+      download(account, path, uid, section);
+      await wait();
+      const file = `/tmp/tern/attachments/${(uid * 2654435761) >>> 0}/${name}`;
+      openedAttachments.push(file);
+      return { path: file, bytes: attachment.size };
+    },
+
+    async openLink(url) {
+      await wait(0.1);
+      const scheme = url.includes(':') ? url.slice(0, url.indexOf(':')).toLowerCase() : '';
+      if (!['http', 'https', 'mailto'].includes(scheme))
+        fail('unsafe', `Tern only opens web and mail links; this one is a ${scheme}: link`);
+      openedLinks.push(url);
+    },
+
+    async setRemoteContentForSender(address, allowed) {
+      await wait(0.5);
+      settings = setRemoteFrom(settings, address, allowed);
+      return structuredClone(settings);
+    },
+
+    async onLinkActivated(callback) {
+      linkListeners.add(callback);
+      return () => {
+        linkListeners.delete(callback);
+      };
     },
 
     async setFlags(accountId, path, uids, { seen, flagged }: FlagChange) {
@@ -686,20 +881,31 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
 
     async getSettings() {
       await wait(0.1);
-      return { ...settings };
+      return structuredClone(settings);
     },
 
     async setSettings(next) {
       await wait(0.5);
-      settings = { ...next };
-      return { ...settings };
+      // Stored as the engine stores them: the cache at least its minimum, senders in lower case.
+      let saved: Settings = { ...structuredClone(next), cacheMb: Math.max(MIN_CACHE_MB, Math.round(next.cacheMb)), remoteContentSenders: [] };
+      for (const sender of next.remoteContentSenders) saved = setRemoteFrom(saved, sender, true);
+      settings = saved;
+      return structuredClone(settings);
     },
   };
 
   for (const account of accounts) start(account);
 
   // Record every call (tests check which windows the list asked for).
-  const untracked = new Set<string>(['emitProgress', 'emitMailEvents', 'setStatus', 'deliver']);
+  const untracked = new Set<string>([
+    'emitProgress',
+    'emitMailEvents',
+    'setStatus',
+    'deliver',
+    'clickLink',
+    'emitLinkActivated',
+    'cancelNextSave',
+  ]);
   for (const key of Object.keys(backend) as (keyof FakeBackend)[]) {
     const value = backend[key];
     if (typeof value !== 'function' || untracked.has(key)) continue;

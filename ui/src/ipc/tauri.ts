@@ -8,10 +8,13 @@ import type {
   AppInfo,
   Folder,
   FolderCounts,
+  LinkActivated,
   MailEvent,
   MessagePage,
+  MessageSource,
   MessageView,
   NewAccountRequest,
+  SavedAttachment,
   Settings,
   StorageQuota,
   SyncProgressEvent,
@@ -30,6 +33,8 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 /** Event names, as `src-tauri/src/lib.rs` emits them. */
 export const SYNC_PROGRESS = 'sync-progress';
 export const MAIL_EVENTS = 'mail-events';
+/** Emitted by the `tern-part` scheme when the user clicks a link in a message (`src-tauri/src/reader.rs`). */
+export const LINK_ACTIVATED = 'link-activated';
 
 export const tauriBackend: Backend = {
   appInfo: () => call<AppInfo>('app_info'),
@@ -46,6 +51,19 @@ export const tauriBackend: Backend = {
     call<MessagePage>('list_messages', { accountId, path, offset, limit }),
   openMessage: (accountId: string, path: string, uid: number, allowRemote: boolean) =>
     call<MessageView | null>('open_message', { accountId, path, uid, allowRemote }),
+  openAttachedMessage: (accountId: string, path: string, uid: number, section: string, allowRemote: boolean) =>
+    call<MessageView | null>('open_attached_message', { accountId, path, uid, section, allowRemote }),
+  messageSource: (accountId: string, path: string, uid: number) =>
+    call<MessageSource | null>('message_source', { accountId, path, uid }),
+  saveAttachment: (accountId: string, path: string, uid: number, section: string, filename: string | null) =>
+    call<SavedAttachment | null>('save_attachment', { accountId, path, uid, section, filename }),
+  openAttachment: (accountId: string, path: string, uid: number, section: string, filename: string | null) =>
+    call<SavedAttachment>('open_attachment', { accountId, path, uid, section, filename }),
+  openLink: (url: string) => call<void>('open_link', { url }),
+  setRemoteContentForSender: (address: string, allowed: boolean) =>
+    call<Settings>('set_remote_content_for_sender', { address, allowed }),
+  onLinkActivated: (callback: (event: LinkActivated) => void) =>
+    listen<LinkActivated>(LINK_ACTIVATED, (event) => callback(event.payload)),
   setFlags: (accountId: string, path: string, uids: number[], { seen, flagged }: FlagChange) =>
     call<void>('set_flags', { accountId, path, uids, seen, flagged }),
   onSyncProgress: (callback: (event: SyncProgressEvent) => void) =>

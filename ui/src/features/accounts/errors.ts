@@ -74,6 +74,10 @@ const ADVICE: Record<ErrorKind, { title: string; advice: string }> = {
     title: 'The local mail cache had a problem',
     advice: 'Try again. Your mail on the server is not affected.',
   },
+  unsafe: {
+    title: 'Tern didn’t open that, to keep your computer safe',
+    advice: 'Save it instead if you trust where it comes from.',
+  },
   internal: {
     title: 'Something went wrong inside Tern',
     advice: 'Try again. If it keeps happening, please report it with the message above.',
@@ -86,6 +90,13 @@ export function sentence(text: string): string {
   if (!trimmed) return '';
   const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
   return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** Ends the text with a full stop, leaving its first letter alone (it may be a file name). */
+export function ended(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return '';
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 export function explain(error: CommandError): Explanation {

@@ -110,6 +110,40 @@ describe('message list', () => {
     });
   });
 
+  it('shows the first words of each message after its subject, when the engine has them', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { sync } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    const page = await backend.listMessages('demo', 'INBOX', 0, 10);
+    await waitFor(() => expect(options(list).length).toBeGreaterThanOrEqual(10));
+    expect(page.rows.some((r) => r.snippet)).toBe(true);
+    page.rows.forEach((row, i) => {
+      const option = options(list)[i]!;
+      const snippet = option.querySelector('.snippet');
+      // On the subject's line, after it, in the muted style that line is cut with an ellipsis.
+      expect(option.querySelector('.subject')!.textContent).toBe(row.subject);
+      if (row.snippet) {
+        expect(snippet).not.toBeNull();
+        expect(snippet!.textContent).toContain(row.snippet);
+        expect(snippet!.previousElementSibling).toBe(option.querySelector('.subject'));
+        expect(option).toHaveTextContent(`${row.subject}, ${row.snippet}`);
+      } else {
+        expect(snippet).toBeNull();
+      }
+    });
+
+    // Text not downloaded yet (null), or none: the subject alone.
+    await backend.deliver('demo', 'INBOX', { subject: 'Nothing downloaded yet', snippet: null });
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Nothing downloaded yet'));
+    expect(options(list)[0]!.querySelector('.snippet')).toBeNull();
+    await backend.deliver('demo', 'INBOX', { subject: 'Just a title', snippet: '  ' });
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Just a title'));
+    expect(options(list)[0]!.querySelector('.snippet')).toBeNull();
+    await backend.deliver('demo', 'INBOX', { subject: 'Lunch', snippet: 'Are we still on for Friday?' });
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Lunch, Are we still on for Friday?'));
+  });
+
   it('re-reads the window after a sync and keeps the selected message selected', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     const { sync } = setup(backend);

@@ -1,16 +1,21 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it, vi } from 'vitest';
-import { BackendError, type Backend, type MessageRow, type MessageView } from '../../ipc/backend';
-import { createFakeBackend, type FakeBackend } from '../../ipc/fake';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BackendError, type Backend, type MessageRow, type MessageView, type Settings } from '../../ipc/backend';
+import { createFakeBackend, DEFAULT_SETTINGS, type FakeBackend } from '../../ipc/fake';
+import { Preferences } from '../settings/preferences.svelte';
 import { SyncCenter } from '../sync/sync.svelte';
 import Reader from './Reader.svelte';
 import { humanSize } from './size';
+
+const last = <T>(list: T[]): T | undefined => list[list.length - 1];
 
 const ROW: MessageRow = {
   uid: 42,
   subject: 'Quarterly numbers',
   from: [{ name: 'Grace Hopper', email: 'grace@navy.example' }],
   to: [{ name: 'Ada Lovelace', email: 'ada@example.org' }],
+  cc: [],
+  snippet: null,
   date: 1_700_000_000,
   received: 1_700_000_000,
   size: 4_000,
@@ -30,6 +35,8 @@ const VIEW: MessageView = {
   links: [],
   attachments: [],
   problems: [],
+  remoteAllowedForSender: false,
+  monospace: false,
 };
 
 /** A backend that answers `openMessage` with `views` (by allowRemote) and records `setFlags`. */
@@ -38,7 +45,13 @@ function stub(views: { blocked?: MessageView; allowed?: MessageView } | ((remote
     typeof views === 'function' ? views(remote) : ((remote ? views.allowed : views.blocked) ?? VIEW),
   );
   const setFlags = vi.fn(async () => {});
-  return { backend: { openMessage, setFlags } as unknown as Backend, openMessage, setFlags };
+  const getSettings = vi.fn(async () => structuredClone(DEFAULT_SETTINGS));
+  const onLinkActivated = vi.fn(async () => () => {});
+  return {
+    backend: { openMessage, setFlags, getSettings, onLinkActivated } as unknown as Backend,
+    openMessage,
+    setFlags,
+  };
 }
 
 function show(backend: Backend, message: MessageRow = ROW, path = 'INBOX') {
@@ -94,8 +107,8 @@ describe('reader', () => {
 
   it('warns about links whose text shows another address, listing where they really go as text', async () => {
     const links = [
-      { href: 'https://tern.example/docs', text: 'docs', mismatchedDomain: false },
-      { href: 'https://evil.example/login', text: 'https://bank.example', mismatchedDomain: true },
+      { href: 'https://tern.example/docs', text: 'docs', mismatchedDomain: false, id: '1/0' },
+      { href: 'https://evil.example/login', text: 'https://bank.example', mismatchedDomain: true, id: '1/1' },
     ];
     const { backend } = stub({ blocked: { ...VIEW, links } });
     show(backend);
@@ -108,7 +121,7 @@ describe('reader', () => {
     expect(within(warning).queryByRole('link')).toBeNull();
   });
 
-  it('lists the attachments with name, type and size, without buttons', async () => {
+  it('lists the attachments with name, type and size, each with Save and Open', async () => {
     const attachments = [
       { section: '2', filename: 'report.pdf', mime: 'application/pdf', size: 90_112 },
       { section: '3', filename: null, mime: 'image/png', size: 1_536 },
@@ -116,9 +129,12 @@ describe('reader', () => {
     const { backend } = stub({ blocked: { ...VIEW, attachments } });
     show(backend);
     const list = await screen.findByRole('list', { name: 'Attachments' });
-    expect(within(list).getByRole('listitem', { name: 'report.pdf, application/pdf, 88 KB' })).toBeInTheDocument();
-    expect(within(list).getByRole('listitem', { name: 'Unnamed attachment, image/png, 1.5 KB' })).toBeInTheDocument();
-    expect(within(list).queryByRole('button')).toBeNull();
+    const pdf = within(list).getByRole('listitem', { name: 'report.pdf, application/pdf, 88 KB' });
+    const png = within(list).getByRole('listitem', { name: 'Unnamed attachment, image/png, 1.5 KB' });
+    for (const item of [pdf, png]) {
+      expect(within(item).getAllByRole('button').map((b) => b.textContent)).toEqual(['Save', 'Open']);
+    }
+    expect(within(list).queryByRole('button', { name: 'Open message' })).toBeNull();
   });
 
   it('notes the parts it could not show', async () => {
@@ -217,6 +233,442 @@ describe('reader', () => {
     await frame();
     await new Promise((r) => setTimeout(r, 10));
     expect(setFlags).not.toHaveBeenCalled();
+  });
+});
+
+/** The demo account with no latency, and the first cached Inbox message that `pick` accepts, opened in the reader. */
+async function openFake(pick: (row: MessageRow) => boolean, options: { seen?: boolean; backend?: FakeBackend } = {}) {
+  const backend = options.backend ?? createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+  const rows = (await backend.listMessages('demo', 'INBOX', 0, 400)).rows;
+  const found = rows.find(pick);
+  if (!found) throw new Error('no sample message fits');
+  const row = options.seen === false ? found : { ...found, seen: true };
+  const result = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: row } });
+  const iframe = await frame();
+  return { backend, row, result, iframe, url: iframe.getAttribute('src')! };
+}
+
+describe('reader header', () => {
+  it('shows the sender with name and address, the recipients, those copied and the date in the user’s locale', async () => {
+    const { backend } = stub({});
+    const row: MessageRow = {
+      ...ROW,
+      to: [
+        { name: 'Ada Lovelace', email: 'ada@example.org' },
+        { name: null, email: 'team@example.org' },
+      ],
+      cc: [{ name: 'Alan Turing', email: 'alan@bletchley.example' }],
+    };
+    show(backend, row);
+    const header = screen.getByRole('heading', { name: 'Quarterly numbers' }).closest('header')!;
+    const terms = [...header.querySelectorAll('dt')].map((dt) => dt.textContent);
+    expect(terms).toEqual(['From', 'To', 'Cc', 'Date']);
+    expect(within(header).getByText('Grace Hopper <grace@navy.example>')).toBeInTheDocument();
+    expect(within(header).getByText('Ada Lovelace <ada@example.org>, team@example.org')).toBeInTheDocument();
+    expect(within(header).getByText('Alan Turing <alan@bletchley.example>')).toBeInTheDocument();
+    const date = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(
+      new Date(row.date * 1000),
+    );
+    const time = within(header).getByText(date);
+    expect(time.tagName).toBe('TIME');
+    expect(time).toHaveAttribute('datetime', new Date(row.date * 1000).toISOString());
+    await frame();
+  });
+
+  it('leaves out Cc when nobody was copied', async () => {
+    const { backend } = stub({});
+    show(backend);
+    await frame();
+    const header = screen.getByRole('heading', { name: 'Quarterly numbers' }).closest('header')!;
+    expect([...header.querySelectorAll('dt')].map((dt) => dt.textContent)).toEqual(['From', 'To', 'Date']);
+  });
+
+  it('shows every header field on "Show details", read once from the message source', async () => {
+    const { backend, row } = await openFake((r) => r.cc.length > 0);
+    const toggle = screen.getByRole('button', { name: 'Show details' });
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByRole('table', { name: 'Header fields' })).toBeNull();
+    await fireEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const table = await screen.findByRole('table', { name: 'Header fields' });
+    expect(backend.calls.filter((c) => c.method === 'messageSource')).toHaveLength(1);
+    const source = (await backend.messageSource('demo', 'INBOX', row.uid))!;
+    const rows = within(table).getAllByRole('row');
+    expect(rows.map((r) => [within(r).getByRole('rowheader').textContent, within(r).getByRole('cell').textContent])).toEqual(
+      source.headers.map((h) => [h.name, h.value]),
+    );
+    expect(within(table).getByRole('rowheader', { name: 'Cc' })).toBeInTheDocument();
+    expect(within(table).getByRole('rowheader', { name: 'Message-ID' })).toBeInTheDocument();
+
+    // The source comes from the same reading.
+    await fireEvent.click(screen.getByRole('button', { name: 'View source' }));
+    const pre = screen.getByLabelText('Message source');
+    expect(pre.tagName).toBe('PRE');
+    expect(pre.textContent).toBe(source.raw);
+    expect(pre.textContent).toContain(`Subject: ${row.subject}`);
+    expect(screen.queryByText(/^Showing the first/)).toBeNull();
+    expect(backend.calls.filter((c) => c.method === 'messageSource')).toHaveLength(2);
+
+    // Hidden again.
+    await fireEvent.click(toggle);
+    expect(screen.queryByRole('table', { name: 'Header fields' })).toBeNull();
+    expect(screen.getByLabelText('Message source')).toBeInTheDocument();
+  });
+
+  it('says how much of a large message’s source it shows', async () => {
+    const { backend } = stub({});
+    const raw = 'Subject: Big\r\n\r\n' + 'x'.repeat(1024);
+    Object.assign(backend, {
+      messageSource: vi.fn(async () => ({ headers: [{ name: 'Subject', value: 'Big' }], raw, size: 3_774_874, truncated: true })),
+    });
+    show(backend);
+    await fireEvent.click(screen.getByRole('button', { name: 'View source' }));
+    expect(await screen.findByText('Showing the first 1 MB of 3.6 MB')).toBeInTheDocument();
+    expect(screen.getByLabelText('Message source').textContent).toBe(raw);
+  });
+
+  it('explains when the details cannot be read, and tries again', async () => {
+    const { backend } = stub({});
+    const messageSource = vi
+      .fn()
+      .mockRejectedValueOnce(new BackendError({ kind: 'timeout', message: 'the server did not answer', fingerprint: null }))
+      .mockResolvedValueOnce(null);
+    Object.assign(backend, { messageSource });
+    show(backend);
+    await frame();
+    await fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The message’s details could not be read. The server did not answer.');
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText(/details are not available: this message is no longer on the server/)).toBeInTheDocument();
+    expect(messageSource).toHaveBeenCalledTimes(2);
+    expect(messageSource).toHaveBeenCalledWith('demo', 'INBOX', 42);
+  });
+
+  it('closes the details when another message opens', async () => {
+    const { backend } = stub({});
+    Object.assign(backend, {
+      messageSource: vi.fn(async () => ({ headers: [{ name: 'Subject', value: 'x' }], raw: 'Subject: x', size: 10, truncated: false })),
+    });
+    const view = show(backend);
+    await fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
+    await screen.findByRole('table', { name: 'Header fields' });
+    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...ROW, uid: 43 } });
+    await frame();
+    expect(screen.queryByRole('table', { name: 'Header fields' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Show details' })).toHaveAttribute('aria-expanded', 'false');
+  });
+});
+
+describe('reader links', () => {
+  it('opens a link clicked in the message in the browser at once', async () => {
+    const { backend, url } = await openFake(() => true);
+    expect(backend.clickLink(url, '1/0')).toMatchObject({ href: 'https://tern.example/docs', mismatchedDomain: false });
+    await waitFor(() => expect(backend.openedLinks).toEqual(['https://tern.example/docs']));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+  });
+
+  it('asks first when the link’s text shows another address, and opens it only on "Open anyway"', async () => {
+    const { backend, url } = await openFake((r) => r.uid % 5 === 0);
+    backend.clickLink(url, '1/1');
+    const dialog = await screen.findByRole('alertdialog', { name: 'Open this link?' });
+    expect(dialog).toHaveTextContent(
+      'This link’s text shows https://bank.example/account, but it goes to login.bank-secure.example.',
+    );
+    expect(within(dialog).getByText('https://login.bank-secure.example/verify').tagName).toBe('CODE');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus());
+    expect(backend.openedLinks).toEqual([]);
+
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(backend.openedLinks).toEqual([]);
+
+    backend.clickLink(url, '1/1');
+    await fireEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Open anyway' }));
+    await waitFor(() => expect(backend.openedLinks).toEqual(['https://login.bank-secure.example/verify']));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+  });
+
+  it('closes the warning with Escape', async () => {
+    const { backend, url } = await openFake((r) => r.uid % 5 === 0);
+    backend.clickLink(url, '1/1');
+    const dialog = await screen.findByRole('alertdialog');
+    await fireEvent.keyDown(within(dialog).getByRole('button', { name: 'Cancel' }), { key: 'Escape' });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(backend.openedLinks).toEqual([]);
+  });
+
+  it('ignores clicks in documents it does not show', async () => {
+    const { backend } = await openFake(() => true);
+    backend.emitLinkActivated({ viewUrl: 'tern-part://localhost/view/other', href: 'https://tern.example/', text: 'x', mismatchedDomain: false });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(backend.openedLinks).toEqual([]);
+  });
+
+  it('says why a link was not opened', async () => {
+    const { backend, url } = await openFake(() => true);
+    backend.emitLinkActivated({ viewUrl: url, href: 'file:///etc/passwd', text: 'passwords', mismatchedDomain: false });
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Tern only opens web and mail links; this one is a file: link.',
+    );
+    expect(backend.openedLinks).toEqual([]);
+  });
+
+  it('stops listening when the reader goes away', async () => {
+    const { backend, url, result } = await openFake(() => true);
+    result.unmount();
+    backend.clickLink(url, '1/0');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(backend.openedLinks).toEqual([]);
+  });
+});
+
+describe('reader remote content', () => {
+  it('always loads remote content from the sender once asked, and stops again', async () => {
+    const { backend, row } = await openFake((r) => r.uid % 4 === 0);
+    const address = row.from[0]!.email;
+    const bar = screen.getByRole('region', { name: 'Privacy' });
+    expect(within(bar).getByRole('button', { name: 'Load remote content' })).toBeInTheDocument();
+    await fireEvent.click(within(bar).getByRole('button', { name: `Always load from ${address}` }));
+
+    const allowed = await screen.findByText(`Remote content is loaded for messages from ${address}`);
+    expect(backend.calls).toContainEqual({ method: 'setRemoteContentForSender', args: [address, true] });
+    expect(last(backend.calls.filter((c) => c.method === 'openMessage'))!.args).toEqual(['demo', 'INBOX', row.uid, true]);
+    expect((await backend.getSettings()).remoteContentSenders).toEqual([address.toLowerCase()]);
+    expect(screen.queryByText(/Remote content blocked/)).toBeNull();
+    expect(decodeURIComponent((await frame()).getAttribute('src')!)).toContain('[remote image 1]');
+
+    await fireEvent.click(within(allowed.closest('[role="region"]') as HTMLElement).getByRole('button', { name: 'Stop' }));
+    await screen.findByRole('button', { name: 'Load remote content' });
+    expect(backend.calls).toContainEqual({ method: 'setRemoteContentForSender', args: [address, false] });
+    expect(last(backend.calls.filter((c) => c.method === 'openMessage'))!.args).toEqual(['demo', 'INBOX', row.uid, false]);
+    expect((await backend.getSettings()).remoteContentSenders).toEqual([]);
+    expect(screen.queryByText(/Remote content is loaded/)).toBeNull();
+  });
+
+  it('says so when the sender’s setting cannot be saved, and keeps the content blocked', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    vi.spyOn(backend, 'setRemoteContentForSender').mockRejectedValueOnce(
+      new BackendError({ kind: 'storage', message: 'the disk is full', fingerprint: null }),
+    );
+    const { row } = await openFake((r) => r.uid % 4 === 0, { backend });
+    await fireEvent.click(screen.getByRole('button', { name: `Always load from ${row.from[0]!.email}` }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The setting could not be saved. The disk is full.');
+    expect(screen.getByText(/Remote content blocked/)).toBeInTheDocument();
+  });
+});
+
+describe('reader attachments', () => {
+  const withAttachments = (rest: number) => (r: MessageRow) => r.hasAttachment && r.uid % 3 === rest;
+
+  it('saves an attachment where the user chooses, and says nothing when the dialog is cancelled', async () => {
+    const { backend, row } = await openFake(withAttachments(0));
+    const list = screen.getByRole('list', { name: 'Attachments' });
+    const pdf = within(list).getByRole('listitem', { name: 'report.pdf, application/pdf, 88 KB' });
+    await fireEvent.click(within(pdf).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Saved to /home/ada/Downloads/report.pdf');
+    expect(backend.calls).toContainEqual({ method: 'saveAttachment', args: ['demo', 'INBOX', row.uid, '2', 'report.pdf'] });
+
+    backend.cancelNextSave();
+    const png = within(list).getByRole('listitem', { name: 'Unnamed attachment, image/png, 1.5 KB' });
+    await fireEvent.click(within(png).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(backend.calls.filter((c) => c.method === 'saveAttachment')).toHaveLength(2));
+    await waitFor(() => expect(within(png).getByRole('button', { name: 'Save' })).toBeEnabled());
+    expect(screen.queryByText(/Saved to/)).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('opens an attachment with the system’s app, and explains why a program is not opened', async () => {
+    const { backend, row } = await openFake(withAttachments(1));
+    const list = screen.getByRole('list', { name: 'Attachments' });
+    await fireEvent.click(
+      within(within(list).getByRole('listitem', { name: /^report\.pdf,/ })).getByRole('button', { name: 'Open' }),
+    );
+    await waitFor(() => expect(backend.openedAttachments).toHaveLength(1));
+    expect(backend.openedAttachments[0]).toMatch(/\/report\.pdf$/);
+
+    const program = within(list).getByRole('listitem', { name: 'installer.exe, application/x-msdownload, 2.5 MB' });
+    await fireEvent.click(within(program).getByRole('button', { name: 'Open' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'installer.exe is a program or script; Tern does not open those because they could harm your computer. Save it instead if you trust the sender.',
+    );
+    expect(backend.openedAttachments).toHaveLength(1);
+    expect(backend.calls).toContainEqual({ method: 'openAttachment', args: ['demo', 'INBOX', row.uid, '4', 'installer.exe'] });
+  });
+
+  it('says why an attachment could not be saved', async () => {
+    const { backend } = stub({
+      blocked: { ...VIEW, attachments: [{ section: '2', filename: 'notes.txt', mime: 'text/plain', size: 300 }] },
+    });
+    Object.assign(backend, {
+      saveAttachment: vi.fn(async () => {
+        throw new BackendError({ kind: 'storage', message: 'the disk is full', fingerprint: null });
+      }),
+    });
+    show(backend);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('notes.txt could not be saved. The disk is full.');
+  });
+
+  it('shows an attached message in its own frame with its own notes, and goes back to the message', async () => {
+    const { backend, row, url } = await openFake(withAttachments(0));
+    const list = screen.getByRole('list', { name: 'Attachments' });
+    const eml = within(list).getByRole('listitem', { name: 'Travel plans.eml, message/rfc822, 15 KB' });
+    await fireEvent.click(within(eml).getByRole('button', { name: 'Open message' }));
+
+    const inner = (await screen.findByTitle('Attached message')) as HTMLIFrameElement;
+    expect(inner.getAttribute('sandbox')).toBe('');
+    expect(inner.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(decodeURIComponent(inner.getAttribute('src')!)).toContain('Travel plans');
+    expect(screen.queryByTitle('Message')).toBeNull();
+    expect(backend.calls).toContainEqual({ method: 'openAttachedMessage', args: ['demo', 'INBOX', row.uid, '4', false] });
+    const region = screen.getByRole('region', { name: 'Attached message' });
+    expect(region).toHaveTextContent('Attached message: Travel plans.eml');
+    await waitFor(() => expect(within(region).getByRole('button', { name: 'Back to the message' })).toHaveFocus());
+
+    // Its own notes: remote content (only for this opening: the sender's setting does not apply), disguised links, attachments.
+    const privacy = screen.getByRole('region', { name: 'Privacy' });
+    expect(within(privacy).queryByRole('button', { name: /Always load/ })).toBeNull();
+    expect(screen.getByRole('region', { name: 'Disguised links' })).toHaveTextContent('https://checkin.airline-deals.example/start');
+    expect(within(screen.getByRole('list', { name: 'Attachments' })).getByRole('listitem', { name: /^itinerary\.pdf,/ })).toBeInTheDocument();
+    await fireEvent.click(within(privacy).getByRole('button', { name: 'Load remote content' }));
+    await waitFor(async () =>
+      expect(decodeURIComponent((await screen.findByTitle('Attached message')).getAttribute('src')!)).toContain('[remote image 1]'),
+    );
+    expect(backend.calls).toContainEqual({ method: 'openAttachedMessage', args: ['demo', 'INBOX', row.uid, '4', true] });
+
+    // Its links are the ones that count now.
+    backend.clickLink(url, '1/0');
+    backend.clickLink(screen.getByTitle('Attached message').getAttribute('src')!, '4.1/0');
+    await waitFor(() => expect(backend.openedLinks).toEqual(['https://tickets.example/booking/7F3K']));
+
+    // Its attachment saves from the outer message.
+    await fireEvent.click(
+      within(within(screen.getByRole('list', { name: 'Attachments' })).getByRole('listitem', { name: /^itinerary/ })).getByRole(
+        'button',
+        { name: 'Save' },
+      ),
+    );
+    expect(await screen.findByRole('status')).toHaveTextContent('Saved to /home/ada/Downloads/itinerary.pdf');
+    expect(backend.calls).toContainEqual({ method: 'saveAttachment', args: ['demo', 'INBOX', row.uid, '4.2', 'itinerary.pdf'] });
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Back to the message' }));
+    expect((await frame()).getAttribute('src')).toBe(url);
+    expect(screen.queryByTitle('Attached message')).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Attached message' })).toBeNull();
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Open message' })).toHaveFocus());
+  });
+
+  it('explains an attached message that is gone or cannot be opened', async () => {
+    const attachments = [{ section: '2', filename: null, mime: 'message/rfc822', size: 4_000 }];
+    const { backend } = stub({ blocked: { ...VIEW, attachments } });
+    const openAttachedMessage = vi
+      .fn()
+      .mockResolvedValueOnce(null)
+      .mockRejectedValueOnce(new BackendError({ kind: 'protocol', message: 'the server sent garbage', fingerprint: null }))
+      .mockResolvedValueOnce({ ...VIEW, url: 'data:text/html,inner' });
+    Object.assign(backend, { openAttachedMessage });
+    show(backend);
+    const item = await screen.findByRole('listitem', { name: 'Attached message, message/rfc822, 3.9 KB' });
+    await fireEvent.click(within(item).getByRole('button', { name: 'Open message' }));
+    expect(await screen.findByText(/The attached message is no longer there/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Back to the message' }));
+
+    await fireEvent.click(within(await screen.findByRole('listitem', { name: /^Attached message/ })).getByRole('button', { name: 'Open message' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The attached message could not be opened. The server sent garbage.');
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect((await screen.findByTitle('Attached message')).getAttribute('src')).toBe('data:text/html,inner');
+  });
+
+  it('goes back to the message when another message is selected', async () => {
+    const { backend, row, result } = await openFake(withAttachments(0));
+    await fireEvent.click(screen.getByRole('button', { name: 'Open message' }));
+    await screen.findByTitle('Attached message');
+    const rows = (await backend.listMessages('demo', 'INBOX', 0, 50)).rows;
+    const other = rows.find((r) => r.uid !== row.uid && !r.hasAttachment)!;
+    await result.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...other, seen: true } });
+    await frame();
+    expect(screen.queryByTitle('Attached message')).toBeNull();
+  });
+});
+
+describe('reader marks messages read', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function withRule(markRead: Settings['markRead']) {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    await backend.setSettings({ ...DEFAULT_SETTINGS, markRead });
+    const rows = (await backend.listMessages('demo', 'INBOX', 0, 100)).rows.filter((r) => !r.seen);
+    const marks = () => backend.calls.filter((c) => c.method === 'setFlags').map((c) => (c.args[2] as number[])[0]);
+    return { backend, unread: rows, marks };
+  }
+
+  it('after the chosen delay, only if the message is still open', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 5 });
+    const [first, second] = unread;
+    const view = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: first! } });
+    await frame();
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(marks()).toEqual([]);
+
+    // Another message opens before the time is up: the first stays unread.
+    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: second! });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(marks()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(marks()).toEqual([second!.uid]);
+  });
+
+  it('keeps the clock running when remote content loads', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 2 });
+    const remote = unread.find((r) => r.uid % 4 === 0 && r.from[0])!;
+    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: remote } });
+    await frame();
+    await vi.advanceTimersByTimeAsync(1_500);
+    await fireEvent.click(screen.getByRole('button', { name: 'Load remote content' }));
+    await vi.advanceTimersByTimeAsync(600);
+    expect(marks()).toEqual([remote.uid]);
+  });
+
+  it('not when the reader closes before the delay', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 2 });
+    const view = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    await frame();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: null });
+    await vi.advanceTimersByTimeAsync(5_000);
+    view.unmount();
+    expect(marks()).toEqual([]);
+
+    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[1]! } }).unmount();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(marks()).toEqual([]);
+  });
+
+  it('never, when the user marks messages read themselves', async () => {
+    const { backend, unread, marks } = await withRule({ kind: 'never' });
+    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    await frame();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(marks()).toEqual([]);
+  });
+
+  it('follows the shared preferences as they change', async () => {
+    const { backend, unread, marks } = await withRule({ kind: 'never' });
+    const preferences = new Preferences(backend);
+    await preferences.load();
+    const view = render(Reader, { props: { backend, preferences, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    await frame();
+    await preferences.save({ ...preferences.current!, markRead: { kind: 'immediately' } });
+    await view.rerender({ backend, preferences, accountId: 'demo', path: 'INBOX', message: unread[1]! });
+    await waitFor(() => expect(marks()).toEqual([unread[1]!.uid]));
+    expect(backend.calls.filter((c) => c.method === 'getSettings')).toHaveLength(1);
   });
 });
 
