@@ -85,12 +85,17 @@ impl Views {
 /// The CSP of a message document.
 fn document_csp(allow_remote: bool) -> String {
     let remote = if allow_remote { " https: http:" } else { "" };
+    // The only frame is Tern's own hidden one that link clicks load into.
     format!(
         "default-src 'none'; img-src {SCHEME}: http://tern-part.localhost data:{remote}; \
          style-src 'unsafe-inline'{remote}; font-src data:{remote}; media-src 'none'; \
-         script-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'"
+         script-src 'none'; frame-src {SCHEME}: http://tern-part.localhost; form-action 'none'; base-uri 'none'"
     )
 }
+
+/// Name of the hidden frame inside a message document that link clicks load into, so the
+/// message itself never navigates away (a sandboxed document may navigate its own frames).
+const LINK_FRAME: &str = "tern-links";
 
 /// Styles every message document starts with (the message's own styles come after).
 const BASE_STYLE: &str = "body{margin:0;padding:16px 20px;font:15px/1.5 system-ui,sans-serif;\
@@ -168,7 +173,8 @@ pub fn build_view(views: &Views, content: &MessageContent, view: ViewOptions) ->
     let class = if view.monospace { " class=\"tern-monospace\"" } else { "" };
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <style>{BASE_STYLE}</style></head><body{class}>{body}</body></html>"
+         <base target=\"{LINK_FRAME}\"><style>{BASE_STYLE}</style></head><body{class}>{body}\
+         <iframe name=\"{LINK_FRAME}\" hidden title=\"\" src=\"about:blank\"></iframe></body></html>"
     );
     let mut entries = vec![(t, Entry::View { html, csp, url: url.clone(), links: links.clone() })];
     entries.extend(parts);
@@ -226,7 +232,7 @@ pub fn handle<R: Runtime>(
     let (kind, token) = path.split_once('/').unwrap_or(("", ""));
     if kind == "link" {
         // A click on a link in a message: the reader decides (it asks first when the link's
-        // text shows another address). The frame stays where it is.
+        // text shows another address).
         if let Some((view_url, link)) = link_of(&state.views, token) {
             let activated = LinkActivated {
                 view_url,
@@ -238,7 +244,8 @@ pub fn handle<R: Runtime>(
                 tracing::debug!(error = %e, "could not pass a link click to the window");
             }
         }
-        return respond(StatusCode::NO_CONTENT, "text/plain", None, Vec::new());
+        // Loaded into the document's hidden frame: the message stays where it is.
+        return respond(StatusCode::OK, "text/plain", Some("default-src 'none'"), Vec::new());
     }
     match (kind, state.views.get(token)) {
         ("view", Some(Entry::View { html, csp, .. })) => {
@@ -350,7 +357,9 @@ mod tests {
     #[test]
     fn the_document_policy_blocks_everything_but_local_images_unless_allowed() {
         let strict = document_csp(false);
-        for needle in ["script-src 'none'", "default-src 'none'", "frame-src 'none'", "form-action 'none'"] {
+        for needle in
+            ["script-src 'none'", "default-src 'none'", "frame-src tern-part: ", "form-action 'none'"]
+        {
             assert!(strict.contains(needle), "{strict}");
         }
         assert!(!strict.contains("https:"), "{strict}");

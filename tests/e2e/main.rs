@@ -258,6 +258,94 @@ async fn remote_content_stays_away_until_the_user_loads_it_and_scripts_never_run
     .await;
 }
 
+/// A link whose text shows another address asks before anything opens, and the message stays
+/// on screen; every header field is one click away; a forwarded message opens from its
+/// attachment in its own sealed frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disguised_link_asks_first_details_show_every_header_and_a_forwarded_message_opens() {
+    use std::time::Duration;
+    use tern_tests::dovecot::{DEFAULT_USER, Dovecot, DovecotOptions};
+
+    let web = std::sync::Arc::new(web::Recorder::start());
+    let remote = web.base();
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let message = format!(
+        "From: Bank <service@mybank.example>\r\nTo: ann@tern.test\r\nSubject: Your statement\r\n\
+         Date: Sun, 22 Nov 2026 09:00:00 +0000\r\nMessage-ID: <statement@mybank.example>\r\n\
+         X-Campaign: autumn-2026\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p id=\"intro\">Your statement is ready.</p>\
+         <p><a id=\"disguised\" href=\"{remote}/phish\">https://www.mybank.example/login</a></p>\r\n\
+         --b\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"earlier.eml\"\r\n\r\n\
+         From: carla@tern.test\r\nSubject: Earlier note\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         The forwarded note, with its own words.\r\n--b--\r\n"
+    );
+    server.append(DEFAULT_USER, "INBOX", message.as_bytes()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.tls_port().to_string();
+    let fingerprint = server.fingerprint().to_string();
+    let recorder = web.clone();
+
+    with_app(data.path(), &[], move |driver| async move {
+        let web = recorder;
+        add_account_through_the_form(&driver, &port, &fingerprint).await;
+        wait_for(&driver, "//*[@role='option'][contains(., 'Your statement')]").await.click().await.unwrap();
+        let frame = wait_for(&driver, "//iframe[@title='Message']").await;
+        frame.clone().enter_frame().await.unwrap();
+        let link = wait_for(&driver, "//a[contains(., 'www.mybank.example')]").await;
+        // Hovering shows where it really goes; the link itself leads back to Tern.
+        assert_eq!(link.attr("title").await.unwrap(), Some(format!("{remote}/phish")));
+        let href = link.attr("href").await.unwrap().unwrap_or_default();
+        assert!(href.contains("/link/"), "{href}");
+        link.click().await.unwrap();
+        driver.enter_default_frame().await.unwrap();
+
+        let prompt = wait_for(&driver, "//*[@role='alertdialog'][contains(., 'Open this link?')]").await;
+        let said = prompt.text().await.unwrap();
+        assert!(said.contains("www.mybank.example") && said.contains(&format!("{remote}/phish")), "{said}");
+        wait_for(&driver, "//*[@role='alertdialog']//button[normalize-space(.)='Cancel']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !driver.find_all(thirtyfour::By::XPath("//*[@role='alertdialog']")).await.unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the question did not go away");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The message is still on screen: the click did not navigate the frame.
+        let frame = wait_for(&driver, "//iframe[@title='Message']").await;
+        frame.clone().enter_frame().await.unwrap();
+        wait_for(&driver, "//p[contains(., 'Your statement is ready.')]").await;
+        driver.enter_default_frame().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(web.requests(), Vec::<String>::new(), "nothing was opened");
+
+        // Every header field, from the server.
+        wait_for(&driver, "//button[normalize-space(.)='Show details']").await.click().await.unwrap();
+        wait_for(
+            &driver,
+            "//th[normalize-space(.)='X-Campaign']/following-sibling::td[normalize-space(.)='autumn-2026']",
+        )
+        .await;
+
+        // The forwarded message, in its own frame, and back.
+        wait_for(&driver, "//button[normalize-space(.)='Open message']").await.click().await.unwrap();
+        let inner = wait_for(&driver, "//iframe[@title='Attached message']").await;
+        assert_eq!(inner.attr("sandbox").await.unwrap().as_deref(), Some(""));
+        inner.clone().enter_frame().await.unwrap();
+        wait_for(&driver, "//*[contains(., 'The forwarded note, with its own words.')]").await;
+        driver.enter_default_frame().await.unwrap();
+        wait_for(&driver, "//button[normalize-space(.)='Back to the message']").await.click().await.unwrap();
+        let outer = wait_for(&driver, "//iframe[@title='Message']").await;
+        outer.clone().enter_frame().await.unwrap();
+        wait_for(&driver, "//p[contains(., 'Your statement is ready.')]").await;
+        driver.enter_default_frame().await.unwrap();
+        assert_untouched_app(&driver).await;
+    })
+    .await;
+}
+
 /// Inside the message frame: no script, no `<title>` (the message's own is removed, and only a
 /// script could have made one), no element a script would have written.
 async fn assert_untouched_frame(driver: &thirtyfour::WebDriver) {
