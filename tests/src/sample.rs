@@ -1182,6 +1182,60 @@ pub fn large_attachment_message(size: usize) -> Sample {
     Sample { subject, bytes, text, html: false, files: vec![file] }
 }
 
+/// Messages that show what the reader does, for the demo's inbox (the first is the newest:
+/// append them in reverse): a newsletter with remote images, a tracking pixel and a link whose text names
+/// another site; a `format=flowed` reply with a long quote; a message forwarding another as an
+/// `.eml` with a PDF inside; and the inline-image and legacy-charset samples.
+pub fn showcase(now: i64) -> Vec<Vec<u8>> {
+    let date = |minutes_ago: i64| rfc2822_date(now - minutes_ago * 60, 60);
+    let newsletter = format!(
+        "From: Gallery Weekly <news@gallery.example>\r\nTo: demo@tern.test\r\nSubject: This week at the gallery\r\n\
+         Date: {}\r\nMessage-ID: <showcase-news@gallery.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><head><style>h1{{color:#2a5d8f}} .hero{{background:url(https://cdn.gallery.example/bg.jpg)}}</style></head>\
+         <body><h1>This week at the gallery</h1>\
+         <p class=\"hero\"><img src=\"https://cdn.gallery.example/poster.jpg\" width=\"480\" height=\"240\" alt=\"Exhibition poster\"></p>\
+         <p>Our spring exhibition opens on Friday. Members get in free all weekend.</p>\
+         <p><a href=\"https://tickets.gallery.example/spring\">Book your tickets</a></p>\
+         <p>Log in to <a href=\"https://login.gallery-members.example/\">www.yourbank.example</a> to renew.</p>\
+         <script>document.title='gotcha'</script>\
+         <img src=\"https://track.gallery.example/open.gif?u=demo\" width=\"1\" height=\"1\">\
+         </body></html>\r\n",
+        date(5)
+    );
+    let flowed = format!(
+        "From: Ann Lee <ann@tern.test>\r\nTo: demo@tern.test\r\nSubject: Re: Trip plans\r\nDate: {}\r\n\
+         Message-ID: <showcase-flowed@tern.test>\r\nIn-Reply-To: <showcase-trip@tern.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n\
+         Sounds good! I booked the train for Saturday morning; we arrive at noon, \r\n\
+         which leaves the afternoon for the old town. See https://trains.example/booking/4711 \r\n\
+         for the details.\r\n\r\nAnn\r\n\r\n\
+         On Monday, you wrote:\r\n> Shall we go on Saturday? \r\n> The weather looks fine and the \r\n> museum is open late.\r\n>\r\n\
+         > I can book the hotel if you take \r\n> care of the train.\r\n>\r\n> Talk soon\r\n\r\n-- \r\nAnn Lee, Tern test team\r\n",
+        date(30)
+    );
+    let forward = format!(
+        "From: Bob Stone <bob@tern.test>\r\nTo: demo@tern.test\r\nSubject: Fwd: Quarterly plan\r\nDate: {}\r\n\
+         Message-ID: <showcase-fwd@tern.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"fwd\"\r\n\r\n\
+         --fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFYI, the plan from Carla is attached.\r\n\
+         --fwd\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"Quarterly plan.eml\"\r\n\r\n\
+         From: Carla Ruiz <carla@tern.test>\r\nTo: bob@tern.test\r\nSubject: Quarterly plan\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n\
+         --in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hi Bob,</p><p>the <b>plan</b> for next quarter is attached.</p>\r\n\
+         --in\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"plan-q3.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--in--\r\n--fwd--\r\n",
+        date(90),
+        base64(b"%PDF-1.4\n% Quarterly plan\n")
+    );
+    let mut out = vec![newsletter.into_bytes(), flowed.into_bytes(), forward.into_bytes()];
+    out.push(inline_images_message().bytes);
+    out.push(encoded_names_message().bytes);
+    for charset in [Charset::Iso2022Jp, Charset::Gb18030, Charset::Windows1251] {
+        out.push(charset_message(charset, false).bytes);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -1419,58 +1473,4 @@ mod tests {
         assert!(long.split("\r\n ").all(|w| w.len() <= 75));
         assert_eq!(quoted_printable("a=b é \n"), "a=3Db =C3=A9=20\r\n\r\n");
     }
-}
-
-/// Messages that show what the reader does, for the demo's inbox (the first is the newest:
-/// append them in reverse): a newsletter with remote images, a tracking pixel and a link whose text names
-/// another site; a `format=flowed` reply with a long quote; a message forwarding another as an
-/// `.eml` with a PDF inside; and the inline-image and legacy-charset samples.
-pub fn showcase(now: i64) -> Vec<Vec<u8>> {
-    let date = |minutes_ago: i64| rfc2822_date(now - minutes_ago * 60, 60);
-    let newsletter = format!(
-        "From: Gallery Weekly <news@gallery.example>\r\nTo: demo@tern.test\r\nSubject: This week at the gallery\r\n\
-         Date: {}\r\nMessage-ID: <showcase-news@gallery.example>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/html; charset=utf-8\r\n\r\n\
-         <html><head><style>h1{{color:#2a5d8f}} .hero{{background:url(https://cdn.gallery.example/bg.jpg)}}</style></head>\
-         <body><h1>This week at the gallery</h1>\
-         <p class=\"hero\"><img src=\"https://cdn.gallery.example/poster.jpg\" width=\"480\" height=\"240\" alt=\"Exhibition poster\"></p>\
-         <p>Our spring exhibition opens on Friday. Members get in free all weekend.</p>\
-         <p><a href=\"https://tickets.gallery.example/spring\">Book your tickets</a></p>\
-         <p>Log in to <a href=\"https://login.gallery-members.example/\">www.yourbank.example</a> to renew.</p>\
-         <script>document.title='gotcha'</script>\
-         <img src=\"https://track.gallery.example/open.gif?u=demo\" width=\"1\" height=\"1\">\
-         </body></html>\r\n",
-        date(5)
-    );
-    let flowed = format!(
-        "From: Ann Lee <ann@tern.test>\r\nTo: demo@tern.test\r\nSubject: Re: Trip plans\r\nDate: {}\r\n\
-         Message-ID: <showcase-flowed@tern.test>\r\nIn-Reply-To: <showcase-trip@tern.test>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n\
-         Sounds good! I booked the train for Saturday morning; we arrive at noon, \r\n\
-         which leaves the afternoon for the old town. See https://trains.example/booking/4711 \r\n\
-         for the details.\r\n\r\nAnn\r\n\r\n\
-         On Monday, you wrote:\r\n> Shall we go on Saturday? \r\n> The weather looks fine and the \r\n> museum is open late.\r\n>\r\n\
-         > I can book the hotel if you take \r\n> care of the train.\r\n>\r\n> Talk soon\r\n\r\n-- \r\nAnn Lee, Tern test team\r\n",
-        date(30)
-    );
-    let forward = format!(
-        "From: Bob Stone <bob@tern.test>\r\nTo: demo@tern.test\r\nSubject: Fwd: Quarterly plan\r\nDate: {}\r\n\
-         Message-ID: <showcase-fwd@tern.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"fwd\"\r\n\r\n\
-         --fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFYI, the plan from Carla is attached.\r\n\
-         --fwd\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"Quarterly plan.eml\"\r\n\r\n\
-         From: Carla Ruiz <carla@tern.test>\r\nTo: bob@tern.test\r\nSubject: Quarterly plan\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n\
-         --in\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hi Bob,</p><p>the <b>plan</b> for next quarter is attached.</p>\r\n\
-         --in\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"plan-q3.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--in--\r\n--fwd--\r\n",
-        date(90),
-        base64(b"%PDF-1.4\n% Quarterly plan\n")
-    );
-    let mut out = vec![newsletter.into_bytes(), flowed.into_bytes(), forward.into_bytes()];
-    out.push(inline_images_message().bytes);
-    out.push(encoded_names_message().bytes);
-    for charset in [Charset::Iso2022Jp, Charset::Gb18030, Charset::Windows1251] {
-        out.push(charset_message(charset, false).bytes);
-    }
-    out
 }
