@@ -3,7 +3,8 @@
 #
 #   make run     build, start the demo mail server with sample mail, open Tern on it
 #   make test    everything: Rust unit + integration (real Dovecot), UI (Vitest, Playwright),
-#                end-to-end WebDriver tests of the real app under Xvfb
+#                end-to-end WebDriver tests of the real app under Xvfb, a minute of fuzzing
+#   make fuzz    fuzz message parsing and sanitizing (FUZZ_SECONDS=60)
 #   make lint    rustfmt, clippy (warnings are errors), svelte-check, bindings drift
 #   make bench   sync 100,000 messages from a local Dovecot and compare with the raw floor
 
@@ -40,6 +41,7 @@ help:
 	@echo "make demo-server / demo-stop   start / stop only the demo mail server"
 	@echo "make bundle   build installers (.deb, .rpm) into $(CARGO_TARGET_DIR)/release/bundle"
 	@echo "make bench    benchmark 100,000 messages (bench-quick: 10,000); see BENCHMARKS.md"
+	@echo "make fuzz     fuzz message parsing and sanitizing (FUZZ_SECONDS=60)"
 
 # ---------------------------------------------------------------- setup
 
@@ -96,7 +98,7 @@ demo-stop:
 # ---------------------------------------------------------------- checks and tests
 
 .PHONY: test lint fmt bindings test-rust test-ui test-ui-e2e
-test: deps tauri-driver lint test-ui test-rust test-ui-e2e
+test: deps tauri-driver lint test-ui test-rust test-ui-e2e fuzz
 	@echo "make test: all suites passed"
 
 lint: deps ui
@@ -123,6 +125,16 @@ test-ui-e2e: ui
 test-rust: ui tauri-driver
 	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
 	  cargo test --workspace --features tern/custom-protocol --no-fail-fast
+
+# ---------------------------------------------------------------- fuzzing
+
+# Coverage-guided fuzzing of the parse-and-sanitize path (libFuzzer on stable Rust; see
+# tests/fuzz/README.md). `make test` runs it for a minute; longer: make fuzz FUZZ_SECONDS=3600
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz
+fuzz: system-deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # ---------------------------------------------------------------- benchmarks
 

@@ -435,9 +435,13 @@ pub fn header_fields(header: &[u8]) -> Vec<(String, String)> {
 }
 
 /// A part as a message of its own: its MIME header, a blank line, its bytes.
+///
+/// The header is the part's own only when it agrees with the structure about what the part
+/// is: a leaf. A header claiming a multipart or a message (a server and a sender disagreeing,
+/// or a hostile message) would make the parser look for parts the structure does not have.
 fn as_message(header: &[u8], body: &[u8], part: &Part) -> Vec<u8> {
     let mut raw = Vec::with_capacity(header.len() + body.len() + 64);
-    if header.iter().all(|b| b.is_ascii_whitespace()) {
+    if header.iter().all(|b| b.is_ascii_whitespace()) || !describes_a_leaf(header) {
         // No header from the server: rebuild the essentials from the structure.
         let charset = part.charset.as_deref().map(|c| format!("; charset=\"{c}\"")).unwrap_or_default();
         raw.extend_from_slice(
@@ -456,6 +460,16 @@ fn as_message(header: &[u8], body: &[u8], part: &Part) -> Vec<u8> {
     raw.extend_from_slice(b"\r\n");
     raw.extend_from_slice(body);
     raw
+}
+
+/// Whether a MIME header says its part is a leaf (not `multipart/*` or `message/*`).
+fn describes_a_leaf(header: &[u8]) -> bool {
+    let mut head = header.to_vec();
+    head.extend_from_slice(b"\r\n\r\n");
+    let Some(parsed) = MessageParser::default().parse_headers(&head) else { return true };
+    !parsed.root_part().content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart") || ct.ctype().eq_ignore_ascii_case("message")
+    })
 }
 
 /// Decodes a text part (transfer encoding and charset).
@@ -486,6 +500,10 @@ pub fn decode_text(header: &[u8], body: &[u8], part: &Part) -> Option<Shown> {
 
 /// Decodes a binary part (transfer encoding).
 pub fn decode_binary(header: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+    if !describes_a_leaf(header) {
+        // Not what the structure says it is: shown as missing rather than guessed at.
+        return None;
+    }
     let mut raw = header.to_vec();
     raw.extend_from_slice(body);
     let message = MessageParser::default().parse(&raw)?;
@@ -611,6 +629,20 @@ mod tests {
         assert_eq!(fields[1].1, "a long subject");
         assert_eq!(fields[3].1, "from a by b");
         assert!(header_fields(b"").is_empty() || header_fields(b"").iter().all(|(n, _)| !n.is_empty()));
+    }
+
+    /// Found by fuzzing: a part the structure calls text whose own header says multipart
+    /// sent the parser looking for parts that do not exist (a failed assertion in debug builds).
+    #[test]
+    fn a_header_that_contradicts_the_structure_is_not_believed() {
+        let header = b"Content-Type:multipart; boundary=outer\r\n\r\n";
+        let body =
+            b"--outerContent-Type:message/rfc822\r\n\r\nContent-Type:message/rfc822\r\n\r\n\r\n--outer--";
+        let part = text_part("text/plain", Some("us-ascii"), "7bit");
+        let shown = decode_text(header, body, &part);
+        assert!(matches!(&shown, Some(Shown::Text(t)) if t.contains("--outer--")), "{shown:?}");
+        assert_eq!(decode_binary(b"Content-Type: message/rfc822\r\n\r\n", b"x"), None);
+        assert!(describes_a_leaf(b"Content-Type: text/plain\r\n\r\n") && describes_a_leaf(b""));
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn filename(common: &BodyContentCommon<'_>) -> Option<String> {
     // them that is not part of the name (RFC 2047 6.2); folding them again lets the parser
     // join them.
     let header = rejoin_encoded_words(&header);
-    let parsed = MessageParser::default().parse(header.as_bytes())?;
+    let parsed = MessageParser::default().parse_headers(header.as_bytes())?;
     let name = parsed.root_part().attachment_name()?;
     let name = name.trim();
     (!name.is_empty()).then(|| name.to_string())
