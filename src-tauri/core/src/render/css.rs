@@ -404,6 +404,8 @@ fn write_token(token: &Token<'_>, out: &mut String, previous: &mut TokenSerializ
 
 /// No `<` survives in filtered CSS, so a stylesheet can never contain `</style`: it becomes the
 /// CSS escape `\3c `, which means the same inside strings, URLs and names.
+/// The parser's own escape of `<` in a name (`\<`) becomes the same escape, so filtering
+/// filtered CSS changes nothing.
 fn escape_markup(css: &str) -> String {
-    css.replace('<', "\\3c ")
+    css.replace("\\<", "\\3c ").replace('<', "\\3c ")
 }

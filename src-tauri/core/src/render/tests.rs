@@ -1449,6 +1449,23 @@ fn check_never_dangerous(name: &str, mode: Mode, html: &str) {
     }
 }
 
+/// Found by fuzzing: a `<` in a selector was escaped again on every pass.
+#[test]
+fn markup_characters_in_style_sheets_settle_after_one_pass() {
+    for html in
+        ["<style><{w:h", "<style>a<b{color:red}</style><p>x</p>", "<p style=\"font-family:'<x'\">x</p>"]
+    {
+        for mode in MODES {
+            let once = sanitize_html(html, &options(mode)).html;
+            assert!(
+                !once.contains("</style")
+                    || once.matches("</style").count() == once.matches("<style").count()
+            );
+            assert_eq!(sanitize_html(&once, &options(mode)).html, once, "{html} ({mode:?})");
+        }
+    }
+}
+
 #[test]
 fn sanitizing_twice_changes_nothing() {
     for case in CASES {
