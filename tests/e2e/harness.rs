@@ -99,7 +99,7 @@ where
     // On a busy 2-core machine (other tests starting their servers) WebKitWebDriver sometimes
     // drops the very first session request: start over with a fresh driver, a few times.
     let mut attempt = 0;
-    let (_driver, driver) = loop {
+    let (process, driver) = loop {
         let port = free_port();
         let process = Driver::start(port, &env);
         match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
@@ -117,11 +117,43 @@ where
     let handle = driver.clone();
     let outcome = tokio::spawn(scenario(handle)).await;
     let _ = driver.quit().await;
+    drop(process);
+    // The next launch on this data directory must not find the cache still locked.
+    stop_leftover_app(data_dir).await;
     if let Err(e) = outcome {
         if e.is_panic() {
             std::panic::resume_unwind(e.into_panic());
         }
         panic!("scenario task failed: {e}");
+    }
+}
+
+/// Processes of the app still running on `data_dir` (Linux: read from `/proc`).
+fn apps_on(data_dir: &Path) -> Vec<u32> {
+    let wanted = format!("TERN_DATA_DIR={}", data_dir.display()).into_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_slice()))
+        })
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app_binary()))
+        .collect()
+}
+
+/// Waits for the app on `data_dir` to exit after its session closed (it stops its account
+/// tasks and flushes its cache first); one still running after 20 s is stopped, and said so.
+async fn stop_leftover_app(data_dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !apps_on(data_dir).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for pid in apps_on(data_dir) {
+        eprintln!("the app (pid {pid}) was still running 20 s after its window closed; stopping it");
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
     }
 }
 
