@@ -1,7 +1,7 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { FakeBackend } from '../src/ipc/fake';
-import { launch, RESULTS_DIR } from './browser';
+import { launch, openDemo as openPage, RESULTS_DIR } from './browser';
 
 /** The fake backend the page runs on (see `src/ipc/index.ts`). */
 type FakeWindow = { ternFake: FakeBackend };
@@ -15,17 +15,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function openDemo(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(`${inject('baseUrl')}?fixture=demo`);
-  return { page, errors };
-}
 
 /** The unread count a folder shows in the sidebar (0 when it shows none). */
 async function unread(item: Locator): Promise<number> {
@@ -39,7 +28,7 @@ async function waitForUnread(item: Locator, expected: number): Promise<void> {
 }
 
 test('new mail appears on top by itself; the unread count rises and the selected message stays selected', async () => {
-  const { page, errors } = await openDemo();
+  const { page, errors } = await openPage(browser);
   const nav = page.getByRole('navigation', { name: 'Folders' });
   const messages = page.getByRole('region', { name: 'Messages' });
   const list = messages.getByRole('listbox', { name: 'Messages' });
@@ -93,7 +82,7 @@ test('new mail appears on top by itself; the unread count rises and the selected
 });
 
 test('an offline account says so, counts down and reconnects with Retry now', async () => {
-  const { page, errors } = await openDemo();
+  const { page, errors } = await openPage(browser);
   const nav = page.getByRole('navigation', { name: 'Folders' });
   await nav.getByRole('img', { name: 'Online' }).waitFor();
   await page.evaluate(() =>
@@ -119,7 +108,7 @@ test('an offline account says so, counts down and reconnects with Retry now', as
 });
 
 test('desktop notifications are switched in the settings popover', async () => {
-  const { page, errors } = await openDemo();
+  const { page, errors } = await openPage(browser);
   const nav = page.getByRole('navigation', { name: 'Folders' });
   const gear = nav.getByRole('button', { name: 'Settings' });
   await gear.click();

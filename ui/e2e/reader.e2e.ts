@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { MessageRow } from '../src/ipc/bindings';
 import type { FakeBackend } from '../src/ipc/fake';
-import { launch, RESULTS_DIR } from './browser';
+import { launch, openDemo as openPage, RESULTS_DIR } from './browser';
 
 /** The fake backend the page runs on (see `src/ipc/index.ts`). */
 type FakeWindow = { ternFake: FakeBackend };
@@ -17,17 +17,10 @@ afterAll(async () => {
 });
 
 async function openDemo(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.setDefaultTimeout(10_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(`${inject('baseUrl')}?fixture=demo`);
+  const opened = await openPage(browser, 860);
   // Let the background sync land its new messages first, so positions stay put.
-  await page.getByText('2,400 messages,', { exact: false }).waitFor();
-  return { page, errors };
+  await opened.page.getByText('2,400 messages,', { exact: false }).waitFor();
+  return opened;
 }
 
 /** Sample messages by what they carry (see `src/ipc/fake-view.ts`). */
@@ -126,6 +119,8 @@ test('details, source, attachments and an attached message in the reader', async
   await page.screenshot({ path: `${RESULTS_DIR}/reader-link-warning.png` });
   await warning.getByRole('button', { name: 'Open anyway' }).click();
   await warning.waitFor({ state: 'detached' });
+  // Opening is asynchronous: wait for the backend to have been asked.
+  await page.waitForFunction(() => (window as unknown as FakeWindow).ternFake.openedLinks.length === 1);
   expect(await page.evaluate(() => (window as unknown as FakeWindow).ternFake.openedLinks)).toEqual([
     'https://checkin.airline-deals.example/start',
   ]);
