@@ -16,6 +16,8 @@
 //!   state, written in atomic batches.
 //! - [`sync`]: bringing the cache in line with the server (initial sync newest first, QRESYNC,
 //!   CONDSTORE, full scan), planned by pure, table-tested logic.
+//! - [`thread`]: conversation threading (JWZ) across folders, so the user's replies in Sent join
+//!   the inbox conversation; pure, table-tested logic.
 //! - [`live`]: one supervised task per account keeping the cache live (IDLE push on the inbox,
 //!   polling of the other folders, reconnects with backoff) and emitting coalesced events.
 //! - [`render`]: the one policy for showing message HTML safely (no scripts, no tracking pixels,
@@ -40,6 +42,7 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod thread;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
