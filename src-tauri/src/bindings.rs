@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use crate::dto::{
-    Account, AccountStatus, AccountStatusEntry, AppInfo, Folder, FolderCounts, FolderNamespace, FolderRole,
-    HeaderField, ImapSettings, LinkActivated, MailEvent, MarkRead, MessageAttachment, MessageLink,
-    MessagePage, MessageRow, MessageSource, MessageView, NewAccountRequest, Person, SavedAttachment,
-    Security, Settings, StorageQuota, SyncMode, SyncProgressEvent, SyncSummary,
+    Account, AccountStatus, AccountStatusEntry, AppInfo, Density, Folder, FolderCounts, FolderNamespace,
+    FolderRole, HeaderField, ImapSettings, LinkActivated, ListQuery, ListSource, MailEvent, MarkRead,
+    MessageAttachment, MessageLink, MessagePage, MessageRow, MessageSource, MessageView, NewAccountRequest,
+    Person, SavedAttachment, Security, Settings, SortKey, StorageQuota, SyncMode, SyncProgressEvent,
+    SyncSummary, Theme,
 };
 use crate::error::{CommandError, ErrorKind};
 
@@ -45,6 +46,11 @@ fn generate() -> String {
         StorageQuota::decl(&cfg),
         MessageRow::decl(&cfg),
         MessagePage::decl(&cfg),
+        ListQuery::decl(&cfg),
+        ListSource::decl(&cfg),
+        SortKey::decl(&cfg),
+        Theme::decl(&cfg),
+        Density::decl(&cfg),
         SyncMode::decl(&cfg),
         SyncSummary::decl(&cfg),
         SyncProgressEvent::decl(&cfg),

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 use tern_core::account::{self, AccountConfig};
 use tern_core::imap::{self, FolderRole as CoreRole};
-use tern_core::store::{Address, Envelope};
-use tern_core::{live, sync};
+use tern_core::store::Address;
+use tern_core::{live, sync, views};
 use ts_rs::TS;
 
 /// A configured account as the UI shows it.
@@ -159,6 +159,10 @@ pub struct Person {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRow {
+    /// The account holding the message.
+    pub account_id: String,
+    /// The folder holding the message (its IMAP path).
+    pub path: String,
     /// UID in the folder.
     pub uid: u32,
     /// Decoded subject.
@@ -193,15 +197,85 @@ pub struct MessageRow {
     pub keywords: Vec<String>,
     /// Conversation key (decimal string: it does not fit a JavaScript number).
     pub thread_id: String,
+    /// Messages in the row's conversation, the user's replies in Sent included (1 for a single
+    /// message, and in the single-message list). In a conversation row, `seen` is false while
+    /// any of them is unread, and `flagged` and `hasAttachment` are true when any of them is.
+    pub thread_count: u32,
+}
+
+/// Where the message list's rows come from.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ListSource {
+    /// One folder of one account.
+    Folder {
+        /// The account.
+        #[serde(rename = "accountId")]
+        account_id: String,
+        /// The folder's IMAP path.
+        path: String,
+    },
+    /// Every account's inbox, merged.
+    AllInboxes,
+}
+
+/// What the message list is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SortKey {
+    /// Arrival (a conversation: its newest message).
+    Date,
+    /// Sender name, then address.
+    Sender,
+    /// Subject without `Re:` and `Fwd:`.
+    Subject,
+    /// Size.
+    Size,
+}
+
+/// One request for the message list.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    /// Where the rows come from.
+    pub source: ListSource,
+    /// The order.
+    pub sort: SortKey,
+    /// Newest, largest or last in the alphabet first (ties: newest first).
+    pub descending: bool,
+    /// Words that must each appear in the sender or subject (ignoring case); empty: every row.
+    pub filter: String,
+    /// One row per conversation instead of per message.
+    pub conversations: bool,
+}
+
+impl From<ListQuery> for views::ListQuery {
+    fn from(q: ListQuery) -> Self {
+        Self {
+            source: match q.source {
+                ListSource::Folder { account_id, path } => views::Source::Folder { account_id, path },
+                ListSource::AllInboxes => views::Source::AllInboxes,
+            },
+            sort: match q.sort {
+                SortKey::Date => views::SortKey::Date,
+                SortKey::Sender => views::SortKey::Sender,
+                SortKey::Subject => views::SortKey::Subject,
+                SortKey::Size => views::SortKey::Size,
+            },
+            descending: q.descending,
+            filter: q.filter,
+            conversations: q.conversations,
+        }
+    }
 }
 
 /// A window of a folder's message list, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MessagePage {
-    /// Messages in the folder.
+    /// Rows in the whole list: messages, or conversations in a conversation list, after the filter.
     pub total: u32,
-    /// Unread messages in the folder.
+    /// Unread messages in the folders shown.
     pub unread: u32,
     /// Index of the first row.
     pub offset: u32,
@@ -496,6 +570,78 @@ pub struct Settings {
     pub plain_monospace: bool,
     /// Download the newest inbox messages' text in the background.
     pub prefetch: bool,
+    /// Group the list into conversations (false: one row per message).
+    pub conversations: bool,
+    /// Light, dark, or as the system is set.
+    pub theme: Theme,
+    /// Row height of the message list.
+    pub density: Density,
+    /// Width of the folder sidebar, in CSS pixels.
+    pub sidebar_width: u32,
+    /// Width of the message list, in CSS pixels.
+    pub list_width: u32,
+}
+
+/// The colours of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    /// As the operating system is set.
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// How much room each message list row takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Density {
+    /// Two lines per message.
+    Comfortable,
+    /// One line per message.
+    Compact,
+}
+
+impl From<tern_core::settings::Theme> for Theme {
+    fn from(t: tern_core::settings::Theme) -> Self {
+        use tern_core::settings::Theme as Core;
+        match t {
+            Core::System => Self::System,
+            Core::Light => Self::Light,
+            Core::Dark => Self::Dark,
+        }
+    }
+}
+
+impl From<Theme> for tern_core::settings::Theme {
+    fn from(t: Theme) -> Self {
+        match t {
+            Theme::System => Self::System,
+            Theme::Light => Self::Light,
+            Theme::Dark => Self::Dark,
+        }
+    }
+}
+
+impl From<tern_core::settings::Density> for Density {
+    fn from(d: tern_core::settings::Density) -> Self {
+        use tern_core::settings::Density as Core;
+        match d {
+            Core::Comfortable => Self::Comfortable,
+            Core::Compact => Self::Compact,
+        }
+    }
+}
+
+impl From<Density> for tern_core::settings::Density {
+    fn from(d: Density) -> Self {
+        match d {
+            Density::Comfortable => Self::Comfortable,
+            Density::Compact => Self::Compact,
+        }
+    }
 }
 
 impl From<tern_core::settings::AppSettings> for Settings {
@@ -512,6 +658,11 @@ impl From<tern_core::settings::AppSettings> for Settings {
             cache_mb: s.cache_mb,
             plain_monospace: s.plain_monospace,
             prefetch: s.prefetch,
+            conversations: s.conversations,
+            theme: s.theme.into(),
+            density: s.density.into(),
+            sidebar_width: s.sidebar_width,
+            list_width: s.list_width,
         }
     }
 }
@@ -530,6 +681,11 @@ impl From<Settings> for tern_core::settings::AppSettings {
             cache_mb: s.cache_mb.max(tern_core::settings::MIN_CACHE_MB),
             plain_monospace: s.plain_monospace,
             prefetch: s.prefetch,
+            conversations: s.conversations,
+            theme: s.theme.into(),
+            density: s.density.into(),
+            sidebar_width: s.sidebar_width,
+            list_width: s.list_width,
         };
         for sender in &s.remote_content_senders {
             out.set_remote_from(sender, true);
@@ -657,10 +813,13 @@ impl From<&Address> for Person {
     }
 }
 
-impl From<Envelope> for MessageRow {
-    fn from(e: Envelope) -> Self {
+impl From<views::Row> for MessageRow {
+    fn from(row: views::Row) -> Self {
+        let e = row.envelope;
         let f = e.flags.flags;
         Self {
+            account_id: row.account_id,
+            path: row.path,
             uid: e.uid,
             subject: e.subject,
             from: e.from.iter().map(Person::from).collect(),
@@ -677,6 +836,7 @@ impl From<Envelope> for MessageRow {
             has_attachment: e.has_attachment,
             keywords: e.flags.keywords,
             thread_id: e.thread_id.to_string(),
+            thread_count: row.thread_count,
         }
     }
 }

@@ -11,6 +11,7 @@ mod extensions;
 mod fixture;
 mod fixture_live;
 mod keychain;
+mod lists;
 mod live;
 mod login;
 mod reading;

@@ -16,6 +16,7 @@ use crate::secrets::SecretStore;
 use crate::settings::{AppSettings, SettingsFile};
 use crate::store::{Envelope, FolderState, StorageQuota, Store};
 use crate::sync::{Negotiated, SessionOptions, SyncProgress, SyncReport, Syncer, negotiate, storage_quota};
+use crate::views::{ListQuery, Row, RowPage, Views, conversation_folders, layout};
 
 /// A window of a folder's message list, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct Engine {
     timeouts: Timeouts,
     /// App-wide preferences.
     settings: Mutex<SettingsFile>,
+    /// Sorted, filtered and threaded lists, in memory.
+    views: Views,
 }
 
 impl Engine {
@@ -62,6 +65,7 @@ impl Engine {
             tls: TlsContext::new()?,
             timeouts: Timeouts::default(),
             settings: Mutex::new(SettingsFile::open(data_dir)),
+            views: Views::default(),
         })
     }
 
@@ -190,12 +194,42 @@ impl Engine {
         Ok(config)
     }
 
+    /// Changes how Tern signs in to an account: a new password, and/or trust in the certificate
+    /// with `trust_fingerprint` (the one the server presented when it was refused). Logs in once
+    /// with the result first; nothing is saved when the server still refuses.
+    pub async fn update_access(
+        &self,
+        id: &str,
+        password: Option<Password>,
+        trust_fingerprint: Option<String>,
+    ) -> Result<AccountConfig> {
+        let mut config = self.account(id)?;
+        if let Some(fingerprint) = trust_fingerprint {
+            config.imap.pinned_cert_sha256 = Some(crate::imap::tls::normalize_fingerprint(&fingerprint));
+        }
+        let password = match password {
+            Some(password) => password,
+            None => {
+                let owned = id.to_string();
+                let stored = self.with_secrets(move |s| s.get(&owned)).await?;
+                Password::new(stored.ok_or_else(|| Error::MissingSecret(config.email.clone()))?)
+            }
+        };
+        self.probe(&config.imap, &password).await?;
+        let (owned, secret) = (id.to_string(), password.clone());
+        self.with_secrets(move |s| s.set(&owned, secret.expose())).await?;
+        self.registry().upsert(config.clone())?;
+        tracing::info!(account = %id, "sign-in settings updated");
+        Ok(config)
+    }
+
     /// Removes an account, its keychain entry and its cache.
     pub async fn remove_account(&self, id: &str) -> Result<()> {
         self.registry().remove(id)?;
         let owned = id.to_string();
         self.with_secrets(move |s| s.delete(&owned)).await?;
         self.store.forget_account(id)?;
+        self.views.clear();
         tracing::info!(account = %id, "account removed");
         Ok(())
     }
@@ -293,6 +327,29 @@ impl Engine {
         let state = self.store.folder_state(fid)?.unwrap_or_default();
         let rows = self.store.page(fid, offset, limit.min(1_000))?;
         Ok(Page { total: state.total, unread: state.unread, rows })
+    }
+
+    /// A window of the message list as `query` asks for it (a folder or every inbox, sorted,
+    /// filtered, as conversations or single messages), from the cache. The plain newest-first
+    /// folder costs O(offset + limit); other orders build an in-memory view once, kept while no
+    /// message comes into or leaves its folders.
+    pub fn list(&self, query: &ListQuery, offset: usize, limit: usize) -> Result<RowPage> {
+        let accounts: Vec<String> = self.registry().list().iter().map(|a| a.id.clone()).collect();
+        if let crate::views::Source::Folder { account_id, .. } = &query.source {
+            self.registry().get(account_id)?;
+        }
+        let layout = layout(&self.store, query, &accounts)?;
+        self.views.page(&self.store, query, &layout, offset, limit.min(1_000))
+    }
+
+    /// Every cached message of the conversation of message `uid` (threaded over its folder, the
+    /// account's Inbox and Sent), oldest first. Empty when the message is not cached.
+    pub fn conversation(&self, id: &str, path: &str, uid: u32) -> Result<Vec<Row>> {
+        self.registry().get(id)?;
+        match conversation_folders(&self.store, id, path)? {
+            Some((folder, threaded)) => self.views.conversation(&self.store, &folder, &threaded, uid),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Cached counts of every synced folder of an account (path → state).

@@ -43,6 +43,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod thread;
+pub mod views;
 
 pub use engine::Engine;
 pub use error::{Error, Result};

@@ -21,6 +21,35 @@ pub enum MarkRead {
     Never,
 }
 
+/// The colours of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Light or dark as the operating system is set.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// How much room each message list row takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Density {
+    /// Two lines per message: sender and date, then subject and first words.
+    #[default]
+    Comfortable,
+    /// One line per message.
+    Compact,
+}
+
+/// Default width of the folder sidebar, in CSS pixels.
+pub const SIDEBAR_WIDTH: u32 = 240;
+/// Default width of the message list, in CSS pixels.
+pub const LIST_WIDTH: u32 = 380;
+
 /// Smallest cache budget for downloaded messages, in MiB.
 pub const MIN_CACHE_MB: u32 = 64;
 
@@ -41,6 +70,16 @@ pub struct AppSettings {
     /// Download the text of the newest inbox messages in the background, so they open at once
     /// and the list shows their first lines.
     pub prefetch: bool,
+    /// Group messages into conversations in the list (false: one row per message).
+    pub conversations: bool,
+    /// Light, dark, or as the system is set.
+    pub theme: Theme,
+    /// Row height of the message list.
+    pub density: Density,
+    /// Width of the folder sidebar, in CSS pixels (as the user left it).
+    pub sidebar_width: u32,
+    /// Width of the message list, in CSS pixels (as the user left it).
+    pub list_width: u32,
 }
 
 impl Default for AppSettings {
@@ -52,6 +91,11 @@ impl Default for AppSettings {
             cache_mb: 1024,
             plain_monospace: false,
             prefetch: true,
+            conversations: true,
+            theme: Theme::System,
+            density: Density::Comfortable,
+            sidebar_width: SIDEBAR_WIDTH,
+            list_width: LIST_WIDTH,
         }
     }
 }

@@ -24,6 +24,22 @@ pub async fn add_account(state: State<'_, AppState>, request: NewAccountRequest)
     Ok(account.into())
 }
 
+/// Signs in again with a new password and/or trusting the certificate the server presented
+/// (`trustFingerprint`, as reported with `untrustedCertificate`). Saved only when the login
+/// succeeds; then the account reconnects at once.
+#[tauri::command]
+pub async fn update_account_access(
+    state: State<'_, AppState>,
+    account_id: String,
+    password: Option<String>,
+    trust_fingerprint: Option<String>,
+) -> CommandResult<Account> {
+    let account =
+        state.engine.update_access(&account_id, password.map(Password::new), trust_fingerprint).await?;
+    state.live.retry(&account_id);
+    Ok(account.into())
+}
+
 /// Removes an account with its keychain entry and cache.
 #[tauri::command]
 pub async fn remove_account(state: State<'_, AppState>, account_id: String) -> CommandResult<()> {

@@ -13,27 +13,49 @@ use tern_core::live::FlagChange;
 
 use crate::AppState;
 use crate::dto::{
-    HeaderField, MessagePage, MessageRow, MessageSource, MessageView, SavedAttachment, Settings,
+    HeaderField, ListQuery, MessagePage, MessageRow, MessageSource, MessageView, SavedAttachment, Settings,
 };
 use crate::error::CommandResult;
 use crate::reader::{ViewOptions, build_view};
 
-/// A window of a folder's messages from the cache, newest first (at most 1,000 rows a call).
+/// A window of the message list from the cache (at most 1,000 rows a call): a folder or every
+/// inbox, sorted, filtered, as conversations or single messages. Runs off the main thread: the
+/// first request for a new order of a large folder builds it in memory.
 #[tauri::command]
-pub fn list_messages(
+pub async fn list_rows(
     state: State<'_, AppState>,
-    account_id: String,
-    path: String,
+    query: ListQuery,
     offset: u32,
     limit: u32,
 ) -> CommandResult<MessagePage> {
-    let page = state.engine.envelopes(&account_id, &path, offset as usize, limit as usize)?;
+    let engine = state.engine.clone();
+    let page = tauri::async_runtime::spawn_blocking(move || {
+        engine.list(&query.into(), offset as usize, limit as usize)
+    })
+    .await
+    .map_err(|e| Error::Cache(format!("the list could not be read: {e}")))??;
     Ok(MessagePage {
         total: page.total,
         unread: page.unread,
         offset,
         rows: page.rows.into_iter().map(MessageRow::from).collect(),
     })
+}
+
+/// Every cached message of a message's conversation (its folder, the Inbox and Sent), oldest
+/// first; empty when the message is gone.
+#[tauri::command]
+pub async fn conversation(
+    state: State<'_, AppState>,
+    account_id: String,
+    path: String,
+    uid: u32,
+) -> CommandResult<Vec<MessageRow>> {
+    let engine = state.engine.clone();
+    let rows = tauri::async_runtime::spawn_blocking(move || engine.conversation(&account_id, &path, uid))
+        .await
+        .map_err(|e| Error::Cache(format!("the conversation could not be read: {e}")))??;
+    Ok(rows.into_iter().map(MessageRow::from).collect())
 }
 
 /// Opens a message for the reader: its content from the cache or the server (only the shown

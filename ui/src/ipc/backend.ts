@@ -14,8 +14,10 @@ import type {
   Folder,
   FolderCounts,
   LinkActivated,
+  ListQuery,
   MailEvent,
   MessagePage,
+  MessageRow,
   MessageSource,
   MessageView,
   NewAccountRequest,
@@ -39,6 +41,8 @@ export type {
   HeaderField,
   ImapSettings,
   LinkActivated,
+  ListQuery,
+  ListSource,
   MailEvent,
   MarkRead,
   MessageAttachment,
@@ -52,10 +56,13 @@ export type {
   SavedAttachment,
   Security,
   Settings,
+  SortKey,
   StorageQuota,
   SyncMode,
   SyncProgressEvent,
   SyncSummary,
+  Theme,
+  Density,
 } from './bindings';
 
 /** Flags to set (true), clear (false) or leave alone (null). */
@@ -92,8 +99,24 @@ export interface Backend {
   syncAccount(accountId: string): Promise<SyncSummary[]>;
   /** Syncs one folder now, like {@link Backend.syncAccount}. */
   syncFolder(accountId: string, path: string): Promise<SyncSummary>;
-  /** A window of a folder's cached messages, newest first (`limit` at most {@link MAX_PAGE}). */
-  listMessages(accountId: string, path: string, offset: number, limit: number): Promise<MessagePage>;
+  /**
+   * A window of the message list from the cache (`limit` at most {@link MAX_PAGE}): one folder or
+   * every inbox, sorted, narrowed by a filter on sender and subject, as conversations or single
+   * messages. Each row names its account and folder. In a conversation list a row stands for its
+   * whole conversation (`threadCount` messages, the user's replies in Sent included).
+   */
+  listRows(query: ListQuery, offset: number, limit: number): Promise<MessagePage>;
+  /**
+   * Every cached message of the conversation of message `uid` (threaded over its folder, the
+   * account's Inbox and Sent), oldest first; empty when the message is gone.
+   */
+  conversation(accountId: string, path: string, uid: number): Promise<MessageRow[]>;
+  /**
+   * Signs in again with a new password (null: the saved one) and/or trusting the certificate
+   * whose fingerprint an `untrustedCertificate` error reported (null: no change). Saved only when
+   * the login succeeds; the account then reconnects at once. Fails like `addAccount`.
+   */
+  updateAccountAccess(accountId: string, password: string | null, trustFingerprint: string | null): Promise<Account>;
   /**
    * Opens a message for reading: its sanitized document (a URL for an `<iframe sandbox="">`), what
    * was left out, its links, attachments and unreadable parts. Remote content stays blocked unless

@@ -82,6 +82,8 @@ message: string,
  */
 fingerprint: string | null, };
 
+export type Density = "comfortable" | "compact";
+
 export type ErrorKind = "authFailed" | "authPolicy" | "insecure" | "untrustedCertificate" | "tls" | "unreachable" | "timeout" | "protocol" | "connectionLost" | "invalidSettings" | "keychain" | "missingSecret" | "notFound" | "storage" | "cache" | "unsafe" | "internal";
 
 export type Folder = { 
@@ -185,6 +187,38 @@ text: string,
  * Its text shows another domain than the one it goes to.
  */
 mismatchedDomain: boolean, };
+
+export type ListQuery = { 
+/**
+ * Where the rows come from.
+ */
+source: ListSource, 
+/**
+ * The order.
+ */
+sort: SortKey, 
+/**
+ * Newest, largest or last in the alphabet first (ties: newest first).
+ */
+descending: boolean, 
+/**
+ * Words that must each appear in the sender or subject (ignoring case); empty: every row.
+ */
+filter: string, 
+/**
+ * One row per conversation instead of per message.
+ */
+conversations: boolean, };
+
+export type ListSource = { "kind": "folder", 
+/**
+ * The account.
+ */
+accountId: string, 
+/**
+ * The folder's IMAP path.
+ */
+path: string, } | { "kind": "allInboxes" };
 
 export type MailEvent = { "kind": "mailboxChanged", 
 /**
@@ -296,11 +330,11 @@ id: string, };
 
 export type MessagePage = { 
 /**
- * Messages in the folder.
+ * Rows in the whole list: messages, or conversations in a conversation list, after the filter.
  */
 total: number, 
 /**
- * Unread messages in the folder.
+ * Unread messages in the folders shown.
  */
 unread: number, 
 /**
@@ -313,6 +347,14 @@ offset: number,
 rows: Array<MessageRow>, };
 
 export type MessageRow = { 
+/**
+ * The account holding the message.
+ */
+accountId: string, 
+/**
+ * The folder holding the message (its IMAP path).
+ */
+path: string, 
 /**
  * UID in the folder.
  */
@@ -376,7 +418,13 @@ keywords: Array<string>,
 /**
  * Conversation key (decimal string: it does not fit a JavaScript number).
  */
-threadId: string, };
+threadId: string, 
+/**
+ * Messages in the row's conversation, the user's replies in Sent included (1 for a single
+ * message, and in the single-message list). In a conversation row, `seen` is false while
+ * any of them is unread, and `flagged` and `hasAttachment` are true when any of them is.
+ */
+threadCount: number, };
 
 export type MessageSource = { 
 /**
@@ -495,7 +543,29 @@ plainMonospace: boolean,
 /**
  * Download the newest inbox messages' text in the background.
  */
-prefetch: boolean, };
+prefetch: boolean, 
+/**
+ * Group the list into conversations (false: one row per message).
+ */
+conversations: boolean, 
+/**
+ * Light, dark, or as the system is set.
+ */
+theme: Theme, 
+/**
+ * Row height of the message list.
+ */
+density: Density, 
+/**
+ * Width of the folder sidebar, in CSS pixels.
+ */
+sidebarWidth: number, 
+/**
+ * Width of the message list, in CSS pixels.
+ */
+listWidth: number, };
+
+export type SortKey = "date" | "sender" | "subject" | "size";
 
 export type StorageQuota = { 
 /**
@@ -560,3 +630,5 @@ total: number,
  * Unread messages now.
  */
 unread: number, };
+
+export type Theme = "system" | "light" | "dark";

@@ -9,8 +9,10 @@ import type {
   Folder,
   FolderCounts,
   LinkActivated,
+  ListQuery,
   MailEvent,
   MessagePage,
+  MessageRow,
   MessageSource,
   MessageView,
   NewAccountRequest,
@@ -47,8 +49,12 @@ export const tauriBackend: Backend = {
   accountQuota: (accountId: string) => call<StorageQuota | null>('account_quota', { accountId }),
   syncAccount: (accountId: string) => call<SyncSummary[]>('sync_account', { accountId }),
   syncFolder: (accountId: string, path: string) => call<SyncSummary>('sync_folder', { accountId, path }),
-  listMessages: (accountId: string, path: string, offset: number, limit: number) =>
-    call<MessagePage>('list_messages', { accountId, path, offset, limit }),
+  listRows: (query: ListQuery, offset: number, limit: number) =>
+    call<MessagePage>('list_rows', { query, offset, limit }),
+  conversation: (accountId: string, path: string, uid: number) =>
+    call<MessageRow[]>('conversation', { accountId, path, uid }),
+  updateAccountAccess: (accountId: string, password: string | null, trustFingerprint: string | null) =>
+    call<Account>('update_account_access', { accountId, password, trustFingerprint }),
   openMessage: (accountId: string, path: string, uid: number, allowRemote: boolean) =>
     call<MessageView | null>('open_message', { accountId, path, uid, allowRemote }),
   openAttachedMessage: (accountId: string, path: string, uid: number, section: string, allowRemote: boolean) =>

@@ -90,6 +90,9 @@ struct Positions {
     generation: u64,
     /// Newest-first UIDs per folder.
     order: HashMap<FolderId, Arc<Vec<u32>>>,
+    /// The generation at which messages last came into or left each folder (absent: not since
+    /// the cache opened). Views built over a folder stay valid while this does not move.
+    membership: HashMap<FolderId, u64>,
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -240,7 +243,7 @@ impl Store {
         }
         batch.remove(&prefixed(b's', fid));
         self.mail.apply_batch(batch)?;
-        self.invalidate(fid);
+        self.invalidate_members(fid);
         self.drop_folder_contents(fid)
     }
 
@@ -364,6 +367,32 @@ impl Store {
         positions.order.remove(&fid);
     }
 
+    /// Like [`Self::invalidate`], for a change of which messages the folder holds (not only
+    /// their flags or snippets).
+    fn invalidate_members(&self, fid: FolderId) {
+        let mut positions = self.positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        positions.generation += 1;
+        positions.order.remove(&fid);
+        let generation = positions.generation;
+        positions.membership.insert(fid, generation);
+    }
+
+    /// A number that changes whenever messages come into or leave the folder (flag and snippet
+    /// changes leave it as it is): what a view over the folder checks to know it is current.
+    pub fn membership(&self, fid: FolderId) -> u64 {
+        let positions = self.positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        positions.membership.get(&fid).copied().unwrap_or(0)
+    }
+
+    /// Every cached envelope of a folder, ascending by UID (one scan).
+    pub fn all_envelopes(&self, fid: FolderId) -> Result<Vec<Envelope>> {
+        let mut out = Vec::new();
+        for value in self.mail.scan_prefix(prefixed(b'e', fid)).values() {
+            out.push(decode(&value?)?);
+        }
+        Ok(out)
+    }
+
     /// Applies a set of changes to one folder in one atomic batch, keeping the date index and
     /// the counters in step.
     pub fn apply(&self, fid: FolderId, changes: FolderChanges) -> Result<()> {
@@ -386,6 +415,7 @@ impl Store {
             }
         };
 
+        let members_change = !changes.upserts.is_empty() || !changes.removals.is_empty();
         let fresh = changes.fresh;
         for mut env in changes.upserts {
             let old = if fresh { None } else { current(env.uid, &pending)? };
@@ -429,7 +459,11 @@ impl Store {
         state.unread = u32::try_from(unread.max(0)).unwrap_or(u32::MAX);
         batch.insert(&prefixed(b's', fid), encode(&state)?);
         self.mail.apply_batch(batch)?;
-        self.invalidate(fid);
+        if members_change {
+            self.invalidate_members(fid);
+        } else {
+            self.invalidate(fid);
+        }
         // Contents of messages gone from the server go too (after the envelopes: a crash in
         // between leaves an unreachable content, which eviction reclaims).
         for uid in removed {

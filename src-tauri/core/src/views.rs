@@ -1,0 +1,624 @@
+//! The message list as the user asks for it: one folder or every inbox, sorted by date, sender,
+//! subject or size, narrowed by a filter, as conversations or as single messages.
+//!
+//! The plain case (one folder, newest first, no filter, single messages) pages the cache's date
+//! index directly ([`crate::store::Store::page`]). Everything else goes through an in-memory
+//! view:
+//!
+//! - **Summaries**: per folder, the parts of each envelope that never change for a UID (sender,
+//!   subject, ids, arrival, size), built by one scan of the folder and then kept up to date by
+//!   reading only the UIDs that came in since. Flags are never part of a summary: rows read them
+//!   fresh from the cache, so marking a message read invalidates nothing here.
+//! - **Threads**: per set of folders, the conversations [`crate::thread::conversations`] makes of
+//!   them, kept while no message comes into or leaves those folders.
+//! - **Views**: per query, the ordered list of rows, kept on the same condition.
+//!
+//! A conversation row stands for every message of its conversation in the folders shown, plus
+//! the user's own replies in the account's Sent folder: it shows the newest of its messages in
+//! the shown folders, is unread while any of them is, flagged or with attachments when any is.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::Result;
+use crate::imap::FolderRole;
+use crate::store::{Envelope, FolderId, Store};
+use crate::thread::{self, Conversation, MessageKey, ThreadInput};
+
+/// Where the rows come from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// One folder of one account.
+    Folder {
+        /// The account.
+        account_id: String,
+        /// The folder's IMAP path.
+        path: String,
+    },
+    /// The inbox of every account, merged.
+    AllInboxes,
+}
+
+/// What the rows are ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SortKey {
+    /// Arrival time (a conversation: its newest message's).
+    #[default]
+    Date,
+    /// The sender's name, then address, ignoring case.
+    Sender,
+    /// The subject without `Re:`/`Fwd:` prefixes or list tags, ignoring case.
+    Subject,
+    /// Size in bytes.
+    Size,
+}
+
+/// One request for the message list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListQuery {
+    /// Where the rows come from.
+    pub source: Source,
+    /// The order.
+    pub sort: SortKey,
+    /// Largest, newest, or last in the alphabet first. Ties are broken newest first.
+    pub descending: bool,
+    /// Words that must each appear in the sender or the subject (ignoring case); empty: all.
+    pub filter: String,
+    /// One row per conversation instead of per message.
+    pub conversations: bool,
+}
+
+impl ListQuery {
+    /// A folder newest first, unfiltered, one row per message: what the cache's index serves.
+    fn is_plain(&self) -> bool {
+        matches!(self.source, Source::Folder { .. })
+            && self.sort == SortKey::Date
+            && self.descending
+            && self.filter.trim().is_empty()
+            && !self.conversations
+    }
+}
+
+/// One row of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The account holding the message.
+    pub account_id: String,
+    /// The folder holding the message.
+    pub path: String,
+    /// The message the row shows. In a conversation row its `seen` flag is false while any
+    /// message of the conversation is unread, `flagged` and `has_attachment` are true when any
+    /// is.
+    pub envelope: Envelope,
+    /// Messages in the conversation (1 for a single message).
+    pub thread_count: u32,
+}
+
+/// A window of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPage {
+    /// Rows in the whole list (messages or conversations, after the filter).
+    pub total: u32,
+    /// Unread messages in the folders shown.
+    pub unread: u32,
+    /// The requested rows.
+    pub rows: Vec<Row>,
+}
+
+/// A folder taking part in a view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewFolder {
+    /// Its account.
+    pub account_id: String,
+    /// Its IMAP path.
+    pub path: String,
+    /// Its id in the cache.
+    pub fid: FolderId,
+}
+
+/// What a view knows about one message that never changes for its UID.
+#[derive(Debug)]
+struct Summary {
+    uid: u32,
+    received: i64,
+    size: u32,
+    /// First sender, "name address", lower case.
+    sender: Box<str>,
+    /// Subject as written, lower case.
+    subject: Box<str>,
+    message_id: Option<Box<str>>,
+    in_reply_to: Option<Box<str>>,
+    references: Vec<String>,
+}
+
+impl Summary {
+    fn of(env: &Envelope) -> Self {
+        let sender = env
+            .from
+            .first()
+            .map(|a| match &a.name {
+                Some(name) if !name.trim().is_empty() => format!("{} {}", name.trim(), a.email),
+                _ => a.email.clone(),
+            })
+            .unwrap_or_default();
+        Self {
+            uid: env.uid,
+            received: env.received,
+            size: env.size,
+            sender: sender.to_lowercase().into(),
+            subject: env.subject.to_lowercase().into(),
+            message_id: env.message_id.as_deref().map(Into::into),
+            in_reply_to: env.in_reply_to.as_deref().map(Into::into),
+            references: env.references.clone(),
+        }
+    }
+
+    /// Whether every word of the (lower-case) filter is in the sender or the subject.
+    fn matches(&self, words: &[String]) -> bool {
+        words.iter().all(|w| self.sender.contains(w.as_str()) || self.subject.contains(w.as_str()))
+    }
+}
+
+/// The summaries of one folder, by UID.
+#[derive(Debug)]
+struct FolderSummary {
+    membership: u64,
+    items: Vec<Summary>,
+}
+
+impl FolderSummary {
+    fn get(&self, uid: u32) -> Option<&Summary> {
+        self.items.binary_search_by_key(&uid, |s| s.uid).ok().map(|i| &self.items[i])
+    }
+}
+
+/// The conversations of a set of folders.
+#[derive(Debug)]
+struct Threads {
+    /// (folder, membership) of every folder threaded, sorted.
+    stamp: Vec<(FolderId, u64)>,
+    conversations: Vec<Conversation>,
+    /// Each message's conversation (an index into `conversations`).
+    of: HashMap<MessageKey, u32>,
+}
+
+/// One row of a built view: the message shown, and its conversation if grouped.
+#[derive(Debug, Clone, Copy)]
+struct RowRef {
+    key: MessageKey,
+    conversation: Option<u32>,
+    /// Which of the view's thread sets the conversation index belongs to.
+    threads: u16,
+}
+
+/// A built view.
+#[derive(Debug)]
+struct Built {
+    /// (folder, membership) of every folder it read, sorted.
+    stamp: Vec<(FolderId, u64)>,
+    folders: Vec<ViewFolder>,
+    threads: Vec<Arc<Threads>>,
+    rows: Vec<RowRef>,
+}
+
+/// Views kept in memory at most.
+const KEPT_VIEWS: usize = 12;
+/// Thread sets kept in memory at most.
+const KEPT_THREADS: usize = 6;
+
+/// The in-memory views, summaries and threads (see the module documentation).
+#[derive(Debug, Default)]
+pub struct Views {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    summaries: HashMap<FolderId, Arc<FolderSummary>>,
+    threads: HashMap<Vec<FolderId>, Arc<Threads>>,
+    views: HashMap<ListQuery, Arc<Built>>,
+}
+
+/// Which folders a query reads, and where to find Sent for each account.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The folders shown.
+    pub shown: Vec<ViewFolder>,
+    /// Per account of the shown folders, the folders its conversations are threaded over (the
+    /// shown ones of that account, plus its Sent folder).
+    pub threaded: Vec<Vec<ViewFolder>>,
+}
+
+impl Views {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Everything in here is a cache of the store, replaced whole: a poisoned lock is safe.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops everything (the cache was rebuilt, an account removed).
+    pub fn clear(&self) {
+        *self.lock() = Inner::default();
+    }
+
+    /// A window of the list for `query`, whose folders `layout` names.
+    pub fn page(
+        &self,
+        store: &Store,
+        query: &ListQuery,
+        layout: &Layout,
+        offset: usize,
+        limit: usize,
+    ) -> Result<RowPage> {
+        let unread = layout
+            .shown
+            .iter()
+            .map(|f| Ok(store.folder_state(f.fid)?.map(|s| s.unread).unwrap_or(0)))
+            .sum::<Result<u32>>()?;
+        if query.is_plain()
+            && let [folder] = layout.shown.as_slice()
+        {
+            let total = store.folder_state(folder.fid)?.map(|s| s.total).unwrap_or(0);
+            let rows = store
+                .page(folder.fid, offset, limit)?
+                .into_iter()
+                .map(|envelope| Row {
+                    account_id: folder.account_id.clone(),
+                    path: folder.path.clone(),
+                    envelope,
+                    thread_count: 1,
+                })
+                .collect();
+            return Ok(RowPage { total, unread, rows });
+        }
+        let built = self.built(store, query, layout)?;
+        let mut rows = Vec::with_capacity(limit.min(1000));
+        for r in built.rows.iter().skip(offset).take(limit) {
+            if let Some(row) = row_of(store, &built, r)? {
+                rows.push(row);
+            }
+        }
+        Ok(RowPage { total: u32::try_from(built.rows.len()).unwrap_or(u32::MAX), unread, rows })
+    }
+
+    /// Every message of the conversation of message `uid` in `folder`, oldest first, threaded
+    /// over `threaded` (the folder and the account's Sent and Inbox). Empty when the message is
+    /// not cached.
+    pub fn conversation(
+        &self,
+        store: &Store,
+        folder: &ViewFolder,
+        threaded: &[ViewFolder],
+        uid: u32,
+    ) -> Result<Vec<Row>> {
+        let threads = self.threads(store, threaded)?;
+        let key = MessageKey { folder: folder.fid, uid };
+        let Some(&c) = threads.of.get(&key) else {
+            return Ok(store
+                .envelope(folder.fid, uid)?
+                .map(|envelope| Row {
+                    account_id: folder.account_id.clone(),
+                    path: folder.path.clone(),
+                    envelope,
+                    thread_count: 1,
+                })
+                .into_iter()
+                .collect());
+        };
+        let members = &threads.conversations[c as usize].messages;
+        let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let Some(f) = threaded.iter().find(|f| f.fid == m.folder) else { continue };
+            if let Some(envelope) = store.envelope(m.folder, m.uid)? {
+                out.push(Row {
+                    account_id: f.account_id.clone(),
+                    path: f.path.clone(),
+                    envelope,
+                    thread_count: count,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn built(&self, store: &Store, query: &ListQuery, layout: &Layout) -> Result<Arc<Built>> {
+        let mut every: Vec<&ViewFolder> = layout.shown.iter().collect();
+        if query.conversations {
+            every.extend(layout.threaded.iter().flatten());
+        }
+        let mut stamp: Vec<(FolderId, u64)> =
+            every.iter().map(|f| (f.fid, store.membership(f.fid))).collect();
+        stamp.sort_unstable();
+        stamp.dedup();
+        if let Some(built) = self.lock().views.get(query)
+            && built.stamp == stamp
+            && built.folders == layout.shown
+        {
+            return Ok(built.clone());
+        }
+
+        let words: Vec<String> = query.filter.split_whitespace().map(str::to_lowercase).collect();
+        let mut summaries: HashMap<FolderId, Arc<FolderSummary>> = HashMap::new();
+        for f in &every {
+            if let std::collections::hash_map::Entry::Vacant(slot) = summaries.entry(f.fid) {
+                slot.insert(self.summary(store, f.fid)?);
+            }
+        }
+        let shown: HashSet<FolderId> = layout.shown.iter().map(|f| f.fid).collect();
+        let summary_of = |key: &MessageKey| summaries.get(&key.folder).and_then(|s| s.get(key.uid));
+
+        let mut threads = Vec::new();
+        // Each row with what it sorts by: (row, sender, subject, size, date).
+        let mut keyed: Vec<(RowRef, i64)> = Vec::new();
+        if query.conversations {
+            for (t, folders) in layout.threaded.iter().enumerate() {
+                let set = self.threads(store, folders)?;
+                for (c, conv) in set.conversations.iter().enumerate() {
+                    let in_view = conv.messages.iter().filter(|m| shown.contains(&m.folder));
+                    let mut newest: Option<(&MessageKey, i64)> = None;
+                    let mut matched = words.is_empty();
+                    for m in in_view {
+                        let Some(s) = summary_of(m) else { continue };
+                        matched = matched || s.matches(&words);
+                        if newest.is_none_or(|(_, r)| s.received >= r) {
+                            newest = Some((m, s.received));
+                        }
+                    }
+                    if let (Some((key, _)), true) = (newest, matched) {
+                        let row = RowRef {
+                            key: *key,
+                            conversation: Some(u32::try_from(c).unwrap_or(u32::MAX)),
+                            threads: u16::try_from(t).unwrap_or(u16::MAX),
+                        };
+                        keyed.push((row, conv.latest));
+                    }
+                }
+                threads.push(set);
+            }
+        } else {
+            for f in &layout.shown {
+                let Some(summary) = summaries.get(&f.fid) else { continue };
+                for s in summary.items.iter().filter(|s| s.matches(&words)) {
+                    let row = RowRef {
+                        key: MessageKey { folder: f.fid, uid: s.uid },
+                        conversation: None,
+                        threads: 0,
+                    };
+                    keyed.push((row, s.received));
+                }
+            }
+        }
+
+        // Newest first within equal keys, whatever the direction.
+        let by_date =
+            |a: &(RowRef, i64), b: &(RowRef, i64)| b.1.cmp(&a.1).then_with(|| b.0.key.cmp(&a.0.key));
+        match query.sort {
+            SortKey::Date => keyed.sort_by(|a, b| {
+                let order = by_date(a, b);
+                if query.descending { order } else { order.reverse() }
+            }),
+            SortKey::Sender | SortKey::Subject | SortKey::Size => {
+                let sort = query.sort;
+                let text = |row: &RowRef| -> &str {
+                    match summary_of(&row.key) {
+                        Some(s) if sort == SortKey::Sender => &s.sender,
+                        Some(s) => thread::base_subject(&s.subject),
+                        None => "",
+                    }
+                };
+                let size = |row: &RowRef| summary_of(&row.key).map_or(0, |s| s.size);
+                keyed.sort_by(|a, b| {
+                    let order = if sort == SortKey::Size {
+                        size(&a.0).cmp(&size(&b.0))
+                    } else {
+                        text(&a.0).cmp(text(&b.0))
+                    };
+                    let order = if query.descending { order.reverse() } else { order };
+                    order.then_with(|| by_date(a, b))
+                });
+            }
+        }
+
+        let built = Arc::new(Built {
+            stamp,
+            folders: layout.shown.clone(),
+            threads,
+            rows: keyed.into_iter().map(|(row, _)| row).collect(),
+        });
+        let mut inner = self.lock();
+        if inner.views.len() >= KEPT_VIEWS {
+            inner.views.clear();
+        }
+        inner.views.insert(query.clone(), built.clone());
+        Ok(built)
+    }
+
+    /// The summaries of a folder, brought up to date by reading only what came in.
+    fn summary(&self, store: &Store, fid: FolderId) -> Result<Arc<FolderSummary>> {
+        let membership = store.membership(fid);
+        let previous = self.lock().summaries.get(&fid).cloned();
+        if let Some(previous) = &previous
+            && previous.membership == membership
+        {
+            return Ok(previous.clone());
+        }
+        let items = match previous {
+            // A few messages came or went: keep what is known, read only the new ones.
+            Some(previous) => {
+                let uids = store.uids(fid)?;
+                let mut old = previous.items.iter().peekable();
+                let mut items = Vec::with_capacity(uids.len());
+                for uid in uids {
+                    while old.next_if(|s| s.uid < uid).is_some() {}
+                    match old.next_if(|s| s.uid == uid) {
+                        Some(s) => items.push(Summary {
+                            uid: s.uid,
+                            received: s.received,
+                            size: s.size,
+                            sender: s.sender.clone(),
+                            subject: s.subject.clone(),
+                            message_id: s.message_id.clone(),
+                            in_reply_to: s.in_reply_to.clone(),
+                            references: s.references.clone(),
+                        }),
+                        None => {
+                            if let Some(env) = store.envelope(fid, uid)? {
+                                items.push(Summary::of(&env));
+                            }
+                        }
+                    }
+                }
+                items
+            }
+            None => store.all_envelopes(fid)?.iter().map(Summary::of).collect(),
+        };
+        let summary = Arc::new(FolderSummary { membership, items });
+        self.lock().summaries.insert(fid, summary.clone());
+        Ok(summary)
+    }
+
+    /// The conversations of `folders`.
+    fn threads(&self, store: &Store, folders: &[ViewFolder]) -> Result<Arc<Threads>> {
+        let mut fids: Vec<FolderId> = folders.iter().map(|f| f.fid).collect();
+        fids.sort_unstable();
+        fids.dedup();
+        let stamp: Vec<(FolderId, u64)> = fids.iter().map(|&f| (f, store.membership(f))).collect();
+        if let Some(threads) = self.lock().threads.get(&fids)
+            && threads.stamp == stamp
+        {
+            return Ok(threads.clone());
+        }
+        let summaries = fids.iter().map(|&f| Ok((f, self.summary(store, f)?))).collect::<Result<Vec<_>>>()?;
+        let inputs: Vec<ThreadInput<'_>> = summaries
+            .iter()
+            .flat_map(|(fid, summary)| {
+                summary.items.iter().map(move |s| ThreadInput {
+                    key: MessageKey { folder: *fid, uid: s.uid },
+                    message_id: s.message_id.as_deref(),
+                    in_reply_to: s.in_reply_to.as_deref(),
+                    references: &s.references,
+                    subject: &s.subject,
+                    date: s.received,
+                })
+            })
+            .collect();
+        let conversations = thread::conversations(&inputs);
+        let mut of = HashMap::with_capacity(inputs.len());
+        for (c, conv) in conversations.iter().enumerate() {
+            for m in &conv.messages {
+                of.insert(*m, u32::try_from(c).unwrap_or(u32::MAX));
+            }
+        }
+        let threads = Arc::new(Threads { stamp, conversations, of });
+        let mut inner = self.lock();
+        if inner.threads.len() >= KEPT_THREADS {
+            inner.threads.clear();
+        }
+        inner.threads.insert(fids, threads.clone());
+        Ok(threads)
+    }
+}
+
+/// The row for `r`: the message's envelope as cached now, with its conversation's flags.
+fn row_of(store: &Store, built: &Built, r: &RowRef) -> Result<Option<Row>> {
+    let Some(folder) = built.folders.iter().find(|f| f.fid == r.key.folder) else { return Ok(None) };
+    let Some(mut envelope) = store.envelope(r.key.folder, r.key.uid)? else { return Ok(None) };
+    let mut thread_count = 1;
+    if let Some(c) = r.conversation
+        && let Some(conv) =
+            built.threads.get(usize::from(r.threads)).and_then(|t| t.conversations.get(c as usize))
+    {
+        thread_count = u32::try_from(conv.messages.len()).unwrap_or(u32::MAX);
+        for m in conv.messages.iter().filter(|m| **m != r.key) {
+            if let Some(other) = store.envelope(m.folder, m.uid)? {
+                let flags = &mut envelope.flags.flags;
+                flags.seen &= other.flags.flags.seen;
+                flags.flagged |= other.flags.flags.flagged;
+                envelope.has_attachment |= other.has_attachment;
+            }
+        }
+    }
+    Ok(Some(Row { account_id: folder.account_id.clone(), path: folder.path.clone(), envelope, thread_count }))
+}
+
+/// The folders of `query`, and what its conversations thread over, from each account's cached
+/// folder list. `accounts` are the configured accounts in order.
+pub fn layout(store: &Store, query: &ListQuery, accounts: &[String]) -> Result<Layout> {
+    let by_role = |account: &str, role: FolderRole| -> Result<Option<ViewFolder>> {
+        let folders = store.folders(account)?;
+        let path = folders
+            .iter()
+            .find(|f| f.role == Some(role))
+            .map(|f| f.path.clone())
+            .or_else(|| (role == FolderRole::Inbox).then(|| "INBOX".to_string()));
+        let Some(path) = path else { return Ok(None) };
+        Ok(store.folder_id(account, &path)?.map(|fid| ViewFolder {
+            account_id: account.to_string(),
+            path,
+            fid,
+        }))
+    };
+    let mut layout = Layout::default();
+    let shown_accounts: Vec<String> = match &query.source {
+        Source::Folder { account_id, path } => {
+            if let Some(fid) = store.folder_id(account_id, path)? {
+                layout.shown.push(ViewFolder { account_id: account_id.clone(), path: path.clone(), fid });
+            }
+            vec![account_id.clone()]
+        }
+        Source::AllInboxes => {
+            for account in accounts {
+                if let Some(inbox) = by_role(account, FolderRole::Inbox)? {
+                    layout.shown.push(inbox);
+                }
+            }
+            accounts.to_vec()
+        }
+    };
+    if query.conversations {
+        for account in &shown_accounts {
+            let mut set: Vec<ViewFolder> =
+                layout.shown.iter().filter(|f| f.account_id == *account).cloned().collect();
+            if set.is_empty() {
+                continue;
+            }
+            if let Some(sent) = by_role(account, FolderRole::Sent)?
+                && !set.contains(&sent)
+            {
+                set.push(sent);
+            }
+            layout.threaded.push(set);
+        }
+    }
+    Ok(layout)
+}
+
+/// The folders a message's conversation is threaded over: its own, the account's Inbox and its
+/// Sent folder.
+pub fn conversation_folders(
+    store: &Store,
+    account_id: &str,
+    path: &str,
+) -> Result<Option<(ViewFolder, Vec<ViewFolder>)>> {
+    let Some(fid) = store.folder_id(account_id, path)? else { return Ok(None) };
+    let folder = ViewFolder { account_id: account_id.to_string(), path: path.to_string(), fid };
+    let mut set = vec![folder.clone()];
+    let folders = store.folders(account_id)?;
+    for role in [FolderRole::Inbox, FolderRole::Sent] {
+        let other = folders
+            .iter()
+            .find(|f| f.role == Some(role))
+            .map(|f| f.path.clone())
+            .or_else(|| (role == FolderRole::Inbox).then(|| "INBOX".to_string()));
+        if let Some(other) = other
+            && let Some(fid) = store.folder_id(account_id, &other)?
+            && !set.iter().any(|f| f.fid == fid)
+        {
+            set.push(ViewFolder { account_id: account_id.to_string(), path: other, fid });
+        }
+    }
+    Ok(Some((folder, set)))
+}
+
+#[cfg(test)]
+mod tests;

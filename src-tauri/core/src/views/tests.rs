@@ -1,0 +1,386 @@
+use super::*;
+use crate::imap::Folder;
+use crate::store::{Address, FlagState, FolderChanges, MessageFlags};
+
+/// A message: (uid, from name, subject, message id, in-reply-to, references, received, size,
+/// seen, flagged, attachment).
+struct Mail {
+    uid: u32,
+    from: &'static str,
+    subject: &'static str,
+    id: &'static str,
+    reply_to: Option<&'static str>,
+    references: &'static [&'static str],
+    received: i64,
+    size: u32,
+    seen: bool,
+    flagged: bool,
+    attachment: bool,
+}
+
+const fn mail(uid: u32, from: &'static str, subject: &'static str, id: &'static str, received: i64) -> Mail {
+    Mail {
+        uid,
+        from,
+        subject,
+        id,
+        reply_to: None,
+        references: &[],
+        received,
+        size: 100,
+        seen: true,
+        flagged: false,
+        attachment: false,
+    }
+}
+
+fn envelope(m: &Mail) -> Envelope {
+    Envelope {
+        uid: m.uid,
+        flags: FlagState {
+            flags: MessageFlags { seen: m.seen, flagged: m.flagged, ..Default::default() },
+            keywords: vec![],
+        },
+        received: m.received,
+        date: m.received,
+        size: m.size,
+        subject: m.subject.into(),
+        from: vec![Address {
+            name: Some(m.from.into()),
+            email: format!("{}@example.org", m.from.to_lowercase()),
+        }],
+        to: vec![],
+        cc: vec![],
+        message_id: Some(m.id.into()),
+        in_reply_to: m.reply_to.map(Into::into),
+        references: m.references.iter().map(|r| r.to_string()).collect(),
+        has_attachment: m.attachment,
+        thread_id: 0,
+        modseq: 0,
+        snippet: None,
+    }
+}
+
+fn folder(path: &str, role: FolderRole) -> Folder {
+    Folder {
+        path: path.into(),
+        name: path.into(),
+        delimiter: Some("/".into()),
+        parent: None,
+        depth: 0,
+        role: Some(role),
+        selectable: true,
+        subscribed: true,
+        namespace: Default::default(),
+    }
+}
+
+fn put(store: &Store, account: &str, path: &str, mails: &[Mail]) {
+    let fid = store.folder_id_or_create(account, path).unwrap();
+    let changes = FolderChanges { upserts: mails.iter().map(envelope).collect(), ..Default::default() };
+    store.apply(fid, changes).unwrap();
+}
+
+/// Account `a`: a lunch conversation across INBOX and Sent, an invoice and a zebra; account `b`:
+/// one unread message.
+fn fixture() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.put_folders("a", &[folder("INBOX", FolderRole::Inbox), folder("Sent", FolderRole::Sent)]).unwrap();
+    store.put_folders("b", &[folder("INBOX", FolderRole::Inbox)]).unwrap();
+    put(
+        &store,
+        "a",
+        "INBOX",
+        &[
+            Mail { seen: false, ..mail(1, "Ann", "Lunch plans", "m1", 100) },
+            Mail {
+                reply_to: Some("m1"),
+                references: &["m1"],
+                attachment: true,
+                ..mail(2, "Bob", "Re: Lunch plans", "m2", 300)
+            },
+            Mail { size: 5000, flagged: true, ..mail(3, "Carol", "Invoice 12", "m3", 200) },
+            Mail { size: 10, ..mail(4, "dave", "Zebra", "m4", 400) },
+        ],
+    );
+    put(
+        &store,
+        "a",
+        "Sent",
+        &[Mail {
+            reply_to: Some("m2"),
+            references: &["m1", "m2"],
+            ..mail(1, "Me", "Re: Lunch plans", "s1", 350)
+        }],
+    );
+    put(&store, "b", "INBOX", &[Mail { seen: false, ..mail(1, "Eve", "Hello b", "b1", 250) }]);
+    (dir, store)
+}
+
+fn query(source: Source, sort: SortKey, descending: bool, filter: &str, conversations: bool) -> ListQuery {
+    ListQuery { source, sort, descending, filter: filter.into(), conversations }
+}
+
+fn inbox(account: &str) -> Source {
+    Source::Folder { account_id: account.into(), path: "INBOX".into() }
+}
+
+/// Rows as "account/path/uid×count".
+fn rows(views: &Views, store: &Store, q: &ListQuery) -> (Vec<String>, u32, u32) {
+    let accounts = ["a".to_string(), "b".to_string()];
+    let layout = layout(store, q, &accounts).unwrap();
+    let page = views.page(store, q, &layout, 0, 100).unwrap();
+    let shown = page
+        .rows
+        .iter()
+        .map(|r| format!("{}/{}/{}×{}", r.account_id, r.path, r.envelope.uid, r.thread_count))
+        .collect();
+    (shown, page.total, page.unread)
+}
+
+#[test]
+fn queries_sort_filter_group_and_merge_as_asked() {
+    use SortKey::*;
+    let (_dir, store) = fixture();
+    let views = Views::default();
+    let cases: Vec<(&str, ListQuery, &[&str], u32)> = vec![
+        (
+            "newest first",
+            query(inbox("a"), Date, true, "", false),
+            &["a/INBOX/4×1", "a/INBOX/2×1", "a/INBOX/3×1", "a/INBOX/1×1"],
+            1,
+        ),
+        (
+            "oldest first",
+            query(inbox("a"), Date, false, "", false),
+            &["a/INBOX/1×1", "a/INBOX/3×1", "a/INBOX/2×1", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "sender A to Z, any case",
+            query(inbox("a"), Sender, false, "", false),
+            &["a/INBOX/1×1", "a/INBOX/2×1", "a/INBOX/3×1", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "sender Z to A",
+            query(inbox("a"), Sender, true, "", false),
+            &["a/INBOX/4×1", "a/INBOX/3×1", "a/INBOX/2×1", "a/INBOX/1×1"],
+            1,
+        ),
+        (
+            "subject without Re:, ties newest first",
+            query(inbox("a"), Subject, false, "", false),
+            &["a/INBOX/3×1", "a/INBOX/2×1", "a/INBOX/1×1", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "size smallest first, ties newest first",
+            query(inbox("a"), Size, false, "", false),
+            &["a/INBOX/4×1", "a/INBOX/2×1", "a/INBOX/1×1", "a/INBOX/3×1"],
+            1,
+        ),
+        (
+            "size largest first",
+            query(inbox("a"), Size, true, "", false),
+            &["a/INBOX/3×1", "a/INBOX/2×1", "a/INBOX/1×1", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "filter on the subject",
+            query(inbox("a"), Date, true, "lunch", false),
+            &["a/INBOX/2×1", "a/INBOX/1×1"],
+            1,
+        ),
+        ("every word must match", query(inbox("a"), Date, true, "ann LUNCH", false), &["a/INBOX/1×1"], 1),
+        ("filter on the address", query(inbox("a"), Date, true, "carol@example", false), &["a/INBOX/3×1"], 1),
+        ("filter matching nothing", query(inbox("a"), Date, true, "nobody", false), &[], 1),
+        (
+            "blank filter is no filter",
+            query(inbox("a"), Date, true, "   ", false),
+            &["a/INBOX/4×1", "a/INBOX/2×1", "a/INBOX/3×1", "a/INBOX/1×1"],
+            1,
+        ),
+        (
+            "conversations: the reply in Sent counts and moves the conversation up",
+            query(inbox("a"), Date, true, "", true),
+            &["a/INBOX/4×1", "a/INBOX/2×3", "a/INBOX/3×1"],
+            1,
+        ),
+        (
+            "conversations oldest first",
+            query(inbox("a"), Date, false, "", true),
+            &["a/INBOX/3×1", "a/INBOX/2×3", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "a conversation matches through any of its messages",
+            query(inbox("a"), Date, true, "ann", true),
+            &["a/INBOX/2×3"],
+            1,
+        ),
+        (
+            "conversations by sender of the row shown",
+            query(inbox("a"), Sender, false, "", true),
+            &["a/INBOX/2×3", "a/INBOX/3×1", "a/INBOX/4×1"],
+            1,
+        ),
+        (
+            "Sent on its own: threads by itself",
+            query(Source::Folder { account_id: "a".into(), path: "Sent".into() }, Date, true, "", true),
+            &["a/Sent/1×1"],
+            0,
+        ),
+        (
+            "all inboxes, newest first",
+            query(Source::AllInboxes, Date, true, "", false),
+            &["a/INBOX/4×1", "a/INBOX/2×1", "b/INBOX/1×1", "a/INBOX/3×1", "a/INBOX/1×1"],
+            2,
+        ),
+        (
+            "all inboxes as conversations",
+            query(Source::AllInboxes, Date, true, "", true),
+            &["a/INBOX/4×1", "a/INBOX/2×3", "b/INBOX/1×1", "a/INBOX/3×1"],
+            2,
+        ),
+        ("all inboxes, filtered", query(Source::AllInboxes, Date, true, "hello", false), &["b/INBOX/1×1"], 2),
+        (
+            "a folder never synced",
+            query(Source::Folder { account_id: "b".into(), path: "Sent".into() }, Date, true, "", true),
+            &[],
+            0,
+        ),
+    ];
+    for (name, q, expected, unread) in cases {
+        let (shown, total, got_unread) = rows(&views, &store, &q);
+        assert_eq!(shown, expected, "{name}");
+        assert_eq!(total as usize, expected.len(), "{name}: total");
+        assert_eq!(got_unread, unread, "{name}: unread");
+    }
+}
+
+#[test]
+fn conversation_rows_carry_the_flags_of_every_message() {
+    let (_dir, store) = fixture();
+    let views = Views::default();
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    let accounts = ["a".to_string()];
+    let layout = layout(&store, &q, &accounts).unwrap();
+    let page = views.page(&store, &q, &layout, 1, 1).unwrap();
+    let lunch = &page.rows[0];
+    assert_eq!(lunch.envelope.uid, 2);
+    assert!(!lunch.envelope.flags.flags.seen, "message 1 is unread");
+    assert!(lunch.envelope.has_attachment, "message 2 has one");
+
+    // Reading message 1 shows at once, without rebuilding the view.
+    let fid = store.folder_id("a", "INBOX").unwrap().unwrap();
+    let seen = FlagState { flags: MessageFlags { seen: true, ..Default::default() }, keywords: vec![] };
+    store.apply(fid, FolderChanges { flag_updates: vec![(1, seen, 0)], ..Default::default() }).unwrap();
+    let before = views.lock().views.get(&q).cloned().unwrap();
+    let page = views.page(&store, &q, &layout, 1, 1).unwrap();
+    assert!(page.rows[0].envelope.flags.flags.seen);
+    assert!(Arc::ptr_eq(&before, views.lock().views.get(&q).unwrap()), "flags alone keep the view");
+}
+
+#[test]
+fn a_new_reply_joins_its_conversation_and_becomes_its_row() {
+    let (_dir, store) = fixture();
+    let views = Views::default();
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    assert_eq!(rows(&views, &store, &q).0, ["a/INBOX/4×1", "a/INBOX/2×3", "a/INBOX/3×1"]);
+    put(
+        &store,
+        "a",
+        "INBOX",
+        &[Mail {
+            reply_to: Some("s1"),
+            references: &["m1", "m2", "s1"],
+            ..mail(5, "Ann", "Re: Lunch plans", "m5", 500)
+        }],
+    );
+    assert_eq!(rows(&views, &store, &q).0, ["a/INBOX/5×4", "a/INBOX/4×1", "a/INBOX/3×1"]);
+    // The summary was brought up to date, not rebuilt: it still has every message.
+    let fid = store.folder_id("a", "INBOX").unwrap().unwrap();
+    assert_eq!(views.lock().summaries[&fid].items.len(), 5);
+}
+
+#[test]
+fn a_conversation_lists_every_message_oldest_first_from_any_of_its_folders() {
+    let (_dir, store) = fixture();
+    let views = Views::default();
+    let expected = ["a/INBOX/1×3", "a/INBOX/2×3", "a/Sent/1×3"];
+    for (path, uid) in [("INBOX", 1), ("INBOX", 2), ("Sent", 1)] {
+        let (f, threaded) = conversation_folders(&store, "a", path).unwrap().unwrap();
+        let got: Vec<String> = views
+            .conversation(&store, &f, &threaded, uid)
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}/{}/{}×{}", r.account_id, r.path, r.envelope.uid, r.thread_count))
+            .collect();
+        assert_eq!(got, expected, "from {path}/{uid}");
+    }
+    let (f, threaded) = conversation_folders(&store, "a", "INBOX").unwrap().unwrap();
+    assert_eq!(views.conversation(&store, &f, &threaded, 3).unwrap().len(), 1, "a message alone");
+    assert!(views.conversation(&store, &f, &threaded, 99).unwrap().is_empty(), "a message gone");
+}
+
+/// 100,000 messages in 20,000 conversations: building the conversation view, then filtering.
+/// `cargo test -p tern-core --release views::tests::large -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn large_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.put_folders("a", &[folder("INBOX", FolderRole::Inbox)]).unwrap();
+    let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+    let ids: Vec<String> = (0..100_000).map(|i| format!("m{i}")).collect();
+    let subjects: Vec<String> = (0..20_000).map(|i| format!("Topic {i}")).collect();
+    let envelopes: Vec<Envelope> = (0..100_000u32)
+        .map(|i| {
+            let root = (i / 5) * 5;
+            let mut e = envelope(&mail(i + 1, "Sender", "x", "x", i64::from(i) * 60));
+            e.subject = subjects[(i / 5) as usize].clone();
+            e.message_id = Some(ids[i as usize].clone());
+            if i != root {
+                e.in_reply_to = Some(ids[root as usize].clone());
+                e.references = vec![ids[root as usize].clone()];
+            }
+            e
+        })
+        .collect();
+    store.apply(fid, FolderChanges { upserts: envelopes, fresh: true, ..Default::default() }).unwrap();
+    let start = std::time::Instant::now();
+    let all = store.all_envelopes(fid).unwrap();
+    println!("scan and decode {}: {:?}", all.len(), start.elapsed());
+    let start = std::time::Instant::now();
+    let summaries: Vec<Summary> = all.iter().map(Summary::of).collect();
+    println!("summaries: {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    let inputs: Vec<ThreadInput<'_>> = summaries
+        .iter()
+        .map(|s| ThreadInput {
+            key: MessageKey { folder: fid, uid: s.uid },
+            message_id: s.message_id.as_deref(),
+            in_reply_to: s.in_reply_to.as_deref(),
+            references: &s.references,
+            subject: &s.subject,
+            date: s.received,
+        })
+        .collect();
+    let conversations = thread::conversations(&inputs);
+    println!("threading into {}: {:?}", conversations.len(), start.elapsed());
+    let views = Views::default();
+    let accounts = ["a".to_string()];
+    for (name, q) in [
+        ("conversations, cold", query(inbox("a"), SortKey::Date, true, "", true)),
+        ("conversations, warm", query(inbox("a"), SortKey::Date, true, "", true)),
+        ("filter, single", query(inbox("a"), SortKey::Date, true, "topic 1999", false)),
+        ("sort by sender", query(inbox("a"), SortKey::Sender, false, "", false)),
+    ] {
+        let start = std::time::Instant::now();
+        let layout = layout(&store, &q, &accounts).unwrap();
+        let page = views.page(&store, &q, &layout, 0, 50).unwrap();
+        println!("{name}: {} rows of {} in {:?}", page.rows.len(), page.total, start.elapsed());
+    }
+}
