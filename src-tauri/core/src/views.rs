@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
 use crate::imap::FolderRole;
-use crate::store::{Envelope, FolderId, Store};
+use crate::store::{Envelope, EnvelopeHead, FolderId, Store};
 use crate::thread::{self, Conversation, MessageKey, ThreadInput};
 
 /// Where the rows come from.
@@ -132,24 +132,62 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(env: &Envelope) -> Self {
-        let sender = env
-            .from
-            .first()
-            .map(|a| match &a.name {
-                Some(name) if !name.trim().is_empty() => format!("{} {}", name.trim(), a.email),
-                _ => a.email.clone(),
-            })
-            .unwrap_or_default();
+    /// From the leading fields of a stored envelope, read in place.
+    fn of(head: &EnvelopeHead<'_>) -> Self {
+        let sender = head.from.first().map(|a| (a.name, a.email));
+        Self::new(
+            head.uid,
+            head.received,
+            head.size,
+            sender,
+            head.subject,
+            head.message_id,
+            head.in_reply_to,
+            &head.references,
+        )
+    }
+
+    /// From a whole envelope.
+    fn of_envelope(env: &Envelope) -> Self {
+        let sender = env.from.first().map(|a| (a.name.as_deref(), a.email.as_str()));
+        let references: Vec<&str> = env.references.iter().map(String::as_str).collect();
+        Self::new(
+            env.uid,
+            env.received,
+            env.size,
+            sender,
+            &env.subject,
+            env.message_id.as_deref(),
+            env.in_reply_to.as_deref(),
+            &references,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // An envelope's fields, from either form.
+    fn new(
+        uid: u32,
+        received: i64,
+        size: u32,
+        sender: Option<(Option<&str>, &str)>,
+        subject: &str,
+        message_id: Option<&str>,
+        in_reply_to: Option<&str>,
+        references: &[&str],
+    ) -> Self {
+        let sender = match sender {
+            Some((Some(name), email)) if !name.trim().is_empty() => format!("{} {email}", name.trim()),
+            Some((_, email)) => email.to_string(),
+            None => String::new(),
+        };
         Self {
-            uid: env.uid,
-            received: env.received,
-            size: env.size,
+            uid,
+            received,
+            size,
             sender: sender.to_lowercase().into(),
-            subject: env.subject.to_lowercase().into(),
-            message_id: env.message_id.as_deref().map(Into::into),
-            in_reply_to: env.in_reply_to.as_deref().map(Into::into),
-            references: env.references.clone(),
+            subject: subject.to_lowercase().into(),
+            message_id: message_id.map(Into::into),
+            in_reply_to: in_reply_to.map(Into::into),
+            references: references.iter().map(|r| r.to_string()).collect(),
         }
     }
 
@@ -389,9 +427,10 @@ impl Views {
             }
         }
 
-        // Newest first within equal keys, whatever the direction.
+        // Newest first within equal keys, whatever the direction; messages that arrived in the
+        // same second by folder and UID, as the cache's date index orders them.
         let by_date =
-            |a: &(RowRef, i64), b: &(RowRef, i64)| b.1.cmp(&a.1).then_with(|| b.0.key.cmp(&a.0.key));
+            |a: &(RowRef, i64), b: &(RowRef, i64)| b.1.cmp(&a.1).then_with(|| a.0.key.cmp(&b.0.key));
         match query.sort {
             SortKey::Date => keyed.sort_by(|a, b| {
                 let order = by_date(a, b);
@@ -463,14 +502,18 @@ impl Views {
                         }),
                         None => {
                             if let Some(env) = store.envelope(fid, uid)? {
-                                items.push(Summary::of(&env));
+                                items.push(Summary::of_envelope(&env));
                             }
                         }
                     }
                 }
                 items
             }
-            None => store.all_envelopes(fid)?.iter().map(Summary::of).collect(),
+            None => {
+                let mut items = Vec::new();
+                store.each_envelope_head(fid, |head| items.push(Summary::of(&head)))?;
+                items
+            }
         };
         let summary = Arc::new(FolderSummary { membership, items });
         self.lock().summaries.insert(fid, summary.clone());

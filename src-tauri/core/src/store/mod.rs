@@ -45,7 +45,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-pub use model::{Address, Envelope, FlagState, FolderState, MessageFlags, StorageQuota};
+pub use model::{Address, Envelope, EnvelopeHead, FlagState, FolderState, MessageFlags, StorageQuota};
 
 use crate::error::{Error, Result};
 use crate::imap::Folder;
@@ -384,13 +384,14 @@ impl Store {
         positions.membership.get(&fid).copied().unwrap_or(0)
     }
 
-    /// Every cached envelope of a folder, ascending by UID (one scan).
-    pub fn all_envelopes(&self, fid: FolderId) -> Result<Vec<Envelope>> {
-        let mut out = Vec::new();
+    /// Calls `each` with the leading fields of every cached envelope of a folder, ascending by
+    /// UID, read in place (one scan, no string copied).
+    pub fn each_envelope_head(&self, fid: FolderId, mut each: impl FnMut(EnvelopeHead<'_>)) -> Result<()> {
         for value in self.mail.scan_prefix(prefixed(b'e', fid)).values() {
-            out.push(decode(&value?)?);
+            let value = value?;
+            each(decode(&value)?);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Applies a set of changes to one folder in one atomic batch, keeping the date index and

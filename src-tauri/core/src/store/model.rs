@@ -102,3 +102,51 @@ pub struct StorageQuota {
     /// KiB allowed.
     pub limit_kib: u64,
 }
+
+/// An address borrowed from a stored envelope.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct AddressRef<'a> {
+    /// Display name.
+    #[serde(borrow)]
+    pub name: Option<&'a str>,
+    /// The address.
+    pub email: &'a str,
+}
+
+/// The leading fields of a stored [`Envelope`], read in place without copying its strings: what
+/// the in-memory list views need from every message of a folder. Postcard encodes fields by
+/// position, so this mirrors [`Envelope`]'s first fields exactly and stops after `references`.
+#[derive(Debug, Deserialize)]
+pub struct EnvelopeHead<'a> {
+    /// UID.
+    pub uid: u32,
+    /// System flags.
+    pub flags: MessageFlags,
+    /// Keywords.
+    #[serde(borrow)]
+    pub keywords: Vec<&'a str>,
+    /// Arrival time.
+    pub received: i64,
+    /// `Date:`.
+    pub date: i64,
+    /// Size.
+    pub size: u32,
+    /// Subject.
+    pub subject: &'a str,
+    /// `From:`.
+    #[serde(borrow)]
+    pub from: Vec<AddressRef<'a>>,
+    /// `To:`.
+    #[serde(borrow)]
+    pub to: Vec<AddressRef<'a>>,
+    /// `Cc:`.
+    #[serde(borrow)]
+    pub cc: Vec<AddressRef<'a>>,
+    /// `Message-ID:`.
+    pub message_id: Option<&'a str>,
+    /// `In-Reply-To:`.
+    pub in_reply_to: Option<&'a str>,
+    /// `References:`.
+    #[serde(borrow)]
+    pub references: Vec<&'a str>,
+}
