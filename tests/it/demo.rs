@@ -56,4 +56,15 @@ fn demo_server_starts_once_reports_status_and_stops() {
         std::fs::read(f).is_ok_and(|b| String::from_utf8_lossy(&b).contains("This week at the gallery"))
     });
     assert!(newsletter, "the reader's showcase is in the inbox");
+    let sent = tern_tests::sample::folder_dir(&inbox, "Sent");
+    let sent: Vec<std::path::PathBuf> = ["cur", "new"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(sent.join(sub)).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(sent.len(), 400 + tern_tests::sample::showcase_sent(0).len());
+    let question = sent.iter().any(|f| {
+        std::fs::read(f).is_ok_and(|b| String::from_utf8_lossy(&b).contains("<showcase-trip@tern.test>"))
+    });
+    assert!(question, "the question the showcase's reply answers is in Sent: one conversation");
 }

@@ -1182,6 +1182,21 @@ pub fn large_attachment_message(size: usize) -> Sample {
     Sample { subject, bytes, text, html: false, files: vec![file] }
 }
 
+/// The user's own message that the showcase's "Re: Trip plans" answers, for the Sent folder: with
+/// it, the reply and the question form one conversation across the two folders.
+pub fn showcase_sent(now: i64) -> Vec<Vec<u8>> {
+    let date = rfc2822_date(now - 2 * 86_400, 60);
+    vec![
+        format!(
+            "From: Demo User <demo@tern.test>\r\nTo: Ann Lee <ann@tern.test>\r\nSubject: Trip plans\r\nDate: {date}\r\n\
+             Message-ID: <showcase-trip@tern.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Shall we go on Saturday? The weather looks fine and the museum is open late.\r\n\r\n\
+             I can book the hotel if you take care of the train.\r\n\r\nTalk soon\r\n"
+        )
+        .into_bytes(),
+    ]
+}
+
 /// Messages that show what the reader does, for the demo's inbox (the first is the newest:
 /// append them in reverse): a newsletter with remote images, a tracking pixel and a link whose text names
 /// another site; a `format=flowed` reply with a long quote; a message forwarding another as an

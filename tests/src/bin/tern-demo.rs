@@ -20,7 +20,7 @@ use tern_core::Engine;
 use tern_core::account::{ImapServer, NewAccount, Security};
 use tern_core::imap::Password;
 use tern_core::secrets::Keychain;
-use tern_tests::sample::{Generator, seed_with, showcase};
+use tern_tests::sample::{Generator, seed_with, showcase, showcase_sent};
 use tern_tests::{Dovecot, DovecotOptions};
 
 const USER: &str = "demo@tern.test";
@@ -126,6 +126,10 @@ fn start(dir: &Path, app_data: Option<&Path>) -> Result<(), String> {
                 .unwrap_or_default();
             for message in showcase(now).iter().rev() {
                 server.append(USER, "INBOX", message).map_err(|e| format!("adding sample mail: {e}"))?;
+                seeded += 1;
+            }
+            for message in showcase_sent(now) {
+                server.append(USER, "Sent", &message).map_err(|e| format!("adding sample mail: {e}"))?;
                 seeded += 1;
             }
             server
