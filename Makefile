@@ -42,6 +42,7 @@ help:
 	@echo "make bundle   build installers (.deb, .rpm) into $(CARGO_TARGET_DIR)/release/bundle"
 	@echo "make bench    benchmark 100,000 messages (bench-quick: 10,000); see BENCHMARKS.md"
 	@echo "make fuzz     fuzz message parsing and sanitizing (FUZZ_SECONDS=60)"
+	@echo "make screenshots  retake docs/screenshots (the real app on demo mail, light and dark)"
 
 # ---------------------------------------------------------------- setup
 
@@ -125,6 +126,12 @@ test-ui-e2e: ui
 test-rust: ui tauri-driver
 	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
 	  cargo test --workspace --features tern/custom-protocol --no-fail-fast
+
+# The README's screenshots (docs/screenshots/): the real app on demo mail, light and dark.
+.PHONY: screenshots
+screenshots: deps ui tauri-driver
+	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
+	  cargo test -p tern --features custom-protocol --test e2e screenshots -- --ignored --nocapture
 
 # ---------------------------------------------------------------- fuzzing
 

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod mail_ui;
+mod screenshots;
 mod web;
 
 use harness::{page_text, wait_for, with_app};
