@@ -18,6 +18,7 @@ use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Emitter, Manager, Runtime, UriSchemeContext};
 use tern_core::imap::content::{MessageContent, Shown};
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
+use tern_core::settings::Theme;
 
 use crate::AppState;
 use crate::dto::{LinkActivated, MessageAttachment, MessageLink, MessageView};
@@ -109,6 +110,12 @@ const BASE_STYLE: &str = "body{margin:0;padding:16px 20px;font:15px/1.5 system-u
     list-style:none;display:inline-block;padding:0 .5em;border:1px solid #ccc;border-radius:8px}\
     details.tern-quote>summary::-webkit-details-marker{display:none}details.tern-quote[open]>summary{margin-bottom:.4em}p.tern-note{color:#666;font-style:italic}";
 
+/// The dark colours of a plain-text message (an HTML message keeps the light page its sender
+/// designed it for).
+const DARK_TEXT_STYLE: &str = "body.tern-text{color:#e4e4e7;background:#1c1c1f}\
+    body.tern-text blockquote{border-left-color:#555;color:#a1a1aa}body.tern-text hr.tern-part{border-top-color:#3f3f46}\
+    body.tern-text details.tern-quote>summary{color:#a1a1aa;border-color:#52525b}body.tern-text p.tern-note{color:#a1a1aa}";
+
 /// How a message is shown.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ViewOptions {
@@ -118,6 +125,8 @@ pub struct ViewOptions {
     pub remote_allowed_for_sender: bool,
     /// Plain text in a fixed-width font.
     pub monospace: bool,
+    /// The app's theme: plain text follows it (dark, light, or the system's setting).
+    pub theme: Theme,
 }
 
 /// Builds the view of a message and registers it; returns what the reader shows.
@@ -170,10 +179,21 @@ pub fn build_view(views: &Views, content: &MessageContent, view: ViewOptions) ->
         });
     }
     let csp = document_csp(view.allow_remote);
-    let class = if view.monospace { " class=\"tern-monospace\"" } else { "" };
+    let plain = content.shown.iter().all(|s| matches!(s, Shown::Text(_)));
+    let classes: Vec<&str> = [(view.monospace, "tern-monospace"), (plain, "tern-text")]
+        .iter()
+        .filter(|c| c.0)
+        .map(|c| c.1)
+        .collect();
+    let class = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
+    let dark = match view.theme {
+        Theme::Light => String::new(),
+        Theme::Dark => DARK_TEXT_STYLE.to_string(),
+        Theme::System => format!("@media (prefers-color-scheme: dark){{{DARK_TEXT_STYLE}}}"),
+    };
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
-         <base target=\"{LINK_FRAME}\"><style>{BASE_STYLE}</style></head><body{class}>{body}\
+         <base target=\"{LINK_FRAME}\"><style>{BASE_STYLE}{dark}</style></head><body{class}>{body}\
          <iframe name=\"{LINK_FRAME}\" hidden title=\"\" src=\"about:blank\"></iframe></body></html>"
     );
     let mut entries = vec![(t, Entry::View { html, csp, url: url.clone(), links: links.clone() })];
@@ -308,6 +328,37 @@ mod tests {
         let token = remote.url.rsplit('/').next().unwrap();
         let Some(Entry::View { html, .. }) = views.get(token) else { panic!("no view") };
         assert!(html.contains("cdn.example/photo.jpg") && !html.contains("tracker.example"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_follows_the_theme_and_html_keeps_its_page() {
+        let text = MessageContent {
+            shown: vec![Shown::Text("hi".into())],
+            inline: vec![],
+            attachments: vec![],
+            problems: vec![],
+        };
+        let html = MessageContent { shown: vec![Shown::Html("<p>hi</p>".into())], ..text.clone() };
+        let document = |content: &MessageContent, theme: Theme| {
+            let views = Views::default();
+            let view = build_view(&views, content, ViewOptions { theme, ..Default::default() });
+            let token = view.url.rsplit('/').next().unwrap().to_string();
+            let Some(Entry::View { html, .. }) = views.get(&token) else { panic!("no view") };
+            html
+        };
+        // (content, theme, dark rules present, only under the system's dark setting, body marked as text)
+        let cases = [
+            (&text, Theme::Dark, true, false, true),
+            (&text, Theme::System, true, true, true),
+            (&text, Theme::Light, false, false, true),
+            (&html, Theme::Dark, true, false, false),
+        ];
+        for (content, theme, dark, media, marked) in cases {
+            let doc = document(content, theme);
+            assert_eq!(doc.contains(DARK_TEXT_STYLE), dark, "{theme:?}: {doc}");
+            assert_eq!(doc.contains("@media (prefers-color-scheme: dark)"), media, "{theme:?}");
+            assert_eq!(doc.contains("<body class=\"tern-text\">"), marked, "{theme:?}: {doc}");
+        }
     }
 
     #[test]

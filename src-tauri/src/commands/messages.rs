@@ -91,6 +91,7 @@ fn view_of(
         allow_remote: allow_remote || for_sender,
         remote_allowed_for_sender: for_sender,
         monospace: settings.plain_monospace,
+        theme: settings.theme,
     };
     build_view(&state.views, content, options)
 }
@@ -110,9 +111,11 @@ pub async fn open_attached_message(
         return Ok(None);
     };
     // The attached message's sender is not the outer one's: remote content only when asked.
+    let settings = state.engine.settings();
     let options = ViewOptions {
         allow_remote,
-        monospace: state.engine.settings().plain_monospace,
+        monospace: settings.plain_monospace,
+        theme: settings.theme,
         ..Default::default()
     };
     Ok(Some(build_view(&state.views, &content, options)))
