@@ -638,8 +638,8 @@ mod contents {
         assert_eq!(store.content(fid, 1).unwrap(), None);
         assert_eq!(store.content_usage().unwrap(), 0);
         drop(store);
-        // And the usage survives a reopen.
-        let store = Store::open(dir.path()).unwrap();
+        // And the usage survives a reopen (once sled's background thread has let go of the lock).
+        let store = super::reopen(dir.path());
         store.put_content(fid, 9, &content("y"), u64::MAX).unwrap();
         assert!(store.content_usage().unwrap() > 0);
         assert_eq!(store.content(fid, 9).unwrap(), Some(content("y")));
