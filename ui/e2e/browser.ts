@@ -41,3 +41,20 @@ export async function openDemo(browser: Browser, height = 800): Promise<{ page: 
   await page.goto(`${inject('baseUrl')}?fixture=demo`);
   return { page, errors };
 }
+
+/** Opens the app on the fake backend's `fixture` (`big`, `two`, …) in a new page, like {@link openDemo}. */
+export async function openFixture(
+  browser: Browser,
+  fixture: string,
+  height = 800,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height } });
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${inject('baseUrl')}?fixture=${encodeURIComponent(fixture)}`);
+  return { page, errors };
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { MessageRow } from '../src/ipc/bindings';
+import type { ListQuery, MessageRow } from '../src/ipc/bindings';
 import type { FakeBackend } from '../src/ipc/fake';
 import { launch, openDemo as openPage, RESULTS_DIR } from './browser';
 
@@ -18,15 +18,30 @@ afterAll(async () => {
 
 async function openDemo(): Promise<{ page: Page; errors: string[] }> {
   const opened = await openPage(browser, 860);
-  // Let the background sync land its new messages first, so positions stay put.
-  await opened.page.getByText('2,400 messages,', { exact: false }).waitFor();
+  // Let the background sync land its new messages first, and the list show them, so positions stay put.
+  const summary = await opened.page.evaluate(async () => {
+    const fake = (window as unknown as FakeWindow).ternFake;
+    for (;;) {
+      const counts = await fake.folderCounts('demo');
+      if (counts.find((c) => c.path === 'INBOX')?.total === 2_400) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { conversations } = await fake.getSettings();
+    const source = { kind: 'folder', accountId: 'demo', path: 'INBOX' } as const;
+    const { total } = await fake.listRows({ source, sort: 'date', descending: true, filter: '', conversations }, 0, 0);
+    return `${total.toLocaleString()} ${conversations ? 'conversations' : 'messages'},`;
+  });
+  await opened.page.getByText(summary, { exact: false }).waitFor();
   return opened;
 }
 
 /** Sample messages by what they carry (see `src/ipc/fake-view.ts`). */
 type Kind = 'forwarded' | 'program' | 'remote' | 'unread';
 
-/** Selects the first Inbox message of a kind with the keyboard, and waits for its document. Returns the row. */
+/**
+ * Selects with the keyboard the first Inbox row of a kind that is a message on its own (no
+ * replies: the reader shows it alone, under its subject), and waits for its document. Returns the row.
+ */
 async function selectMessage(page: Page, kind: Kind): Promise<MessageRow> {
   const { index, row } = await page.evaluate(async (kind) => {
     const accept = (r: MessageRow) =>
@@ -37,8 +52,17 @@ async function selectMessage(page: Page, kind: Kind): Promise<MessageRow> {
           : kind === 'remote'
             ? r.uid % 4 === 0
             : !r.seen;
-    const rows = (await (window as unknown as FakeWindow).ternFake.listMessages('demo', 'INBOX', 0, 300)).rows;
-    const index = rows.findIndex(accept);
+    const fake = (window as unknown as FakeWindow).ternFake;
+    // The rows as the list shows them: newest first, as conversations unless the settings say otherwise.
+    const query: ListQuery = {
+      source: { kind: 'folder', accountId: 'demo', path: 'INBOX' },
+      sort: 'date',
+      descending: true,
+      filter: '',
+      conversations: (await fake.getSettings()).conversations,
+    };
+    const rows = (await fake.listRows(query, 0, 300)).rows;
+    const index = rows.findIndex((r) => r.threadCount === 1 && accept(r));
     return { index, row: rows[index]! };
   }, kind);
   expect(index).toBeGreaterThanOrEqual(0);
@@ -178,7 +202,8 @@ test('remote content always loads from a sender once asked, and the settings lis
   const position = Number(await selected.getAttribute('aria-posinset'));
   await page.keyboard.press(position === 1 ? 'j' : 'k');
   await list.locator(`[role="option"][aria-selected="true"]:not([aria-posinset="${position}"])`).waitFor();
-  await reader.getByTitle('Message', { exact: true }).waitFor();
+  // The next row may be a conversation, with several messages open.
+  await reader.getByTitle('Message', { exact: true }).first().waitFor();
   await page.keyboard.press(position === 1 ? 'k' : 'j');
   await list.locator(`[role="option"][aria-selected="true"][aria-posinset="${position}"]`).waitFor();
   await reader.getByRole('heading', { name: row.subject, exact: true }).waitFor();
@@ -201,7 +226,7 @@ test('with "Mark messages read" set to Never, opening a message leaves it unread
   await page.waitForFunction(async () => (await (window as unknown as FakeWindow).ternFake.getSettings()).cacheMb === 2048);
   await page.keyboard.press('Escape');
 
-  const summary = page.getByText(/^2,400 messages, [\d,]+ unread$/);
+  const summary = page.getByText(/^[\d,]+ (conversations|messages), [\d,]+ unread$/);
   const before = (await summary.textContent())!;
   await selectMessage(page, 'unread');
   await new Promise((r) => setTimeout(r, 1_000));

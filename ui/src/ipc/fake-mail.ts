@@ -5,6 +5,9 @@
  *
  * Index 0 is the newest message; arrival times spread back from `now` over
  * months (years for very large folders), with replies grouped into threads.
+ * A Sent folder built with `repliesTo` (the account's Inbox) holds the user's
+ * replies to some of the Inbox's messages: same conversation (`threadId`),
+ * "Re:" subject, sent a little after the message they answer.
  */
 import type { MessageRow, Person } from './bindings';
 import { sampleAttachments, sampleSnippet } from './fake-view';
@@ -79,7 +82,22 @@ function seedOf(text: string): number {
 }
 
 /** A message handed to {@link SampleMailbox.deliver}: at least a subject; the rest has defaults. */
-export type Delivery = Partial<Omit<MessageRow, 'uid'>> & { subject: string };
+export type Delivery = Partial<Omit<MessageRow, 'uid' | 'accountId' | 'path' | 'threadCount'>> & { subject: string };
+
+/** One reply or forward prefix ("Re:", "AW[2]:", "Fwd (3) :"), as the engine's threading knows them. */
+const PREFIX = /^(re|aw|sv|antw|vs|odp|fwd|fw|wg|tr)(\[\d+\]|\(\d+\))?\s*[:：]\s*/i;
+/** A list tag ("[tern-dev] "), stripped only when something follows it. */
+const TAG = /^\[[^\]]*\]\s*(?=\S)/;
+
+/** A subject without list tags and reply and forward prefixes ("[dev] Re: Fwd: Lunch" → "Lunch"), as the engine's. */
+export function baseSubject(subject: string): string {
+  let rest = subject.trim();
+  for (;;) {
+    const next = rest.replace(TAG, '').replace(PREFIX, '');
+    if (next === rest) return rest;
+    rest = next;
+  }
+}
 
 /**
  * A folder on the fake server: `size` messages, newest first. The sample
@@ -100,16 +118,40 @@ export class SampleMailbox {
   readonly #flagChanges = new Map<number, { seen?: boolean; flagged?: boolean }>();
   /** Sent mail and drafts are written by the owner: never unread. */
   readonly #allSeen: boolean;
+  readonly #accountId: string;
+  readonly #path: string;
+  /** The Inbox some of this (Sent) folder's messages answer. */
+  readonly #repliesTo: SampleMailbox | null;
 
-  constructor(path: string, size: number, now: number, owner: Person) {
+  constructor(
+    path: string,
+    size: number,
+    now: number,
+    owner: Person,
+    options: { accountId?: string; repliesTo?: SampleMailbox; salt?: string } = {},
+  ) {
+    this.#accountId = options.accountId ?? '';
+    this.#path = path;
+    this.#repliesTo = options.repliesTo ?? null;
     this.#sampleSize = size;
-    this.#seed = seedOf(path);
+    // The same folder of another account (another salt) holds other mail.
+    this.#seed = seedOf(options.salt ? `${options.salt}\u0000${path}` : path);
     this.#now = Math.floor(now / 1000);
     this.#owner = owner;
     this.#allSeen = path === 'Sent' || path === 'Drafts';
     // Spread over about 18 months, or up to 4 years for very large folders, at least an hour apart on average.
     const span = Math.min(Math.max(size * 3 * 3600, 1), size > 20_000 ? 4 * 365 * 86400 : 540 * 86400);
     this.#gap = Math.max(span / Math.max(size, 1), 60);
+  }
+
+  /** Average seconds between two sample messages' arrivals. */
+  get gapSeconds(): number {
+    return this.#gap;
+  }
+
+  /** Sample message `index` (0 = the newest sample, whatever was delivered since), with its current flags. */
+  sample(index: number): MessageRow | null {
+    return index >= 0 && index < this.#sampleSize ? this.#sampleRow(index) : null;
   }
 
   /** Messages in the folder. */
@@ -208,6 +250,9 @@ export class SampleMailbox {
       keywords: [],
       threadId: String(seedOf(`${message.subject}\u0000${this.size}`)),
       ...message,
+      accountId: this.#accountId,
+      path: this.#path,
+      threadCount: 1,
       received,
       uid: this.size + 1,
     };
@@ -230,6 +275,23 @@ export class SampleMailbox {
     return row;
   }
 
+  /**
+   * Makes some of a Sent folder's messages the user's replies to the Inbox message that arrived
+   * just before them: same conversation, "Re:" subject, to its sender.
+   */
+  #answer(row: MessageRow, index: number, jitter: number): void {
+    const inbox = this.#repliesTo;
+    if (!inbox || this.#h(index, 16) % 100 >= 35) return;
+    // The Inbox sample that arrived right before this message was sent.
+    let target = Math.floor(((index + jitter) * this.#gap) / inbox.gapSeconds) + 1;
+    let original = inbox.sample(target);
+    while (original && original.received >= row.received) original = inbox.sample(++target);
+    if (!original) return;
+    row.subject = `Re: ${baseSubject(original.subject)}`;
+    row.threadId = original.threadId;
+    row.to = original.from.map((p) => ({ ...p }));
+  }
+
   #computedRow(index: number): MessageRow {
     const size = this.#sampleSize;
     // Replies follow the message they answer: every message with thread roll < 30 continues the previous one's thread.
@@ -250,6 +312,9 @@ export class SampleMailbox {
     const copied = PEOPLE[this.#h(index, 13) % PEOPLE.length]!;
     const cc = this.#h(index, 14) % 100 < 20 && copied.email !== sender.email ? [copied] : [];
     const row: MessageRow = {
+      accountId: this.#accountId,
+      path: this.#path,
+      threadCount: 1,
       uid: size - index,
       subject,
       from: this.#allSeen ? [this.#owner] : [sender],
@@ -262,11 +327,12 @@ export class SampleMailbox {
       seen: !this.#sampleUnread(index),
       flagged,
       answered,
-      draft: this.#seed === seedOf('Drafts'),
+      draft: this.#path === 'Drafts',
       hasAttachment,
       keywords: keywordRoll < 10 ? [KEYWORDS[keywordRoll % KEYWORDS.length]!] : [],
       threadId: String(this.#h(root, 12)),
     };
+    this.#answer(row, index, jitter);
     // Attachments weigh a third more once encoded.
     for (const a of sampleAttachments(row)) row.size += Math.ceil((a.size * 4) / 3);
     // The engine has the first words of most messages (the rest were never downloaded).

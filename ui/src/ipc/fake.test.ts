@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from './backend';
-import type { LinkActivated, MailEvent, MessageRow, NewAccountRequest } from './bindings';
+import type { LinkActivated, ListQuery, MailEvent, MessageRow, NewAccountRequest } from './bindings';
 import {
+  BIG_INBOX,
   createFakeBackend,
   DEMO_NEW_MESSAGES,
   DEFAULT_SETTINGS,
@@ -14,6 +15,7 @@ import {
   UNTRUSTED_FINGERPRINT,
   type FakeBackend,
 } from './fake';
+import { baseSubject } from './fake-mail';
 import { SOURCE_LIMIT } from './fake-view';
 
 function request(overrides: Partial<NewAccountRequest['imap']> & { password?: string } = {}): NewAccountRequest {
@@ -31,6 +33,15 @@ function request(overrides: Partial<NewAccountRequest['imap']> & { password?: st
       ...imap,
     },
   };
+}
+
+/** A window of a folder as single messages, newest first (the old `listMessages`). */
+function messages(backend: FakeBackend, accountId: string, path: string, offset: number, limit: number) {
+  return backend.listRows(
+    { source: { kind: 'folder', accountId, path }, sort: 'date', descending: true, filter: '', conversations: false },
+    offset,
+    limit,
+  );
 }
 
 async function failure(promise: Promise<unknown>): Promise<BackendError> {
@@ -177,7 +188,7 @@ describe('fake live engine', () => {
       { kind: 'mailboxChanged', accountId: 'demo', path: 'Archive', added: [row.uid], changed: [], removed: [], more: false },
       { kind: 'countsChanged', accountId: 'demo', path: 'Archive', total: before.total + 1, unread: before.unread },
     ]);
-    const page = await backend.listMessages('demo', 'Archive', 0, 2);
+    const page = await messages(backend, 'demo', 'Archive', 0, 2);
     expect(page.total).toBe(before.total + 1);
     expect(page.rows[0]).toEqual(row);
     expect(page.rows[1]!.received).toBeLessThan(row.received);
@@ -194,7 +205,7 @@ describe('fake live engine', () => {
     const counts = events.find((e) => e.kind === 'countsChanged');
     expect(counts).toMatchObject({ path: 'INBOX', total: FOLDER_SIZES.INBOX! + 1 });
     expect(events.find((e) => e.kind === 'newMail')).toMatchObject({ path: 'INBOX', count: expect.any(Number) });
-    expect((await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!.uid).toBe(row.uid);
+    expect((await messages(backend, 'demo', 'INBOX', 0, 1)).rows[0]!.uid).toBe(row.uid);
   });
 
   it('leaves delivered mail on the server while offline; the next sync fetches it', async () => {
@@ -204,7 +215,7 @@ describe('fake live engine', () => {
     events.length = 0;
     const row = await backend.deliver('demo', 'Archive', { subject: 'Later' });
     expect(events).toEqual([]);
-    expect((await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!.uid).not.toBe(row.uid);
+    expect((await messages(backend, 'demo', 'Archive', 0, 1)).rows[0]!.uid).not.toBe(row.uid);
     const e = await failure(backend.syncFolder('demo', 'Archive'));
     expect(e.kind).toBe('connectionLost');
 
@@ -216,7 +227,7 @@ describe('fake live engine', () => {
     ]);
     const summary = await backend.syncFolder('demo', 'Archive');
     expect(summary).toMatchObject({ mode: 'qresync', added: 1 });
-    expect((await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!.uid).toBe(row.uid);
+    expect((await messages(backend, 'demo', 'Archive', 0, 1)).rows[0]!.uid).toBe(row.uid);
   });
 
   it('reports the changes of a sync asked for as mail events', async () => {
@@ -291,7 +302,7 @@ describe('fake live engine', () => {
 describe('fake reading and flags', () => {
   it('opens a cached message as a data: document, and null for a message that is gone', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const row = (await backend.listMessages('demo', 'Archive', 0, 1)).rows[0]!;
+    const row = (await messages(backend, 'demo', 'Archive', 0, 1)).rows[0]!;
     const view = (await backend.openMessage('demo', 'Archive', row.uid, false))!;
     expect(view.url).toMatch(/^data:text\/html;charset=utf-8,/);
     expect(decodeURIComponent(view.url)).toContain(`message ${row.uid} of the sample mailbox`);
@@ -300,7 +311,7 @@ describe('fake reading and flags', () => {
 
   it('blocks remote content until allowed, and always removes tracking pixels', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const rows = (await backend.listMessages('demo', 'Archive', 0, 20)).rows;
+    const rows = (await messages(backend, 'demo', 'Archive', 0, 20)).rows;
     const uid = rows.find((r) => r.uid % 4 === 0)!.uid;
     const blocked = (await backend.openMessage('demo', 'Archive', uid, false))!;
     const allowed = (await backend.openMessage('demo', 'Archive', uid, true))!;
@@ -310,7 +321,7 @@ describe('fake reading and flags', () => {
 
   it('fails with connectionLost offline for a message never opened, and opens one opened before', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const [a, b] = (await backend.listMessages('demo', 'Archive', 0, 2)).rows;
+    const [a, b] = (await messages(backend, 'demo', 'Archive', 0, 2)).rows;
     await backend.openMessage('demo', 'Archive', a!.uid, false);
     backend.setStatus('demo', { state: 'offline', reason: 'down', retryAtMs: 0, attempts: 1 });
     expect(await backend.openMessage('demo', 'Archive', a!.uid, false)).not.toBeNull();
@@ -320,14 +331,14 @@ describe('fake reading and flags', () => {
   it('sets flags on sample and delivered messages, with the events and counts the engine sends', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     await backend.syncFolder('demo', 'INBOX');
-    const page = await backend.listMessages('demo', 'INBOX', 0, 50);
+    const page = await messages(backend, 'demo', 'INBOX', 0, 50);
     const unread = page.rows.filter((r) => !r.seen).slice(0, 2).map((r) => r.uid);
     const delivered = await backend.deliver('demo', 'INBOX', { subject: 'Fresh' });
     const batches: MailEvent[][] = [];
     await backend.onMailEvents((batch) => batches.push(batch));
 
     await backend.setFlags('demo', 'INBOX', [...unread, delivered.uid], { seen: true, flagged: null });
-    const after = await backend.listMessages('demo', 'INBOX', 0, 51);
+    const after = await messages(backend, 'demo', 'INBOX', 0, 51);
     expect(after.unread).toBe(page.unread - 2);
     for (const uid of [...unread, delivered.uid]) expect(after.rows.find((r) => r.uid === uid)!.seen).toBe(true);
     expect(batches).toHaveLength(1);
@@ -340,23 +351,23 @@ describe('fake reading and flags', () => {
     // Flagged, then unread again; null leaves the other flag alone.
     await backend.setFlags('demo', 'INBOX', [unread[0]!], { seen: null, flagged: true });
     await backend.setFlags('demo', 'INBOX', [unread[0]!], { seen: false, flagged: null });
-    const row = (await backend.listMessages('demo', 'INBOX', 0, 51)).rows.find((r) => r.uid === unread[0])!;
+    const row = (await messages(backend, 'demo', 'INBOX', 0, 51)).rows.find((r) => r.uid === unread[0])!;
     expect(row).toMatchObject({ seen: false, flagged: true });
-    expect((await backend.listMessages('demo', 'INBOX', 0, 1)).unread).toBe(page.unread - 1);
+    expect((await messages(backend, 'demo', 'INBOX', 0, 1)).unread).toBe(page.unread - 1);
   });
 });
 
 describe('fake message details, attachments and links', () => {
   async function demo(pick: (row: MessageRow) => boolean) {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const row = (await backend.listMessages('demo', 'INBOX', 0, 400)).rows.find(pick);
+    const row = (await messages(backend, 'demo', 'INBOX', 0, 400)).rows.find(pick);
     if (!row) throw new Error('no sample message fits');
     return { backend, row };
   }
 
   it('gives sample rows copied recipients and, mostly, their first words', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const rows = (await backend.listMessages('demo', 'INBOX', 0, 200)).rows;
+    const rows = (await messages(backend, 'demo', 'INBOX', 0, 200)).rows;
     expect(rows.some((r) => r.cc.length > 0)).toBe(true);
     expect(rows.some((r) => r.cc.length === 0)).toBe(true);
     const withText = rows.filter((r) => r.snippet !== null);
@@ -501,5 +512,255 @@ describe('BackendError.from', () => {
     expect(e).toMatchObject({ kind: 'tls', message: 'handshake failed', fingerprint: null });
     expect(BackendError.from('boom')).toMatchObject({ kind: 'internal', message: 'boom' });
     expect(BackendError.from(new Error('x')).kind).toBe('internal');
+  });
+});
+
+describe('fake message list', () => {
+  const folderQuery = (path: string, overrides: Partial<ListQuery> = {}): ListQuery => ({
+    source: { kind: 'folder', accountId: 'demo', path },
+    sort: 'date',
+    descending: true,
+    filter: '',
+    conversations: false,
+    ...overrides,
+  });
+  const all = async (backend: FakeBackend, query: ListQuery) => {
+    const first = await backend.listRows(query, 0, 1000);
+    const rows = [...first.rows];
+    while (rows.length < first.total) rows.push(...(await backend.listRows(query, rows.length, 1000)).rows);
+    return { ...first, rows };
+  };
+  /** The engine's sort keys: the first sender's "name address" and the subject without prefixes, lower case. */
+  const sender = (r: MessageRow) =>
+    (r.from[0]?.name?.trim() ? `${r.from[0].name.trim()} ${r.from[0].email}` : (r.from[0]?.email ?? '')).toLowerCase();
+  const subject = (r: MessageRow) => baseSubject(r.subject).toLowerCase();
+  const newestFirst = (a: MessageRow, b: MessageRow) => b.received - a.received || b.uid - a.uid;
+  const text = (key: (r: MessageRow) => string, sign: number) => (a: MessageRow, b: MessageRow) =>
+    sign * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || newestFirst(a, b);
+
+  it.each<[string, Partial<ListQuery>, (a: MessageRow, b: MessageRow) => number]>([
+    ['date, newest first', {}, newestFirst],
+    ['date, oldest first', { descending: false }, (a, b) => a.received - b.received || newestFirst(a, b)],
+    ['sender A to Z', { sort: 'sender', descending: false }, text(sender, 1)],
+    ['sender Z to A', { sort: 'sender' }, text(sender, -1)],
+    ['subject A to Z', { sort: 'subject', descending: false }, text(subject, 1)],
+    ['subject Z to A', { sort: 'subject' }, text(subject, -1)],
+    ['size, largest first', { sort: 'size' }, (a, b) => b.size - a.size || newestFirst(a, b)],
+    ['size, smallest first', { sort: 'size', descending: false }, (a, b) => a.size - b.size || newestFirst(a, b)],
+  ])('sorts by %s, ties newest first', async (_, overrides, order) => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { rows, total } = await all(backend, folderQuery('Archive', overrides));
+    expect(total).toBe(FOLDER_SIZES.Archive);
+    expect(rows.map((r) => r.uid)).toEqual(rows.slice().sort(order).map((r) => r.uid));
+    expect(rows.every((r) => r.accountId === 'demo' && r.path === 'Archive' && r.threadCount === 1)).toBe(true);
+  });
+
+  it.each([
+    ['Lunch', 'Lunch'],
+    ['Re: Lunch', 'Lunch'],
+    ['RE: Fwd: AW: Lunch', 'Lunch'],
+    ['Re[2]: Lunch', 'Lunch'],
+    ['Fwd(3) : Lunch', 'Lunch'],
+    ['Fwd (3): Lunch', 'Fwd (3): Lunch'],
+    ['SV：Lunch', 'Lunch'],
+    ['[tern-dev] Re: Lunch', 'Lunch'],
+    ['[tern-dev]', '[tern-dev]'],
+    ['Rex: Lunch', 'Rex: Lunch'],
+    ['Regarding: Lunch', 'Regarding: Lunch'],
+    ['  Re:  ', ''],
+  ])('sorts %j by its subject %j, as the engine strips prefixes', (input, expected) => {
+    expect(baseSubject(input)).toBe(expected);
+  });
+
+  it.each<[string, (r: MessageRow) => boolean]>([
+    ['grace', (r) => `${r.from[0]?.name} ${r.from[0]?.email} ${r.subject}`.toLowerCase().includes('grace')],
+    ['LUNCH friday', (r) => /lunch/i.test(r.subject) && /friday/i.test(r.subject)],
+    ['  bletchley.example   re: ', (r) => r.from[0]?.email === 'alan@bletchley.example' && /re:/i.test(r.subject)],
+    ['no-such-words-anywhere', () => false],
+  ])('filters on sender and subject by every word of %j, ignoring case', async (filter, expected) => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const everything = (await all(backend, folderQuery('Archive'))).rows;
+    const page = await all(backend, folderQuery('Archive', { filter }));
+    expect(page.rows.map((r) => r.uid)).toEqual(everything.filter(expected).map((r) => r.uid));
+    expect(page.total).toBe(page.rows.length);
+    // The unread count is the folder's, whatever the filter.
+    expect(page.unread).toBe((await backend.folderCounts('demo')).find((c) => c.path === 'Archive')!.unread);
+  });
+
+  it('groups conversations over the folder and Sent, with counts and aggregated flags', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const messages = (await all(backend, folderQuery('INBOX'))).rows;
+    const sent = (await all(backend, folderQuery('Sent'))).rows;
+    const grouped = await all(backend, folderQuery('INBOX', { conversations: true }));
+    expect(grouped.total).toBe(new Set(messages.map((r) => r.threadId)).size);
+    expect(grouped.unread).toBe(messages.filter((r) => !r.seen).length);
+    let withReply = 0;
+    for (const row of grouped.rows) {
+      const inbox = messages.filter((r) => r.threadId === row.threadId);
+      const replies = sent.filter((r) => r.threadId === row.threadId);
+      if (replies.length) withReply++;
+      expect(row.path).toBe('INBOX');
+      // The newest of the Inbox's messages stands for it.
+      expect(row.uid).toBe(inbox.sort(newestFirst)[0]!.uid);
+      expect(row.threadCount).toBe(inbox.length + replies.length);
+      const members = [...inbox, ...replies];
+      expect(row.seen).toBe(members.every((m) => m.seen));
+      expect(row.flagged).toBe(members.some((m) => m.flagged));
+      expect(row.hasAttachment).toBe(members.some((m) => m.hasAttachment));
+    }
+    expect(withReply).toBeGreaterThan(10);
+    expect(grouped.rows.filter((r) => r.threadCount >= 3).length).toBeGreaterThan(10);
+    // Conversations are dated by their newest message, the user's replies in Sent included.
+    const latest = (row: MessageRow) =>
+      Math.max(...[...messages, ...sent].filter((r) => r.threadId === row.threadId).map((r) => r.received));
+    const dates = grouped.rows.map(latest);
+    expect(dates).toEqual(dates.slice().sort((a, b) => b - a));
+    expect(grouped.rows.some((r) => latest(r) > r.received)).toBe(true);
+
+    // A conversation, oldest first, with the user's reply from Sent.
+    const row = grouped.rows.find((r) => r.threadCount >= 3 && sent.some((s) => s.threadId === r.threadId))!;
+    const members = await backend.conversation('demo', 'INBOX', row.uid);
+    expect(members).toHaveLength(row.threadCount);
+    expect(members.some((m) => m.path === 'Sent' && m.subject.startsWith('Re: '))).toBe(true);
+    expect(members.map((m) => m.received)).toEqual(members.map((m) => m.received).sort((a, b) => a - b));
+    expect(members[members.length - 1]!.received).toBeGreaterThanOrEqual(row.received - 1);
+    expect(await backend.conversation('demo', 'INBOX', 999_999)).toEqual([]);
+  });
+
+  it('follows the cache as a first sync fills it and as new mail arrives on top', async () => {
+    // Enough latency for the list to be read between two batches of the sync.
+    const backend = createFakeBackend({ latencyMs: 10 });
+    const account = await backend.addAccount(request());
+    await backend.refreshFolders(account.id);
+    const query = folderQuery('INBOX', { source: { kind: 'folder', accountId: account.id, path: 'INBOX' } });
+    const seen: [number, number][] = [];
+    const newest = (n: number) => Array.from({ length: n }, (_, i) => FOLDER_SIZES.INBOX! - i);
+    const wrong: string[] = [];
+    await backend.onSyncProgress(async (e) => {
+      if (e.path !== 'INBOX') return;
+      // While the sync runs, the list is what has been downloaded so far: the newest messages.
+      const { rows, total } = await backend.listRows(query, 0, 1000);
+      seen.push([e.done, total]);
+      if (JSON.stringify(rows.map((r) => r.uid)) !== JSON.stringify(newest(Math.min(total, 1000))))
+        wrong.push(`after ${e.done}`);
+    });
+    await backend.syncFolder(account.id, 'INBOX');
+    await vi.waitFor(() => expect(seen.map(([done]) => done)).toEqual([50, 2_050, 2_400]));
+    expect(seen.every(([done, total]) => done === total)).toBe(true);
+    expect(wrong).toEqual([]);
+    expect((await all(backend, query)).rows.map((r) => r.uid)).toEqual(newest(FOLDER_SIZES.INBOX!));
+
+    for (const subject of ['One', 'Two']) await backend.deliver(account.id, 'INBOX', { subject });
+    const { rows, total } = await all(backend, query);
+    expect(total).toBe(FOLDER_SIZES.INBOX! + 2);
+    expect(rows.slice(0, 2).map((r) => r.subject)).toEqual(['Two', 'One']);
+    expect(rows.map((r) => r.uid)).toEqual(Array.from({ length: total }, (_, i) => total - i));
+  });
+
+  it('shows a flag change on one message of a conversation on its row at once', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const query = folderQuery('INBOX', { conversations: true });
+    const before = await all(backend, query);
+    const row = before.rows.find((r) => r.threadCount >= 2 && r.seen && !r.flagged)!;
+    const members = await backend.conversation('demo', 'INBOX', row.uid);
+    const sent = members.find((m) => m.path === 'Sent');
+    const other = members.find((m) => m.path === 'INBOX' && m.uid !== row.uid) ?? members[0]!;
+    const rowOf = async () => (await all(backend, query)).rows.find((r) => r.threadId === row.threadId)!;
+
+    await backend.setFlags('demo', other.path, [other.uid], { seen: false, flagged: null });
+    expect(await rowOf()).toMatchObject({ uid: row.uid, seen: false, flagged: false });
+    expect((await backend.listRows(query, 0, 1)).unread).toBe(before.unread + (other.path === 'INBOX' ? 1 : 0));
+    await backend.setFlags('demo', other.path, [other.uid], { seen: true, flagged: null });
+    expect(await rowOf()).toMatchObject({ seen: true, flagged: false });
+    expect((await backend.listRows(query, 0, 1)).unread).toBe(before.unread);
+    // The user's own reply in Sent counts too.
+    const target = sent ?? other;
+    await backend.setFlags('demo', target.path, [target.uid], { seen: null, flagged: true });
+    expect(await rowOf()).toMatchObject({ flagged: true, threadCount: row.threadCount });
+    // The single-message list of the folder agrees.
+    const single = (await all(backend, folderQuery(other.path))).rows.find((r) => r.uid === other.uid)!;
+    expect(single.seen).toBe(true);
+  });
+
+  it('lists every account’s inbox in the unified inbox, each row naming its account', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: fixtureFromUrl('?fixture=two') });
+    expect((await backend.listAccounts()).map((a) => a.id)).toEqual(['demo', 'work']);
+    const query = folderQuery('INBOX', { source: { kind: 'allInboxes' } });
+    const unified = await all(backend, query);
+    const demo = await all(backend, folderQuery('INBOX'));
+    const work = await all(
+      backend,
+      folderQuery('INBOX', { source: { kind: 'folder', accountId: 'work', path: 'INBOX' } }),
+    );
+    expect(unified.total).toBe(demo.total + work.total);
+    expect(unified.unread).toBe(demo.unread + work.unread);
+    expect(new Set(unified.rows.map((r) => r.accountId))).toEqual(new Set(['demo', 'work']));
+    for (let i = 1; i < unified.rows.length; i++)
+      expect(newestFirst(unified.rows[i - 1]!, unified.rows[i]!)).toBeLessThanOrEqual(0);
+    // The two accounts hold different mail.
+    const subjects = (rows: MessageRow[]) => rows.slice(0, 20).map((r) => `${r.subject} ${r.received}`);
+    expect(subjects(work.rows)).not.toEqual(subjects(demo.rows));
+    const grouped = await backend.listRows({ ...query, conversations: true }, 0, 10);
+    expect(grouped.total).toBeLessThan(unified.total);
+  });
+
+  it('pages through 100,000 messages quickly, and shows a delivery and a flag change at once', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    for (const conversations of [false, true]) {
+      const query = folderQuery('INBOX', { conversations });
+      let started = performance.now();
+      const first = await backend.listRows(query, 0, 200);
+      const firstMs = performance.now() - started;
+      started = performance.now();
+      for (let offset = 200; offset < 20_000; offset += 200) await backend.listRows(query, offset, 200);
+      expect((performance.now() - started) / 99, 'a cached page').toBeLessThan(5);
+      expect(firstMs, 'the first page').toBeLessThan(3_000);
+      if (!conversations) expect(first.total).toBe(BIG_INBOX);
+    }
+    const query = folderQuery('INBOX');
+    const row = await backend.deliver('demo', 'INBOX', { subject: 'Fresh news' });
+    const page = await backend.listRows(query, 0, 2);
+    expect(page.total).toBe(BIG_INBOX + 1);
+    expect(page.rows[0]!.uid).toBe(row.uid);
+    await backend.setFlags('demo', 'INBOX', [row.uid], { seen: true, flagged: true });
+    expect((await backend.listRows(query, 0, 1)).rows[0]).toMatchObject({ uid: row.uid, seen: true, flagged: true });
+    expect((await backend.listRows(query, 0, 1)).unread).toBe(page.unread - 1);
+  });
+});
+
+describe('fake account access', () => {
+  it('signs in again: a wrong password fails, the right one brings the account back online', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const events: MailEvent[] = [];
+    await backend.onMailEvents((batch) => events.push(...batch));
+    const reason = 'The server rejected the password';
+    backend.setStatus('demo', { state: 'offline', reason, retryAtMs: Date.now() + 60_000, attempts: 1 });
+    expect((await failure(backend.updateAccountAccess('demo', 'wrong', null))).kind).toBe('authFailed');
+    expect((await backend.accountStatuses())[0]!.status.state).toBe('offline');
+    const account = await backend.updateAccountAccess('demo', 'new secret', null);
+    expect(account.id).toBe('demo');
+    await vi.waitFor(async () =>
+      expect((await backend.accountStatuses())[0]!.status).toEqual({ state: 'online', push: true }),
+    );
+    expect(events.map((e) => (e.kind === 'accountStatus' ? e.status.state : e.kind))).toEqual([
+      'offline',
+      'connecting',
+      'online',
+    ]);
+    // The saved password is the new one: signing in again without one works.
+    await backend.updateAccountAccess('demo', null, null);
+  });
+
+  it('trusts a refused certificate only with its fingerprint', async () => {
+    const backend = createFakeBackend({ latencyMs: 0 });
+    const added = await backend.addAccount(
+      request({ host: 'untrusted.example', pinnedCertSha256: UNTRUSTED_FINGERPRINT }),
+    );
+    const e = await failure(backend.updateAccountAccess(added.id, null, 'AA:BB'));
+    expect(e.kind).toBe('untrustedCertificate');
+    expect(e.fingerprint).toBe(UNTRUSTED_FINGERPRINT);
+    const account = await backend.updateAccountAccess(added.id, null, UNTRUSTED_FINGERPRINT);
+    expect(account.imap.pinnedCertSha256).toBe(UNTRUSTED_FINGERPRINT);
+    expect((await failure(backend.updateAccountAccess('nobody', 'x', null))).kind).toBe('notFound');
   });
 });

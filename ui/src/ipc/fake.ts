@@ -18,6 +18,19 @@
  * in the Inbox for the next sync; a new account starts with an empty cache, so
  * its first sync downloads everything and reports `sync-progress` on the way.
  * `?fixture=big` is the demo account with 100,000 messages in the Inbox, all cached.
+ * `?fixture=two` is the demo account and a second one ({@link WORK_ACCOUNT}, fully cached), for
+ * the unified inbox. Each account's Sent folder holds the user's replies to some of its Inbox's
+ * messages, so conversations span the Inbox and Sent.
+ *
+ * The list: `listRows` sorts, filters and groups the cached rows of one folder or of every
+ * account's Inbox as the engine does (conversations by `threadId`, over the shown folders and the
+ * account's Sent folder, dated by their newest message; the sender is the first one's "name
+ * address"; subjects sort without "Re:"/"Fwd:" and list tags; ties newest first). It keeps each
+ * folder's rows, reading only what a sync or new mail adds, and each query's result until the mail
+ * changes (flag changes are patched in place), so paging through `?fixture=big` stays fast.
+ * `conversation` returns a message's conversation (its folder, the Inbox and Sent), oldest
+ * first. `updateAccountAccess` signs in again like `addAccount` (password `wrong` → authFailed,
+ * `untrusted.example` without its fingerprint → untrustedCertificate) and then reconnects.
  *
  * Storage quota: the demo account uses {@link DEMO_QUOTA} (1.3 GB of 5 GB); a new
  * account has none until its first whole-account sync completes, then {@link NEW_ACCOUNT_QUOTA}.
@@ -64,6 +77,7 @@ import type {
   MessagePage,
   MessageRow,
   MessageView,
+  ListQuery,
   NewAccountRequest,
   Settings,
   StorageQuota,
@@ -71,7 +85,7 @@ import type {
   SyncProgressEvent,
   SyncSummary,
 } from './bindings';
-import { SampleMailbox, type Delivery } from './fake-mail';
+import { baseSubject, SampleMailbox, type Delivery } from './fake-mail';
 import { attachedView, sampleAttachments, sampleSource, sampleView } from './fake-view';
 
 export type { Delivery } from './fake-mail';
@@ -85,10 +99,13 @@ export const OFFLINE_HOST = 'offline.example';
 /** A host whose first sync loses the connection half-way. */
 export const DROPPED_HOST = 'dropped.example';
 
-export type Fixture = 'empty' | 'demo' | 'big';
+export type Fixture = 'empty' | 'demo' | 'big' | 'two';
 
 export interface FakeOptions {
-  /** `demo` starts with one account; `big` with one whose Inbox holds 100,000 messages; `empty` (default) with none. */
+  /**
+   * `demo` starts with one account; `big` with one whose Inbox holds 100,000 messages; `two` with the
+   * demo account and {@link WORK_ACCOUNT}; `empty` (default) with none.
+   */
   fixture?: Fixture;
   /** Artificial latency of every call, in milliseconds (default 150; connects take 3×). */
   latencyMs?: number;
@@ -147,6 +164,11 @@ export const DEFAULT_SETTINGS: Settings = {
   cacheMb: 1024,
   plainMonospace: false,
   prefetch: true,
+  conversations: true,
+  theme: 'system',
+  density: 'comfortable',
+  sidebarWidth: 240,
+  listWidth: 380,
 };
 /** The smallest cache for downloaded messages, in MB (the engine raises anything smaller to it). */
 export const MIN_CACHE_MB = 64;
@@ -163,10 +185,10 @@ function safeFileName(name: string | null, fallback: string): string {
   return clean || fallback;
 }
 
-/** Reads `?fixture=demo` or `?fixture=big` from a query string. */
+/** Reads `?fixture=demo`, `?fixture=big` or `?fixture=two` from a query string. */
 export function fixtureFromUrl(search: string): Fixture {
   const fixture = new URLSearchParams(search).get('fixture');
-  return fixture === 'demo' || fixture === 'big' ? fixture : 'empty';
+  return fixture === 'demo' || fixture === 'big' || fixture === 'two' ? fixture : 'empty';
 }
 
 /** Messages on the fake server per folder. */
@@ -213,6 +235,22 @@ export const DEMO_ACCOUNT: Account = {
     pinnedCertSha256: null,
   },
 };
+
+/** The second account of `?fixture=two`. */
+export const WORK_ACCOUNT: Account = {
+  id: 'work',
+  displayName: 'Ada at Analytical',
+  email: 'ada@analytical.example',
+  imap: {
+    host: 'imap.analytical.example',
+    port: 993,
+    security: 'tls',
+    username: 'ada',
+    pinnedCertSha256: null,
+  },
+};
+/** The password the fake's preset accounts were saved with. */
+export const PRESET_PASSWORD = 'secret';
 
 function folder(
   path: string,
@@ -291,6 +329,73 @@ function connect(imap: ImapSettings, password: string): void {
   if (password === 'wrong') fail('authFailed', 'The server rejected the user name or password');
 }
 
+/** Newer first: by arrival, then by UID. */
+function newer(a: MessageRow, b: MessageRow): boolean {
+  return a.received > b.received || (a.received === b.received && a.uid > b.uid);
+}
+
+/** The sender a row sorts and filters by, as the engine keeps it: the first sender's "name address", lower case. */
+export function senderKey(row: MessageRow): string {
+  const first = row.from[0];
+  if (!first) return '';
+  const name = first.name?.trim();
+  return (name ? `${name} ${first.email}` : first.email).toLowerCase();
+}
+
+/**
+ * Sorts list rows in place by `key` (ties: newest first), as the engine does. `dateOf` is what
+ * a row's date is (a conversation's: its newest message's, the user's replies included).
+ */
+export function sortRows(
+  rows: MessageRow[],
+  key: ListQuery['sort'],
+  descending: boolean,
+  dateOf: (row: MessageRow) => number = (row) => row.received,
+): void {
+  const sign = descending ? -1 : 1;
+  const text = (row: MessageRow): string =>
+    key === 'sender' ? senderKey(row) : baseSubject(row.subject).toLowerCase();
+  const keys = key === 'sender' || key === 'subject' ? new Map(rows.map((r) => [r, text(r)])) : null;
+  rows.sort((a, b) => {
+    let order = 0;
+    if (keys) {
+      const x = keys.get(a)!;
+      const y = keys.get(b)!;
+      order = x < y ? -1 : x > y ? 1 : 0;
+    } else if (key === 'size') order = a.size - b.size;
+    else order = dateOf(a) - dateOf(b);
+    if (order !== 0) return sign * order;
+    return dateOf(b) - dateOf(a) || b.received - a.received || b.uid - a.uid;
+  });
+}
+
+/**
+ * A folder's cached rows, newest first, and which messages they are: positions `[lo, hi)`
+ * counted from the server's oldest (these never change: new mail comes on top).
+ */
+interface Snapshot {
+  rows: MessageRow[];
+  lo: number;
+  hi: number;
+}
+
+/** A conversation of several messages in a conversation list: its row and its messages (the folders' own rows). */
+interface Conversation {
+  row: MessageRow;
+  members: MessageRow[];
+}
+
+/** The whole list one query shows, kept until the mail changes. */
+interface ListResult {
+  rows: MessageRow[];
+  /** Unread messages in the shown folders. */
+  unread: number;
+  /** The shown folders (`folderKey`). */
+  paths: Set<string>;
+  /** Conversation lists: each conversation of several messages by `threadKey` (a single message is its own row). */
+  groups: Map<string, Conversation> | null;
+}
+
 /** A folder's cache: server messages `[from, to)` (0 = the server's newest). */
 interface CachedRange {
   from: number;
@@ -301,8 +406,11 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const latency = options.latencyMs ?? 150;
   const now = options.now ?? Date.now();
   const live = options.live ?? false;
-  const withDemo = options.fixture === 'demo' || options.fixture === 'big';
+  const withDemo = options.fixture === 'demo' || options.fixture === 'big' || options.fixture === 'two';
   const accounts: Account[] = withDemo ? [structuredClone(DEMO_ACCOUNT)] : [];
+  if (options.fixture === 'two') accounts.push(structuredClone(WORK_ACCOUNT));
+  /** Each account's saved password (what `updateAccountAccess` falls back to). */
+  const passwords = new Map<string, string>(accounts.map((a) => [a.id, PRESET_PASSWORD]));
   /** The cache: empty for a fresh account until the first refresh, like the engine's. */
   const cache = new Map<string, Folder[]>();
   /** The server's mailboxes per account, and what of them is cached. */
@@ -336,10 +444,18 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     if (!server) {
       const owner = { name: account.displayName || null, email: account.email };
       const big = account.id === DEMO_ACCOUNT.id && options.fixture === 'big';
+      const make = (path: string, size: number, repliesTo?: SampleMailbox) =>
+        new SampleMailbox(path, path === 'INBOX' && big ? BIG_INBOX : size, now, owner, {
+          accountId: account.id,
+          repliesTo,
+          // The second account of `?fixture=two` has mail of its own.
+          salt: account.id === WORK_ACCOUNT.id ? account.id : undefined,
+        });
+      const inbox = make('INBOX', FOLDER_SIZES.INBOX!);
       server = new Map(
         Object.entries(FOLDER_SIZES).map(([path, size]) => [
           path,
-          new SampleMailbox(path, path === 'INBOX' && big ? BIG_INBOX : size, now, owner),
+          path === 'INBOX' ? inbox : make(path, size, path === 'Sent' ? inbox : undefined),
         ]),
       );
       servers.set(account.id, server);
@@ -347,18 +463,185 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     return server;
   };
 
-  if (withDemo) {
-    cache.set(DEMO_ACCOUNT.id, typicalFolders());
-    const server = serverFor(DEMO_ACCOUNT);
+  for (const account of accounts) {
+    cache.set(account.id, typicalFolders());
+    const server = serverFor(account);
     const ranges = new Map<string, CachedRange>();
     for (const [path, mailbox] of server) {
       // The demo Inbox has a few messages the cache hasn't seen yet (the big one is fully synced).
-      const from = path === 'INBOX' && options.fixture === 'demo' ? Math.min(DEMO_NEW_MESSAGES, mailbox.size) : 0;
-      ranges.set(path, { from, to: mailbox.size });
+      const fresh = path === 'INBOX' && account.id === DEMO_ACCOUNT.id && options.fixture !== 'big';
+      ranges.set(path, { from: fresh ? Math.min(DEMO_NEW_MESSAGES, mailbox.size) : 0, to: mailbox.size });
     }
-    cachedMail.set(DEMO_ACCOUNT.id, ranges);
-    quotas.set(DEMO_ACCOUNT.id, { ...DEMO_QUOTA });
+    cachedMail.set(account.id, ranges);
+    quotas.set(account.id, { ...DEMO_QUOTA });
   }
+
+  /**
+   * The list's caches: each folder's cached rows, and each query's sorted, filtered, grouped rows.
+   * A folder's rows follow its cache by reading only what came in; flag changes patch them and
+   * every result in place; anything else that changes the cache drops the results (`changed`).
+   */
+  const snapshots = new Map<string, Snapshot>();
+  const results = new Map<string, ListResult>();
+  /** Lower-case "name email" of a row's first sender and its subject, for the filter. */
+  const haystacks = new WeakMap<MessageRow, string>();
+  const folderKey = (accountId: string, path: string) => `${accountId}\u0000${path}`;
+  const threadKey = (row: MessageRow) => `${row.accountId}\u0000${row.threadId}`;
+
+  /** The cache of an account (or one of its folders) changed: every list is made again. */
+  const changed = (accountId: string, path?: string) => {
+    if (path === undefined)
+      for (const key of [...snapshots.keys()]) if (key.startsWith(`${accountId}\u0000`)) snapshots.delete(key);
+    results.clear();
+  };
+
+  /**
+   * The cached rows of a folder, newest first (empty when nothing of it is cached). New mail on
+   * top and older mail from a sync going back are read on their own; the rest is kept.
+   */
+  const snapshot = (account: Account, path: string): MessageRow[] => {
+    const key = folderKey(account.id, path);
+    const mailbox = serverFor(account).get(path);
+    const range = cachedMail.get(account.id)?.get(path);
+    if (!mailbox || !range) {
+      snapshots.delete(key);
+      return [];
+    }
+    // The cache as positions from the oldest message (they never move: new mail comes on top).
+    const lo = mailbox.size - range.to;
+    const hi = mailbox.size - range.from;
+    const rowAt = (position: number) => mailbox.row(mailbox.size - 1 - position);
+    const kept = snapshots.get(key);
+    if (kept && kept.lo === lo && kept.hi === hi) return kept.rows;
+    let rows: MessageRow[];
+    if (kept && lo <= kept.lo && kept.hi <= hi) {
+      const newer: MessageRow[] = [];
+      for (let p = hi - 1; p >= kept.hi; p--) newer.push(rowAt(p));
+      const older: MessageRow[] = [];
+      for (let p = kept.lo - 1; p >= lo; p--) older.push(rowAt(p));
+      rows = newer.concat(kept.rows, older);
+    } else {
+      rows = [];
+      for (let p = hi - 1; p >= lo; p--) rows.push(rowAt(p));
+    }
+    snapshots.set(key, { rows, lo, hi });
+    return rows;
+  };
+
+  /** A folder's rows by conversation (`threadId`), kept as long as its rows are. */
+  const threadIndexes = new WeakMap<MessageRow[], Map<string, MessageRow[]>>();
+  const threadsOf = (rows: MessageRow[]): Map<string, MessageRow[]> => {
+    let index = threadIndexes.get(rows);
+    if (!index) {
+      index = new Map();
+      for (const row of rows) {
+        const members = index.get(row.threadId);
+        if (members) members.push(row);
+        else index.set(row.threadId, [row]);
+      }
+      threadIndexes.set(rows, index);
+    }
+    return index;
+  };
+
+  const roleFolder = (account: Account, role: Folder['role'], fallback: string): string =>
+    (cache.get(account.id) ?? []).find((f) => f.role === role && f.selectable)?.path ?? fallback;
+
+  const matches = (row: MessageRow, words: string[]): boolean => {
+    if (words.length === 0) return true;
+    let hay = haystacks.get(row);
+    if (hay === undefined) {
+      hay = `${senderKey(row)}\n${row.subject.toLowerCase()}`;
+      haystacks.set(row, hay);
+    }
+    return words.every((w) => hay.includes(w));
+  };
+
+  /**
+   * Groups rows into conversations (with the account's Sent folder): one row each, the newest
+   * shown message, with its conversation's newest date (the user's replies included) in `latest`
+   * and each conversation of several messages in `out`. A message alone is its own row.
+   */
+  const conversations = (
+    shown: MessageRow[],
+    accountsShown: Account[],
+    paths: Set<string>,
+    latest: Map<MessageRow, number>,
+    out: Map<string, Conversation>,
+  ): MessageRow[] => {
+    const groups = new Map<string, Conversation>();
+    for (const row of shown) {
+      const key = threadKey(row);
+      const group = groups.get(key);
+      if (!group) groups.set(key, { row, members: [row] });
+      else {
+        group.members.push(row);
+        if (newer(row, group.row)) group.row = row;
+      }
+    }
+    for (const account of accountsShown) {
+      const sent = roleFolder(account, 'sent', 'Sent');
+      if (paths.has(folderKey(account.id, sent))) continue;
+      for (const row of snapshot(account, sent)) groups.get(threadKey(row))?.members.push(row);
+    }
+    const rows: MessageRow[] = [];
+    for (const [key, { row, members }] of groups) {
+      if (members.length === 1) {
+        rows.push(row);
+        continue;
+      }
+      const conversation: MessageRow = {
+        ...row,
+        threadCount: members.length,
+        seen: members.every((m) => m.seen),
+        flagged: members.some((m) => m.flagged),
+        hasAttachment: members.some((m) => m.hasAttachment),
+      };
+      latest.set(conversation, Math.max(...members.map((m) => m.received)));
+      out.set(key, { row: conversation, members });
+      rows.push(conversation);
+    }
+    return rows;
+  };
+
+  /** The whole list a query shows (cached until the mail changes). */
+  const evaluate = (query: ListQuery): ListResult => {
+    const filter = query.filter.trim().toLowerCase();
+    const key = JSON.stringify([query.source, query.sort, query.descending, filter, query.conversations]);
+    const cached = results.get(key);
+    if (cached) return cached;
+    const sources: [Account, string][] =
+      query.source.kind === 'folder'
+        ? [[find(query.source.accountId), query.source.path]]
+        : accounts.map((a) => [a, roleFolder(a, 'inbox', 'INBOX')]);
+    const paths = new Set(sources.map(([a, p]) => folderKey(a.id, p)));
+    const shown = sources.flatMap(([account, path]) => snapshot(account, path));
+    const unread = shown.reduce((n, row) => n + (row.seen ? 0 : 1), 0);
+    const words = query.filter.toLowerCase().split(/\s+/).filter(Boolean);
+    let rows: MessageRow[];
+    const latest = new Map<MessageRow, number>();
+    const groups = query.conversations ? new Map<string, Conversation>() : null;
+    if (groups) {
+      // A conversation is kept when one of its shown messages matches.
+      const kept = new Set<string>();
+      if (words.length) for (const row of shown) if (matches(row, words)) kept.add(threadKey(row));
+      rows = conversations(
+        words.length ? shown.filter((r) => kept.has(threadKey(r))) : shown,
+        sources.map(([a]) => a),
+        paths,
+        latest,
+        groups,
+      );
+    } else {
+      rows = words.length ? shown.filter((r) => matches(r, words)) : shown.slice();
+    }
+    // A conversation sorts by its newest message's date, the user's replies included (the engine's rule).
+    sortRows(rows, query.sort, query.descending, latest.size ? (row) => latest.get(row) ?? row.received : undefined);
+    const result: ListResult = { rows, unread, paths, groups };
+    if (results.size > 32) results.clear();
+    results.set(key, result);
+    return result;
+  };
 
   const emit = (event: SyncProgressEvent) => {
     for (const listener of [...listeners]) listener(structuredClone(event));
@@ -404,6 +687,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
 
   /** What the engine reports after new messages (`added`, server indices) landed in a folder's cache. */
   const publish = (account: Account, path: string, added: number[], initial: boolean) => {
+    changed(account.id, path);
     const mailbox = serverFor(account).get(path)!;
     const counts = countsOf(account, path);
     const batch: MailEvent[] = [
@@ -503,6 +787,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
     // Initial sync, newest first, in batches; the cache fills as it goes.
     const range: CachedRange = { from: 0, to: 0 };
     ranges.set(path, range);
+    changed(account.id, path);
     const total = mailbox.size;
     let next = Math.min(PROGRESS_FIRST, total);
     while (range.to < total) {
@@ -512,6 +797,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         fail('connectionLost', `the connection to ${account.imap.host} was lost while downloading ${path}`);
       }
       range.to = next;
+      changed(account.id, path);
       emit({ accountId: account.id, path, done: range.to, total });
       next = Math.min(range.to + PROGRESS_EVERY, total);
     }
@@ -633,6 +919,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       if (cached) {
         cached.from += 1;
         cached.to += 1;
+        changed(accountId, path);
       }
       // The engine hears of it (IDLE on the inbox, polling elsewhere) and fetches what is new.
       await wait();
@@ -671,6 +958,8 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
         imap,
       };
       accounts.push(account);
+      passwords.set(account.id, request.password);
+      changed(account.id);
       if (account.imap.host.toLowerCase() === DROPPED_HOST) dropping.add(account.id);
       start(account);
       return structuredClone(account);
@@ -692,6 +981,8 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       quotas.delete(accountId);
       servers.delete(accountId);
       cachedMail.delete(accountId);
+      passwords.delete(accountId);
+      changed(accountId);
     },
 
     async cachedFolders(accountId) {
@@ -736,24 +1027,40 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       });
     },
 
-    async listMessages(accountId, path, offset, limit): Promise<MessagePage> {
-      const account = find(accountId);
+    async listRows(query, offset, limit): Promise<MessagePage> {
       await wait(0.2);
       if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0)
         fail('internal', 'offset and limit must be whole numbers');
       if (limit > MAX_PAGE) fail('internal', `at most ${MAX_PAGE} rows a call`);
+      const { rows, unread } = evaluate(query);
+      return { total: rows.length, unread, offset, rows: structuredClone(rows.slice(offset, offset + limit)) };
+    },
+
+    async conversation(accountId, path, uid) {
+      const account = find(accountId);
+      await wait(0.2);
       const mailbox = serverFor(account).get(path);
-      const range = cachedMail.get(accountId)?.get(path);
-      if (!mailbox || !range) return { total: 0, unread: 0, offset, rows: [] };
-      const total = range.to - range.from;
-      const rows = [];
-      for (let i = offset; i < Math.min(offset + limit, total); i++) rows.push(mailbox.row(range.from + i));
-      return {
-        total,
-        unread: mailbox.unreadAmong(range.to) - mailbox.unreadAmong(range.from),
-        offset,
-        rows,
+      const range = cachedMail.get(account.id)?.get(path);
+      const row = mailbox && range ? snapshot(account, path)[mailbox.indexOfUid(uid) - range.from] : undefined;
+      if (row?.uid !== uid) return [];
+      const paths = new Set([path, roleFolder(account, 'inbox', 'INBOX'), roleFolder(account, 'sent', 'Sent')]);
+      const members = [...paths].flatMap((p) => threadsOf(snapshot(account, p)).get(row.threadId) ?? []);
+      members.sort((a, b) => a.received - b.received || a.uid - b.uid);
+      return structuredClone(members).map((m) => ({ ...m, threadCount: members.length }));
+    },
+
+    async updateAccountAccess(accountId, password, trustFingerprint) {
+      const account = find(accountId);
+      const imap: ImapSettings = {
+        ...account.imap,
+        pinnedCertSha256: trustFingerprint?.trim() ? trustFingerprint.trim() : account.imap.pinnedCertSha256,
       };
+      await wait(3);
+      connect(imap, password ?? passwords.get(accountId) ?? '');
+      account.imap = imap;
+      if (password !== null) passwords.set(accountId, password);
+      void reconnect(account);
+      return structuredClone(account);
     },
 
     async openMessage(accountId, path, uid, allowRemote) {
@@ -843,10 +1150,42 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
       const account = find(accountId);
       await wait(0.1);
       const mailbox = serverFor(account).get(path) ?? fail('notFound', `there is no folder ${path}`);
-      const changed = uids.filter((uid) => mailbox.setFlags(uid, { seen, flagged }));
-      if (changed.length === 0 || !cachedMail.get(accountId)?.has(path)) return;
+      const flipped = uids.filter((uid) => mailbox.setFlags(uid, { seen, flagged }));
+      const range = cachedMail.get(accountId)?.get(path);
+      if (flipped.length === 0 || !range) return;
+      // The folder's cached rows change in place, and so do the lists showing them: sorting and
+      // grouping 100,000 rows again for one flag would be slow, and flags change neither.
+      const key = folderKey(accountId, path);
+      const rows = snapshots.has(key) ? snapshot(account, path) : [];
+      let unread = 0;
+      const touched = new Set<string>();
+      for (const uid of flipped) {
+        const row = rows[mailbox.indexOfUid(uid) - range.from];
+        if (row?.uid !== uid) continue;
+        if (seen !== null && seen !== row.seen) unread += seen ? -1 : 1;
+        if (seen !== null) row.seen = seen;
+        if (flagged !== null) row.flagged = flagged;
+        touched.add(threadKey(row));
+      }
+      for (const result of results.values()) {
+        if (result.paths.has(key)) result.unread += unread;
+        for (const thread of result.groups ? touched : []) {
+          const group = result.groups!.get(thread);
+          if (!group) continue;
+          group.row.seen = group.members.every((m) => m.seen);
+          group.row.flagged = group.members.some((m) => m.flagged);
+        }
+      }
       emitMail([
-        { kind: 'mailboxChanged', accountId, path, added: [], changed: [...changed].sort((a, b) => a - b), removed: [], more: false },
+        {
+          kind: 'mailboxChanged',
+          accountId,
+          path,
+          added: [],
+          changed: [...flipped].sort((a, b) => a - b),
+          removed: [],
+          more: false,
+        },
         { kind: 'countsChanged', accountId, ...countsOf(account, path) },
       ]);
     },

@@ -1,7 +1,16 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import type { MessagePage, MessageRow } from '../../ipc/backend';
-import { BIG_INBOX, createFakeBackend, DEMO_NEW_MESSAGES, typicalFolders, type FakeBackend } from '../../ipc/fake';
+import type { ComponentProps } from 'svelte';
+import type { ListQuery, MessagePage, MessageRow } from '../../ipc/backend';
+import {
+  BIG_INBOX,
+  createFakeBackend,
+  DEMO_ACCOUNT,
+  DEMO_NEW_MESSAGES,
+  typicalFolders,
+  WORK_ACCOUNT,
+  type FakeBackend,
+} from '../../ipc/fake';
 import { SyncCenter } from '../sync/sync.svelte';
 import MessageList from './MessageList.svelte';
 import { PAGE_SIZE } from './window.svelte';
@@ -9,19 +18,71 @@ import { PAGE_SIZE } from './window.svelte';
 const ROW_HEIGHT = 58;
 const folder = (path: string) => typicalFolders().find((f) => f.path === path)!;
 
-function setup(backend: FakeBackend, path = 'INBOX') {
+type Props = ComponentProps<typeof MessageList>;
+
+function setup(backend: FakeBackend, path = 'INBOX', overrides: Partial<Props> = {}) {
   const sync = new SyncCenter(backend);
   const onselectmessage = vi.fn<(row: MessageRow | null) => void>();
-  const result = render(MessageList, {
-    props: { backend, sync, accountId: 'demo', folder: folder(path), accountName: 'Ada Lovelace', onselectmessage },
-  });
-  return { sync, onselectmessage, result };
+  const onselectionchange = vi.fn<(rows: MessageRow[], count: number) => void>();
+  const props: Props = {
+    backend,
+    sync,
+    source: { kind: 'folder', accountId: 'demo', path },
+    folder: folder(path),
+    title: folder(path).name,
+    subtitle: 'Ada Lovelace',
+    accounts: [DEMO_ACCOUNT],
+    conversations: false,
+    density: 'comfortable',
+    onselectmessage,
+    onselectionchange,
+    ...overrides,
+  };
+  const result = render(MessageList, { props });
+  return { sync, onselectmessage, onselectionchange, result, component: result.component as unknown as ListApi };
 }
+
+/** The methods the shell calls on the list. */
+interface ListApi {
+  next(): void;
+  previous(): void;
+  open(): void;
+  clear(): void;
+  toggleRead(): Promise<void>;
+  toggleFlag(): Promise<void>;
+  selectAll(): void;
+  focusFilter(): void;
+  focusList(): void;
+}
+
+/** A window of a folder as single messages, newest first. */
+const messages = (
+  backend: FakeBackend,
+  path: string,
+  offset: number,
+  limit: number,
+  overrides: Partial<ListQuery> = {},
+) =>
+  backend.listRows(
+    {
+      source: { kind: 'folder', accountId: 'demo', path },
+      sort: 'date',
+      descending: true,
+      filter: '',
+      conversations: false,
+      ...overrides,
+    },
+    offset,
+    limit,
+  );
 
 const options = (list: HTMLElement) => [...list.querySelectorAll<HTMLElement>('[role="option"]')];
 const listCalls = (backend: FakeBackend) =>
-  backend.calls.filter((c) => c.method === 'listMessages').map((c) => ({ offset: c.args[2], limit: c.args[3] }));
+  backend.calls.filter((c) => c.method === 'listRows').map((c) => ({ offset: c.args[1], limit: c.args[2] }));
 const selected = (list: HTMLElement) => list.querySelector<HTMLElement>('[role="option"][aria-selected="true"]');
+const allSelected = (list: HTMLElement) => [
+  ...list.querySelectorAll<HTMLElement>('[role="option"][aria-selected="true"]'),
+];
 
 async function scrollTo(list: HTMLElement, top: number) {
   list.scrollTop = top;
@@ -78,7 +139,7 @@ describe('message list', () => {
     expect(list).toHaveAttribute('aria-activedescendant', selected(list)!.id);
     await fireEvent.keyDown(list, { key: 'k' });
     expect(selected(list)).toHaveAttribute('aria-posinset', '2');
-    const second = (await backend.listMessages('demo', 'INBOX', 1, 1)).rows[0]!;
+    const second = (await messages(backend, 'INBOX', 1, 1)).rows[0]!;
     await waitFor(() => expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid })));
 
     await fireEvent.keyDown(list, { key: 'End' });
@@ -97,7 +158,7 @@ describe('message list', () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     setup(backend);
     const list = await screen.findByRole('listbox', { name: 'Messages' });
-    const page = await backend.listMessages('demo', 'INBOX', 0, 10);
+    const page = await messages(backend, 'INBOX', 0, 10);
     await waitFor(() => expect(options(list).length).toBeGreaterThanOrEqual(10));
     page.rows.forEach((row, i) => {
       const option = options(list)[i]!;
@@ -115,7 +176,7 @@ describe('message list', () => {
     const { sync } = setup(backend);
     await sync.listen();
     const list = await screen.findByRole('listbox', { name: 'Messages' });
-    const page = await backend.listMessages('demo', 'INBOX', 0, 10);
+    const page = await messages(backend, 'INBOX', 0, 10);
     await waitFor(() => expect(options(list).length).toBeGreaterThanOrEqual(10));
     expect(page.rows.some((r) => r.snippet)).toBe(true);
     page.rows.forEach((row, i) => {
@@ -151,14 +212,14 @@ describe('message list', () => {
     await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
     list.focus();
     await fireEvent.keyDown(list, { key: 'j' });
-    const uid = (await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!.uid;
+    const uid = (await messages(backend, 'INBOX', 0, 1)).rows[0]!.uid;
     expect(screen.getByText('2,397 messages', { exact: false })).toBeInTheDocument();
 
     await sync.syncFolder('demo', 'INBOX');
     await waitFor(() => expect(screen.getByText('2,400 messages', { exact: false })).toBeInTheDocument());
     // Three new messages arrived on top; the selection followed its message.
     await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', String(DEMO_NEW_MESSAGES + 1)));
-    expect((await backend.listMessages('demo', 'INBOX', DEMO_NEW_MESSAGES, 1)).rows[0]!.uid).toBe(uid);
+    expect((await messages(backend, 'INBOX', DEMO_NEW_MESSAGES, 1)).rows[0]!.uid).toBe(uid);
   });
 
   it('has a Sync now button that syncs the open folder', async () => {
@@ -180,7 +241,7 @@ describe('message list', () => {
   it('shows the download progress while the first sync of a folder runs and nothing is cached', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     const empty: MessagePage = { total: 0, unread: 0, offset: 0, rows: [] };
-    backend.listMessages = async () => empty;
+    backend.listRows = async () => empty;
     backend.syncAccount = () => new Promise(() => {});
     const { sync } = setup(backend);
     await sync.listen();
@@ -199,7 +260,7 @@ describe('message list', () => {
     list.focus();
     await fireEvent.keyDown(list, { key: 'j' });
     await fireEvent.keyDown(list, { key: 'j' });
-    const second = (await backend.listMessages('demo', 'INBOX', 1, 1)).rows[0]!;
+    const second = (await messages(backend, 'INBOX', 1, 1)).rows[0]!;
     await waitFor(() => expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid })));
     backend.calls.length = 0;
 
@@ -233,13 +294,13 @@ describe('message list', () => {
     await scrollTo(list, top);
     await waitFor(() => expect(list.querySelector('[aria-posinset="1001"] .row:not(.placeholder)')).not.toBeNull());
     const subject = list.querySelector('[aria-posinset="1001"] .subject')!.textContent;
-    const uid = (await backend.listMessages('demo', 'INBOX', 1_000, 1)).rows[0]!.uid;
+    const uid = (await messages(backend, 'INBOX', 1_000, 1)).rows[0]!.uid;
 
     await backend.deliver('demo', 'INBOX', { subject: 'Above the fold' });
     await waitFor(() => expect(screen.getByText(/^100,001 messages/)).toBeInTheDocument());
     // Scrolled by exactly one row: the same message is at the top of the viewport.
     await waitFor(() => expect(list.scrollTop).toBe(top + ROW_HEIGHT));
-    expect((await backend.listMessages('demo', 'INBOX', 1_001, 1)).rows[0]!.uid).toBe(uid);
+    expect((await messages(backend, 'INBOX', 1_001, 1)).rows[0]!.uid).toBe(uid);
     await waitFor(() => expect(list.querySelector('[aria-posinset="1002"] .subject')?.textContent).toBe(subject));
   });
 
@@ -255,5 +316,299 @@ describe('message list', () => {
     expect(listCalls(backend)).toEqual([]);
     await backend.deliver('demo', 'Archive', { subject: 'Here' });
     await waitFor(() => expect(options(list)[0]).toHaveTextContent('Here'));
+  });
+
+  it('follows the account’s Sent folder in a conversation list, whatever its name', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const folders = typicalFolders().map((f) =>
+      f.role === 'sent' ? { ...f, path: 'Sent Items', name: 'Sent Items' } : f,
+    );
+    const read = vi.fn(async () => folders);
+    backend.cachedFolders = read;
+    const { sync, result } = setup(backend, 'INBOX', { conversations: true });
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const changed = (path: string) =>
+      backend.emitMailEvents([
+        { kind: 'mailboxChanged', accountId: 'demo', path, added: [], changed: [1], removed: [], more: false },
+      ]);
+    await waitFor(() => expect(read).toHaveBeenCalledWith('demo'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // A reply saved in Sent Items changes the conversations of the Inbox.
+    backend.calls.length = 0;
+    changed('Sent Items');
+    await waitFor(() => expect(listCalls(backend).length).toBeGreaterThan(0));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    backend.calls.length = 0;
+    changed('Archive');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listCalls(backend)).toEqual([]);
+    // As single messages, the Inbox alone.
+    await result.rerender({ conversations: false });
+    await waitFor(() => expect(screen.getByText(/^[\d,]+ messages,/)).toBeInTheDocument());
+    backend.calls.length = 0;
+    changed('Sent Items');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listCalls(backend)).toEqual([]);
+  });
+
+  it('selects several rows with shift and ctrl/cmd, shift+arrows and select-all', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { onselectmessage, onselectionchange, component } = setup(backend);
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    expect(list).toHaveAttribute('aria-multiselectable', 'true');
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(8));
+    const posinsets = () => allSelected(list).map((o) => Number(o.getAttribute('aria-posinset')));
+
+    await fireEvent.click(options(list)[1]!);
+    expect(posinsets()).toEqual([2]);
+    await waitFor(() =>
+      expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: BIG_INBOX - 1 })),
+    );
+    await fireEvent.click(options(list)[4]!, { shiftKey: true });
+    await waitFor(() => expect(posinsets()).toEqual([2, 3, 4, 5]));
+    expect(onselectmessage).toHaveBeenLastCalledWith(null);
+    expect(onselectionchange.mock.lastCall![0].map((r) => r.uid)).toEqual([
+      BIG_INBOX - 1,
+      BIG_INBOX - 2,
+      BIG_INBOX - 3,
+      BIG_INBOX - 4,
+    ]);
+    expect(onselectionchange.mock.lastCall![1]).toBe(4);
+    await fireEvent.click(options(list)[2]!, { ctrlKey: true });
+    expect(posinsets()).toEqual([2, 4, 5]);
+    await fireEvent.click(options(list)[7]!, { metaKey: true });
+    expect(posinsets()).toEqual([2, 4, 5, 8]);
+
+    // Shift+arrows extend from the last row clicked.
+    list.focus();
+    await fireEvent.keyDown(list, { key: 'ArrowDown', shiftKey: true });
+    await waitFor(() => expect(posinsets()).toEqual([8, 9]));
+    await fireEvent.keyDown(list, { key: 'ArrowUp', shiftKey: true });
+    await fireEvent.keyDown(list, { key: 'ArrowUp', shiftKey: true });
+    await waitFor(() => expect(posinsets()).toEqual([7, 8]));
+    expect(list).toHaveAttribute('aria-activedescendant', options(list)[6]!.id);
+
+    // Esc (clear) goes back to the cursor row alone.
+    component.clear();
+    await waitFor(() => expect(posinsets()).toEqual([7]));
+
+    // Select all: every row of the folder, loaded or not.
+    await fireEvent.keyDown(list, { key: 'a', ctrlKey: true });
+    await waitFor(() => expect(options(list).every((o) => o.getAttribute('aria-selected') === 'true')).toBe(true));
+    expect(onselectmessage).toHaveBeenLastCalledWith(null);
+    // The shell hears how many rows that is, loaded or not.
+    expect(onselectionchange.mock.lastCall![1]).toBe(BIG_INBOX);
+    await fireEvent.click(options(list)[0]!);
+    expect(posinsets()).toEqual([1]);
+    await fireEvent.click(screen.getByRole('button', { name: 'Select all' }));
+    await waitFor(() => expect(posinsets().length).toBe(options(list).length));
+  });
+
+  it('keeps a multi-selection and the cursor when new mail arrives above them', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { sync } = setup(backend, 'Archive');
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(8));
+    await fireEvent.click(options(list)[2]!);
+    await fireEvent.click(options(list)[4]!, { ctrlKey: true });
+    const uids = (await messages(backend, 'Archive', 0, 5)).rows.map((r) => r.uid);
+
+    await backend.deliver('demo', 'Archive', { subject: 'On top' });
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('On top'));
+    await waitFor(() => expect(allSelected(list).map((o) => o.getAttribute('aria-posinset'))).toEqual(['4', '6']));
+    const after = (await messages(backend, 'Archive', 0, 6)).rows.map((r) => r.uid);
+    expect([after[3], after[5]]).toEqual([uids[2], uids[4]]);
+    expect(list).toHaveAttribute('aria-activedescendant', options(list)[5]!.id);
+  });
+
+  it('narrows the list as the user types in the filter, by sender and subject', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    setup(backend, 'Archive');
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const filter = screen.getByRole('searchbox', { name: 'Filter messages' });
+    const expected = (await messages(backend, 'Archive', 0, 1000, { filter: 'grace lunch' })).rows;
+    expect(expected.length).toBeGreaterThan(0);
+
+    await fireEvent.input(filter, { target: { value: 'Grace LUNCH' } });
+    await waitFor(() => expect(screen.getByText(`${expected.length} messages`, { exact: false })).toBeInTheDocument());
+    const listbox = screen.getByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(listbox)[0]).toHaveTextContent(expected[0]!.subject));
+    for (const option of options(listbox)) expect(option).toHaveTextContent(/Grace Hopper/);
+
+    await fireEvent.input(filter, { target: { value: 'no-such-thing-at-all' } });
+    expect(await screen.findByText('Nothing matches “no-such-thing-at-all”')).toBeInTheDocument();
+    // Esc empties the field, and the whole folder is back.
+    await fireEvent.keyDown(filter, { key: 'Escape' });
+    expect(filter).toHaveValue('');
+    await screen.findByText(/^1,250 messages/);
+  });
+
+  it('sorts by date, sender, subject and size, either way', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    setup(backend, 'Archive');
+    let list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const sortBy = screen.getByRole('combobox', { name: 'Sort by' });
+    const labels = within(sortBy)
+      .getAllByRole('option')
+      .map((o) => o.textContent);
+    expect(labels).toEqual(['Date', 'Sender', 'Subject', 'Size']);
+    const direction = screen.getByRole('button', { name: 'Descending' });
+    expect(direction).toHaveAttribute('aria-pressed', 'true');
+
+    const firstSubjects = async (query: Partial<ListQuery>) =>
+      (await messages(backend, 'Archive', 0, 3, query)).rows.map((r) => r.subject);
+    const shown = () =>
+      options(screen.getByRole('listbox', { name: 'Messages' }))
+        .slice(0, 3)
+        .map((o) => o.querySelector('.subject')?.textContent);
+
+    await fireEvent.change(sortBy, { target: { value: 'sender' } });
+    // Names read from A, and the direction follows.
+    expect(direction).toHaveAttribute('aria-pressed', 'false');
+    await waitFor(async () => expect(shown()).toEqual(await firstSubjects({ sort: 'sender', descending: false })));
+    await fireEvent.click(direction);
+    await waitFor(async () => expect(shown()).toEqual(await firstSubjects({ sort: 'sender', descending: true })));
+    await fireEvent.change(sortBy, { target: { value: 'size' } });
+    await waitFor(async () => expect(shown()).toEqual(await firstSubjects({ sort: 'size', descending: true })));
+    await fireEvent.change(sortBy, { target: { value: 'subject' } });
+    await waitFor(async () => expect(shown()).toEqual(await firstSubjects({ sort: 'subject', descending: false })));
+    list = screen.getByRole('listbox', { name: 'Messages' });
+    expect(list).toBeInTheDocument();
+    const sorts = backend.calls.filter((c) => c.method === 'listRows').map((c) => (c.args[0] as ListQuery).sort);
+    expect(sorts).toContain('subject');
+  });
+
+  it('shows one row per conversation with its message count, and marks the whole conversation read', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { component, sync } = setup(backend, 'INBOX', { conversations: true });
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const rows = (await messages(backend, 'INBOX', 0, 200, { conversations: true })).rows;
+    expect(screen.getByText(/^[\d,]+ conversations, [\d,]+ unread$/)).toBeInTheDocument();
+    const index = rows.findIndex((r) => r.threadCount >= 2);
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(index).toBeLessThan(20);
+    const option = list.querySelector<HTMLElement>(`[aria-posinset="${index + 1}"]`)!;
+    expect(within(option).getByText(`${rows[index]!.threadCount} messages`)).toHaveClass('visually-hidden');
+    for (const [i, row] of rows.slice(0, 10).entries())
+      if (row.threadCount === 1) expect(options(list)[i]!.textContent).not.toMatch(/\d messages/);
+
+    // u on a conversation: every message of it, in the Inbox and in Sent.
+    await fireEvent.click(option);
+    const members = await backend.conversation('demo', 'INBOX', rows[index]!.uid);
+    const seen = !members.every((m) => m.seen);
+    await component.toggleRead();
+    const after = await backend.conversation('demo', 'INBOX', rows[index]!.uid);
+    expect(after.map((m) => m.seen)).toEqual(members.map(() => seen));
+    await component.toggleRead();
+    expect((await backend.conversation('demo', 'INBOX', rows[index]!.uid)).every((m) => m.seen === !seen)).toBe(true);
+    await component.toggleFlag();
+    expect((await backend.conversation('demo', 'INBOX', rows[index]!.uid)).every((m) => m.flagged)).toBe(true);
+    await waitFor(() => expect(list.querySelector(`[aria-posinset="${index + 1}"]`)).toHaveTextContent('flagged'));
+  });
+
+  it('marks every message of every conversation after select-all, in the Inbox and in Sent', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { component, onselectionchange } = setup(backend, 'INBOX', { conversations: true });
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const query: Partial<ListQuery> = { conversations: true };
+    const { total, unread } = await messages(backend, 'INBOX', 0, 1, query);
+    expect(unread).toBeGreaterThan(0);
+    const flaggedBefore = (await messages(backend, 'Sent', 0, 1000)).rows.filter((m) => m.flagged).map((m) => m.uid);
+    component.selectAll();
+    await waitFor(() => expect(onselectionchange.mock.lastCall![1]).toBe(total));
+
+    await component.toggleRead();
+    expect((await messages(backend, 'INBOX', 0, 1, query)).unread).toBe(0);
+    await component.toggleFlag();
+    const everything = [
+      ...(await messages(backend, 'INBOX', 0, 1000, { ...query, conversations: false })).rows,
+      ...(await messages(backend, 'INBOX', 1000, 1000, { ...query, conversations: false })).rows,
+      ...(await messages(backend, 'INBOX', 2000, 1000, { ...query, conversations: false })).rows,
+    ];
+    expect(everything.length).toBe((await messages(backend, 'INBOX', 0, 1)).total);
+    expect(everything.every((m) => m.flagged && m.seen)).toBe(true);
+    // The user's replies belong to the conversations too.
+    const sent = (await messages(backend, 'Sent', 0, 1000)).rows;
+    const threads = new Set(everything.map((m) => m.threadId));
+    const replies = sent.filter((m) => threads.has(m.threadId));
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.every((m) => m.flagged)).toBe(true);
+    // The others stay as they were.
+    const others = sent.filter((m) => !threads.has(m.threadId));
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.filter((m) => m.flagged).map((m) => m.uid)).toEqual(
+      flaggedBefore.filter((uid) => others.some((m) => m.uid === uid)),
+    );
+  });
+
+  it('names each row’s account in the unified inbox', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'two' });
+    setup(backend, 'INBOX', {
+      source: { kind: 'allInboxes' },
+      folder: null,
+      title: 'All inboxes',
+      subtitle: '2 accounts',
+      accounts: [DEMO_ACCOUNT, WORK_ACCOUNT],
+    });
+    expect(screen.getByRole('heading', { name: 'All inboxes' })).toBeInTheDocument();
+    expect(screen.getByText('2 accounts')).toBeInTheDocument();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(10));
+    const rows = (
+      await backend.listRows(
+        { source: { kind: 'allInboxes' }, sort: 'date', descending: true, filter: '', conversations: false },
+        0,
+        10,
+      )
+    ).rows;
+    expect(new Set(rows.map((r) => r.accountId)).size).toBe(2);
+    rows.forEach((row, i) => {
+      const name = row.accountId === 'work' ? 'Ada at Analytical' : 'Ada Lovelace';
+      expect(options(list)[i]!.querySelector('.account')).toHaveTextContent(name);
+    });
+    expect(screen.getByText(/^[\d,]+ messages, [\d,]+ unread$/)).toBeInTheDocument();
+  });
+
+  it('puts a row on one line in the compact density, two in the comfortable one', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { result } = setup(backend, 'Archive', { density: 'compact' });
+    let list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    expect(list).toHaveClass('compact');
+    expect(options(list)[0]!.style.height).toBe('34px');
+    await result.rerender({ density: 'comfortable' });
+    list = screen.getByRole('listbox', { name: 'Messages' });
+    expect(list).not.toHaveClass('compact');
+    await waitFor(() => expect(options(list)[0]!.style.height).toBe(`${ROW_HEIGHT}px`));
+  });
+
+  it('moves with next/previous, opens, and focuses the filter and the list on request', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const onopen = vi.fn();
+    const { component } = setup(backend, 'Archive', { onopen });
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    component.next();
+    component.next();
+    component.previous();
+    await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', '1'));
+    component.next();
+    component.open();
+    expect(onopen).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', '2'));
+    component.focusFilter();
+    expect(screen.getByRole('searchbox', { name: 'Filter messages' })).toHaveFocus();
+    component.clear();
+    expect(list).toHaveFocus();
+    await fireEvent.keyDown(list, { key: 'Enter' });
+    expect(onopen).toHaveBeenCalledTimes(2);
   });
 });

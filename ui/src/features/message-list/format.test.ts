@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correspondent, listDate } from './format';
+import { accountLabel, correspondent, listDate, listSummary } from './format';
 
 const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 const now = new Date('2025-06-15T14:30:00Z');
@@ -44,5 +44,23 @@ describe('sender column', () => {
     expect(correspondent(row)).toBe('billing@cloudhost.example');
     expect(correspondent(row, true)).toBe('To: Grace Hopper, alan@bletchley.example');
     expect(correspondent({ ...row, from: [] })).toBe('Unknown sender');
+  });
+});
+
+describe('list header and account names', () => {
+  it.each([
+    [0, 0, false, '0 messages, 0 unread'],
+    [1, 1, false, '1 message, 1 unread'],
+    [100_000, 1_234, false, '100,000 messages, 1,234 unread'],
+    [1, 0, true, '1 conversation, 0 unread'],
+    [2_400, 12, true, '2,400 conversations, 12 unread'],
+  ])('%d rows, %d unread, conversations %s: %s', (total, unread, conversations, expected) => {
+    expect(listSummary(total, unread, conversations)).toBe(expected);
+  });
+
+  it('names an account by its name, else its address', () => {
+    expect(accountLabel({ displayName: 'Work', email: 'ada@work.example' })).toBe('Work');
+    expect(accountLabel({ displayName: '  ', email: 'ada@work.example' })).toBe('ada@work.example');
+    expect(accountLabel(undefined)).toBe('');
   });
 });

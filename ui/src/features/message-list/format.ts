@@ -21,12 +21,23 @@ function formatter(kind: 'time' | 'dayMonth' | 'full' | 'long', locale?: string,
   return f;
 }
 
+/** Numeric year, month and day formatters, per time zone (the list asks for every row it draws). */
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Year, month and day of `date` in the time zone (the user's when undefined). */
 function calendarDay(date: Date, timeZone?: string): [number, number, number] {
-  const parts = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone })
-    .formatToParts(date)
-    .reduce<Record<string, number>>((acc, p) => (p.type === 'literal' ? acc : { ...acc, [p.type]: Number(p.value) }), {});
-  return [parts.year ?? 0, parts.month ?? 0, parts.day ?? 0];
+  let f = dayFormatters.get(timeZone ?? '');
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone });
+    dayFormatters.set(timeZone ?? '', f);
+  }
+  const day: [number, number, number] = [0, 0, 0];
+  for (const part of f.formatToParts(date)) {
+    if (part.type === 'year') day[0] = Number(part.value);
+    else if (part.type === 'month') day[1] = Number(part.value);
+    else if (part.type === 'day') day[2] = Number(part.value);
+  }
+  return day;
 }
 
 export interface DateOptions {
@@ -69,4 +80,15 @@ export function correspondent(row: MessageRow, showRecipients = false): string {
 /** A count in the user's locale ("100,000"). */
 export function count(n: number): string {
   return n.toLocaleString();
+}
+
+/** The list header's summary: "2,400 conversations, 12 unread" or "1 message, 0 unread". */
+export function listSummary(total: number, unread: number, conversations: boolean): string {
+  const noun = conversations ? (total === 1 ? 'conversation' : 'conversations') : total === 1 ? 'message' : 'messages';
+  return `${count(total)} ${noun}, ${count(unread)} unread`;
+}
+
+/** An account as the unified inbox names it on each row: its name, else its address. */
+export function accountLabel(account: { displayName: string; email: string } | undefined): string {
+  return account?.displayName.trim() || account?.email || '';
 }

@@ -1,33 +1,53 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { BackendError, type Backend, type CommandError, type MessageRow } from '../../ipc/backend';
+import {
+  BackendError,
+  MAX_PAGE,
+  type Backend,
+  type CommandError,
+  type ListQuery,
+  type MessageRow,
+} from '../../ipc/backend';
 
 /** Rows fetched per call. */
 export const PAGE_SIZE = 200;
 
 /**
- * A folder's message list as windows of the cache: pages of {@link PAGE_SIZE}
- * rows fetched on demand for the visible range (plus one page ahead), never
- * the whole folder.
+ * What identifies a row across live updates: its message (account, folder, UID), or in a
+ * conversation list its conversation (whose newest message changes as replies arrive).
+ */
+export function rowKey(row: MessageRow, conversations: boolean): string {
+  return conversations
+    ? `c\u0000${row.accountId}\u0000${row.threadId}`
+    : `m\u0000${row.accountId}\u0000${row.path}\u0000${row.uid}`;
+}
+
+/**
+ * A list (one folder or every inbox, sorted, filtered, maybe as conversations) as windows of
+ * the cache: pages of {@link PAGE_SIZE} rows fetched on demand for the visible range (plus one
+ * page ahead), never the whole list.
  */
 export class MessageWindow {
-  /** Messages in the folder; null until the first page has been read. */
+  /** Rows in the list; null until the first page has been read. */
   total = $state<number | null>(null);
   unread = $state(0);
   error = $state<CommandError | null>(null);
   readonly pages = new SvelteMap<number, MessageRow[]>();
 
-  readonly accountId: string;
-  readonly path: string;
+  readonly query: ListQuery;
   readonly #backend: Backend;
   readonly #pending = new Map<number, Promise<void>>();
   /** The range last asked for, refetched on refresh. */
   #visible: [number, number] = [0, 0];
   #generation = 0;
 
-  constructor(backend: Backend, accountId: string, path: string) {
+  constructor(backend: Backend, query: ListQuery) {
     this.#backend = backend;
-    this.accountId = accountId;
-    this.path = path;
+    this.query = query;
+  }
+
+  /** The key of a row of this list (see {@link rowKey}). */
+  key(row: MessageRow): string {
+    return rowKey(row, this.query.conversations);
   }
 
   /** The row at `index`, if its page has arrived. */
@@ -69,7 +89,7 @@ export class MessageWindow {
     try {
       const results = await Promise.all(
         [...pages].map((page) =>
-          this.#backend.listMessages(this.accountId, this.path, page * PAGE_SIZE, PAGE_SIZE).then((r) => [page, r] as const),
+          this.#backend.listRows(this.query, page * PAGE_SIZE, PAGE_SIZE).then((r) => [page, r] as const),
         ),
       );
       if (generation !== this.#generation) return;
@@ -87,13 +107,40 @@ export class MessageWindow {
     }
   }
 
-  /** Index of the message with `uid` among the loaded rows, or -1. */
-  indexOf(uid: number): number {
+  /** Index of the row with `key` among the loaded rows, or -1. */
+  indexOf(key: string): number {
     for (const [page, rows] of this.pages) {
-      const i = rows.findIndex((r) => r.uid === uid);
+      const i = rows.findIndex((r) => this.key(r) === key);
       if (i >= 0) return page * PAGE_SIZE + i;
     }
     return -1;
+  }
+
+  /** Rows `first`..`last` (inclusive), reading the pages not loaded yet (for a range selection). */
+  async range(first: number, last: number): Promise<MessageRow[]> {
+    const wanted: Promise<void>[] = [];
+    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++)
+      if (!this.pages.has(page)) wanted.push(this.#fetch(page));
+    await Promise.all(wanted);
+    const rows: MessageRow[] = [];
+    for (let i = first; i <= last; i++) {
+      const row = this.row(i);
+      if (row) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** Every row of the list, read from the cache a page of {@link MAX_PAGE} at a time (for select-all). */
+  async all(): Promise<MessageRow[]> {
+    const rows: MessageRow[] = [];
+    let total = Infinity;
+    while (rows.length < total) {
+      const page = await this.#backend.listRows(this.query, rows.length, MAX_PAGE);
+      total = page.total;
+      if (page.rows.length === 0) break;
+      rows.push(...page.rows);
+    }
+    return rows;
   }
 
   #fetch(page: number): Promise<void> {
@@ -101,7 +148,7 @@ export class MessageWindow {
     if (existing) return existing;
     const generation = this.#generation;
     const promise = this.#backend
-      .listMessages(this.accountId, this.path, page * PAGE_SIZE, PAGE_SIZE)
+      .listRows(this.query, page * PAGE_SIZE, PAGE_SIZE)
       .then((result) => {
         if (generation !== this.#generation) return;
         this.total = result.total;

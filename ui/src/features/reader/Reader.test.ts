@@ -1,6 +1,14 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BackendError, type Backend, type MessageRow, type MessageView, type Settings } from '../../ipc/backend';
+import {
+  BackendError,
+  type Backend,
+  type ListQuery,
+  type MessagePage,
+  type MessageRow,
+  type MessageView,
+  type Settings,
+} from '../../ipc/backend';
 import { createFakeBackend, DEFAULT_SETTINGS, type FakeBackend } from '../../ipc/fake';
 import { Preferences } from '../settings/preferences.svelte';
 import { SyncCenter } from '../sync/sync.svelte';
@@ -10,6 +18,8 @@ import { humanSize } from './size';
 const last = <T>(list: T[]): T | undefined => list[list.length - 1];
 
 const ROW: MessageRow = {
+  accountId: 'demo',
+  path: 'INBOX',
   uid: 42,
   subject: 'Quarterly numbers',
   from: [{ name: 'Grace Hopper', email: 'grace@navy.example' }],
@@ -26,6 +36,7 @@ const ROW: MessageRow = {
   hasAttachment: false,
   keywords: [],
   threadId: '1',
+  threadCount: 1,
 };
 
 const VIEW: MessageView = {
@@ -54,8 +65,24 @@ function stub(views: { blocked?: MessageView; allowed?: MessageView } | ((remote
   };
 }
 
-function show(backend: Backend, message: MessageRow = ROW, path = 'INBOX') {
-  return render(Reader, { props: { backend, accountId: 'demo', path, message } });
+/** A window of the demo account's Inbox as the single-message list shows it (newest first). */
+function inboxPage(backend: Backend, limit: number): Promise<MessagePage> {
+  const query: ListQuery = {
+    source: { kind: 'folder', accountId: 'demo', path: 'INBOX' },
+    sort: 'date',
+    descending: true,
+    filter: '',
+    conversations: false,
+  };
+  return backend.listRows(query, 0, limit);
+}
+
+async function inboxRows(backend: Backend, limit: number): Promise<MessageRow[]> {
+  return (await inboxPage(backend, limit)).rows;
+}
+
+function show(backend: Backend, message: MessageRow = ROW) {
+  return render(Reader, { props: { backend, message } });
 }
 
 const frame = () => screen.findByTitle('Message') as Promise<HTMLIFrameElement>;
@@ -92,7 +119,7 @@ describe('reader', () => {
     expect(screen.getByText(/2 tracking pixels removed/)).toBeInTheDocument();
 
     // The next message starts blocked again.
-    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...ROW, uid: 43 } });
+    await view.rerender({ backend, message: { ...ROW, uid: 43 } });
     await screen.findByRole('button', { name: 'Load remote content' });
     expect(openMessage).toHaveBeenLastCalledWith('demo', 'INBOX', 43, false);
   });
@@ -150,7 +177,7 @@ describe('reader', () => {
 
   it('explains an offline account and opens the message on "Try again" once it is back', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const row = (await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!;
+    const row = (await inboxRows(backend, 1))[0]!;
     backend.setStatus('demo', { state: 'offline', reason: 'network down', retryAtMs: Date.now() + 60_000, attempts: 1 });
     show(backend, { ...row, seen: true });
     const alert = await screen.findByRole('alert');
@@ -169,9 +196,9 @@ describe('reader', () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     const sync = new SyncCenter(backend);
     const stop = await sync.listen();
-    const row = (await backend.listMessages('demo', 'INBOX', 0, 1)).rows[0]!;
+    const row = (await inboxRows(backend, 1))[0]!;
     backend.setStatus('demo', { state: 'offline', reason: 'network down', retryAtMs: Date.now() + 60_000, attempts: 1 });
-    render(Reader, { props: { backend, sync, accountId: 'demo', path: 'INBOX', message: { ...row, seen: true } } });
+    render(Reader, { props: { backend, sync, message: { ...row, seen: true } } });
     await screen.findByRole('alert');
     backend.setStatus('demo', { state: 'connecting' });
     await new Promise((r) => setTimeout(r, 10));
@@ -201,7 +228,7 @@ describe('reader', () => {
 
   it('marks an unread message read once it opened, and only once', async () => {
     const backend: FakeBackend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-    const page = await backend.listMessages('demo', 'INBOX', 0, 50);
+    const page = await inboxPage(backend, 50);
     const unread = page.rows.find((r) => !r.seen)!;
     const events = vi.fn();
     await backend.onMailEvents(events);
@@ -218,11 +245,11 @@ describe('reader', () => {
     expect(events.mock.calls[0]![0]).toContainEqual(
       expect.objectContaining({ kind: 'countsChanged', path: 'INBOX', unread: page.unread - 1 }),
     );
-    const after = await backend.listMessages('demo', 'INBOX', 0, 50);
+    const after = await inboxPage(backend, 50);
     expect(after.rows.find((r) => r.uid === unread.uid)!.seen).toBe(true);
 
     // Loading remote content, or the row arriving again (still unread) does not mark it twice.
-    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...unread } });
+    await view.rerender({ backend, message: { ...unread } });
     await new Promise((r) => setTimeout(r, 10));
     expect(backend.calls.filter((c) => c.method === 'setFlags')).toHaveLength(1);
   });
@@ -239,11 +266,11 @@ describe('reader', () => {
 /** The demo account with no latency, and the first cached Inbox message that `pick` accepts, opened in the reader. */
 async function openFake(pick: (row: MessageRow) => boolean, options: { seen?: boolean; backend?: FakeBackend } = {}) {
   const backend = options.backend ?? createFakeBackend({ latencyMs: 0, fixture: 'demo' });
-  const rows = (await backend.listMessages('demo', 'INBOX', 0, 400)).rows;
+  const rows = await inboxRows(backend, 400);
   const found = rows.find(pick);
   if (!found) throw new Error('no sample message fits');
   const row = options.seen === false ? found : { ...found, seen: true };
-  const result = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: row } });
+  const result = render(Reader, { props: { backend, message: row } });
   const iframe = await frame();
   return { backend, row, result, iframe, url: iframe.getAttribute('src')! };
 }
@@ -353,7 +380,7 @@ describe('reader header', () => {
     const view = show(backend);
     await fireEvent.click(screen.getByRole('button', { name: 'Show details' }));
     await screen.findByRole('table', { name: 'Header fields' });
-    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...ROW, uid: 43 } });
+    await view.rerender({ backend, message: { ...ROW, uid: 43 } });
     await frame();
     expect(screen.queryByRole('table', { name: 'Header fields' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Show details' })).toHaveAttribute('aria-expanded', 'false');
@@ -585,9 +612,9 @@ describe('reader attachments', () => {
     const { backend, row, result } = await openFake(withAttachments(0));
     await fireEvent.click(screen.getByRole('button', { name: 'Open message' }));
     await screen.findByTitle('Attached message');
-    const rows = (await backend.listMessages('demo', 'INBOX', 0, 50)).rows;
+    const rows = await inboxRows(backend, 50);
     const other = rows.find((r) => r.uid !== row.uid && !r.hasAttachment)!;
-    await result.rerender({ backend, accountId: 'demo', path: 'INBOX', message: { ...other, seen: true } });
+    await result.rerender({ backend, message: { ...other, seen: true } });
     await frame();
     expect(screen.queryByTitle('Attached message')).toBeNull();
   });
@@ -601,7 +628,7 @@ describe('reader marks messages read', () => {
   async function withRule(markRead: Settings['markRead']) {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     await backend.setSettings({ ...DEFAULT_SETTINGS, markRead });
-    const rows = (await backend.listMessages('demo', 'INBOX', 0, 100)).rows.filter((r) => !r.seen);
+    const rows = (await inboxRows(backend, 100)).filter((r) => !r.seen);
     const marks = () => backend.calls.filter((c) => c.method === 'setFlags').map((c) => (c.args[2] as number[])[0]);
     return { backend, unread: rows, marks };
   }
@@ -610,13 +637,13 @@ describe('reader marks messages read', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 5 });
     const [first, second] = unread;
-    const view = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: first! } });
+    const view = render(Reader, { props: { backend, message: first! } });
     await frame();
     await vi.advanceTimersByTimeAsync(4_000);
     expect(marks()).toEqual([]);
 
     // Another message opens before the time is up: the first stays unread.
-    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: second! });
+    await view.rerender({ backend, message: second! });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(marks()).toEqual([]);
     await vi.advanceTimersByTimeAsync(3_000);
@@ -627,7 +654,7 @@ describe('reader marks messages read', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 2 });
     const remote = unread.find((r) => r.uid % 4 === 0 && r.from[0])!;
-    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: remote } });
+    render(Reader, { props: { backend, message: remote } });
     await frame();
     await vi.advanceTimersByTimeAsync(1_500);
     await fireEvent.click(screen.getByRole('button', { name: 'Load remote content' }));
@@ -638,22 +665,22 @@ describe('reader marks messages read', () => {
   it('not when the reader closes before the delay', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { backend, unread, marks } = await withRule({ kind: 'afterSeconds', seconds: 2 });
-    const view = render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    const view = render(Reader, { props: { backend, message: unread[0]! } });
     await frame();
     await vi.advanceTimersByTimeAsync(1_000);
-    await view.rerender({ backend, accountId: 'demo', path: 'INBOX', message: null });
+    await view.rerender({ backend, message: null });
     await vi.advanceTimersByTimeAsync(5_000);
     view.unmount();
     expect(marks()).toEqual([]);
 
-    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[1]! } }).unmount();
+    render(Reader, { props: { backend, message: unread[1]! } }).unmount();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(marks()).toEqual([]);
   });
 
   it('never, when the user marks messages read themselves', async () => {
     const { backend, unread, marks } = await withRule({ kind: 'never' });
-    render(Reader, { props: { backend, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    render(Reader, { props: { backend, message: unread[0]! } });
     await frame();
     await new Promise((r) => setTimeout(r, 20));
     expect(marks()).toEqual([]);
@@ -663,12 +690,294 @@ describe('reader marks messages read', () => {
     const { backend, unread, marks } = await withRule({ kind: 'never' });
     const preferences = new Preferences(backend);
     await preferences.load();
-    const view = render(Reader, { props: { backend, preferences, accountId: 'demo', path: 'INBOX', message: unread[0]! } });
+    const view = render(Reader, { props: { backend, preferences, message: unread[0]! } });
     await frame();
     await preferences.save({ ...preferences.current!, markRead: { kind: 'immediately' } });
-    await view.rerender({ backend, preferences, accountId: 'demo', path: 'INBOX', message: unread[1]! });
+    await view.rerender({ backend, preferences, message: unread[1]! });
     await waitFor(() => expect(marks()).toEqual([unread[1]!.uid]));
     expect(backend.calls.filter((c) => c.method === 'getSettings')).toHaveLength(1);
+  });
+});
+
+describe('reader conversations', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const BEN = { name: 'Ben Ross', email: 'ben@example.org' };
+  const ADA = { name: 'Ada Lovelace', email: 'ada@example.org' };
+  const T0 = 1_700_000_000;
+
+  /** A message of the harbour-walk conversation (account `demo`). */
+  const member = (uid: number, fields: Partial<MessageRow>): MessageRow => ({
+    ...ROW,
+    uid,
+    subject: 'Re: Harbour walk',
+    from: [BEN],
+    to: [ADA],
+    threadId: '7',
+    threadCount: 3,
+    seen: true,
+    ...fields,
+  });
+
+  /** Ben asks, Ada answers (from Sent), Ben answers again (unread). */
+  const THREAD: MessageRow[] = [
+    member(10, { subject: 'Harbour walk', date: T0, snippet: 'Saturday at ten?' }),
+    member(5, { path: 'Sent', from: [ADA], to: [BEN], date: T0 + 600, snippet: 'Sounds good, see you there' }),
+    member(11, { date: T0 + 1_200, seen: false, snippet: 'Great, bring a coat' }),
+  ];
+
+  const viewOf = (uid: number): MessageView => ({ ...VIEW, url: `data:text/html;charset=utf-8,message%20${uid}` });
+
+  /**
+   * A backend whose `conversation` answers with `thread` (as it is when asked: tests change it),
+   * whose `openMessage` gives each message its own document, and that records `setFlags`.
+   */
+  function conversationStub(thread: { rows: MessageRow[] }, settings: Partial<Settings> = {}) {
+    const conversation = vi.fn(async (_a: string, _p: string, _u: number) => structuredClone(thread.rows));
+    const openMessage = vi.fn(async (_a: string, _p: string, uid: number, _remote: boolean) => viewOf(uid));
+    const setFlags = vi.fn(async () => {});
+    const backend = {
+      conversation,
+      openMessage,
+      setFlags,
+      getSettings: vi.fn(async () => ({ ...structuredClone(DEFAULT_SETTINGS), ...settings })),
+      onLinkActivated: vi.fn(async () => () => {}),
+      listAccounts: vi.fn(async () => [{ id: 'demo', displayName: 'Ada Lovelace', email: ADA.email }]),
+      cachedFolders: vi.fn(async () => [
+        { path: 'INBOX', role: 'inbox' },
+        { path: 'Sent', role: 'sent' },
+      ]),
+    } as unknown as Backend;
+    return { backend, conversation, openMessage, setFlags };
+  }
+
+  /** The list's row of the conversation: its newest message in the folder, unread while any is. */
+  const listRow = (rows: MessageRow[]): MessageRow => ({
+    ...last(rows.filter((r) => r.path === 'INBOX'))!,
+    seen: rows.every((r) => r.seen),
+    threadCount: rows.length,
+  });
+
+  const articles = () => within(screen.getByRole('region', { name: 'Reader' })).getAllByRole('article');
+  const header = (article: HTMLElement) => article.querySelector<HTMLButtonElement>('h3 > button')!;
+  const flagged = (setFlags: ReturnType<typeof vi.fn>) => setFlags.mock.calls.map((c) => [c[1], (c[2] as number[])[0]]);
+
+  async function showConversation(thread = { rows: THREAD }, settings: Partial<Settings> = {}) {
+    const stubbed = conversationStub(thread, settings);
+    const props = { backend: stubbed.backend, message: listRow(thread.rows), conversations: true };
+    const result = render(Reader, { props });
+    await waitFor(() => expect(articles()).toHaveLength(thread.rows.length));
+    return { ...stubbed, result, thread };
+  }
+
+  it('shows the conversation as a stack, oldest first: the older read messages folded, the newest open', async () => {
+    const { conversation, openMessage } = await showConversation();
+    expect(conversation).toHaveBeenCalledWith('demo', 'INBOX', 11);
+    expect(screen.getByRole('heading', { level: 2, name: 'Harbour walk' })).toBeInTheDocument();
+    expect(screen.getByText('3 messages')).toBeInTheDocument();
+
+    const date = (seconds: number) =>
+      new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(seconds * 1000));
+    await waitFor(() =>
+      expect(articles().map((a) => a.getAttribute('aria-label'))).toEqual([
+        `Ben Ross, ${date(T0)}`,
+        `You, ${date(T0 + 600)}`,
+        `Ben Ross, ${date(T0 + 1_200)}`,
+      ]),
+    );
+    const [first, mine, newest] = articles() as [HTMLElement, HTMLElement, HTMLElement];
+
+    // Folded: one line with the sender, the date and the first words; no document.
+    expect(header(first)).toHaveAttribute('aria-expanded', 'false');
+    expect(header(first)).toHaveTextContent('Ben Ross');
+    expect(header(first)).toHaveTextContent('Saturday at ten?');
+    expect(within(first).queryByTitle('Message')).toBeNull();
+    // The user's reply, from Sent, is theirs.
+    expect(header(mine)).toHaveAttribute('aria-expanded', 'false');
+    expect(header(mine)).toHaveTextContent(/^You\s*to Ben Ross/);
+
+    // Unfolded: its own header and its own sandboxed document.
+    expect(header(newest)).toHaveAttribute('aria-expanded', 'true');
+    expect(header(newest)).not.toHaveTextContent('Great, bring a coat');
+    const body = (await within(newest).findByTitle('Message')) as HTMLIFrameElement;
+    expect(body.getAttribute('sandbox')).toBe('');
+    expect(body.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(body.getAttribute('src')).toBe(viewOf(11).url);
+    expect([...newest.querySelectorAll('dt')].map((dt) => dt.textContent)).toEqual(['From', 'To', 'Date']);
+    expect(within(newest).getByText('Ben Ross <ben@example.org>')).toBeInTheDocument();
+    expect(within(newest).getByRole('button', { name: 'Show details' })).toBeInTheDocument();
+    expect(openMessage.mock.calls.map((c) => c.slice(0, 3))).toEqual([['demo', 'INBOX', 11]]);
+  });
+
+  it('unfolds a message on a click and folds it again; its header is a button reachable with Tab', async () => {
+    const { openMessage } = await showConversation();
+    const first = articles()[0]!;
+    const toggle = header(first);
+    // A native button: Tab reaches it, Enter and Space press it.
+    expect(toggle.tagName).toBe('BUTTON');
+    expect(toggle.type).toBe('button');
+    expect(toggle.tabIndex).toBe(0);
+    toggle.focus();
+    expect(toggle).toHaveFocus();
+
+    await fireEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    expect((await within(first).findByTitle('Message')).getAttribute('src')).toBe(viewOf(10).url);
+    expect(openMessage).toHaveBeenCalledWith('demo', 'INBOX', 10, false);
+    expect(header(first)).not.toHaveTextContent('Saturday at ten?');
+
+    // The reply from Sent opens from Sent.
+    await fireEvent.click(header(articles()[1]!));
+    await within(articles()[1]!).findByTitle('Message');
+    expect(openMessage).toHaveBeenCalledWith('demo', 'Sent', 5, false);
+
+    await fireEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(within(first).queryByTitle('Message')).toBeNull();
+    expect(toggle).toHaveTextContent('Saturday at ten?');
+  });
+
+  it('gives every unfolded message ids of its own', async () => {
+    await showConversation();
+    await fireEvent.click(screen.getByRole('button', { name: 'Expand all' }));
+    await waitFor(() => expect(screen.getAllByTitle('Message')).toHaveLength(3));
+    for (const toggle of screen.getAllByRole('button', { name: 'Show details' })) await fireEvent.click(toggle);
+    const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('expands and collapses every message at once', async () => {
+    await showConversation();
+    await fireEvent.click(screen.getByRole('button', { name: 'Expand all' }));
+    expect(articles().map((a) => header(a).getAttribute('aria-expanded'))).toEqual(['true', 'true', 'true']);
+    await waitFor(() => expect(screen.getAllByTitle('Message')).toHaveLength(3));
+    await fireEvent.click(screen.getByRole('button', { name: 'Collapse all' }));
+    expect(articles().map((a) => header(a).getAttribute('aria-expanded'))).toEqual(['false', 'false', 'false']);
+    expect(screen.queryByTitle('Message')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Expand all' })).toBeInTheDocument();
+  });
+
+  it('marks every unfolded unread message read, and leaves folded and read ones alone', async () => {
+    const rows = [
+      member(10, { subject: 'Harbour walk', date: T0, seen: false }),
+      member(5, { path: 'Sent', from: [ADA], date: T0 + 600 }),
+      member(11, { date: T0 + 1_200, seen: false }),
+    ];
+    const { setFlags } = await showConversation({ rows });
+    expect(articles().map((a) => header(a).getAttribute('aria-expanded'))).toEqual(['true', 'false', 'true']);
+    await waitFor(() => expect(flagged(setFlags).sort()).toEqual([['INBOX', 10], ['INBOX', 11]]));
+    expect(setFlags).toHaveBeenCalledWith('demo', 'INBOX', [10], { seen: true, flagged: null });
+
+    // The read reply, unfolded, is not marked again.
+    await fireEvent.click(header(articles()[1]!));
+    await within(articles()[1]!).findByTitle('Message');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(setFlags).toHaveBeenCalledTimes(2);
+    // Marked: no longer shown as unread.
+    expect(articles().filter((a) => a.classList.contains('unread'))).toHaveLength(0);
+  });
+
+  it('with a delay, marks only the unread messages that stay unfolded that long', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const rows = [
+      member(10, { subject: 'Harbour walk', date: T0, seen: false }),
+      member(5, { path: 'Sent', from: [ADA], date: T0 + 600 }),
+      member(11, { date: T0 + 1_200, seen: false }),
+    ];
+    const { setFlags } = await showConversation({ rows }, { markRead: { kind: 'afterSeconds', seconds: 5 } });
+    await waitFor(() => expect(screen.getAllByTitle('Message')).toHaveLength(2));
+    await vi.advanceTimersByTimeAsync(3_000);
+    // Folded before the time is up: it stays unread.
+    await fireEvent.click(header(articles()[0]!));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(flagged(setFlags)).toEqual([['INBOX', 11]]);
+  });
+
+  it('marks nothing when the user marks messages read themselves', async () => {
+    const rows = THREAD.map((r) => ({ ...r, seen: false }));
+    const { setFlags } = await showConversation({ rows }, { markRead: { kind: 'never' } });
+    await waitFor(() => expect(screen.getAllByTitle('Message')).toHaveLength(3));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(setFlags).not.toHaveBeenCalled();
+  });
+
+  it('reads the conversation again when a reply arrives, keeping what the user folded and unfolded', async () => {
+    const thread = { rows: THREAD };
+    const { result, backend, conversation, openMessage } = await showConversation(thread);
+    // The user unfolds the first message and folds the newest.
+    await fireEvent.click(header(articles()[0]!));
+    await within(articles()[0]!).findByTitle('Message');
+    await fireEvent.click(header(articles()[2]!));
+
+    // Ben answers again: the list's row is now his new message, of four.
+    thread.rows = [
+      ...THREAD.map((r) => ({ ...r, threadCount: 4 })),
+      member(12, { date: T0 + 1_800, seen: false, threadCount: 4 }),
+    ];
+    await result.rerender({ backend, message: listRow(thread.rows), conversations: true });
+    await waitFor(() => expect(articles()).toHaveLength(4));
+    expect(conversation).toHaveBeenLastCalledWith('demo', 'INBOX', 12);
+    expect(screen.getByText('4 messages')).toBeInTheDocument();
+    expect(articles().map((a) => header(a).getAttribute('aria-expanded'))).toEqual(['true', 'false', 'false', 'true']);
+    expect((await within(articles()[3]!).findByTitle('Message')).getAttribute('src')).toBe(viewOf(12).url);
+    // The first message stayed open: it was not opened again.
+    expect(openMessage.mock.calls.filter((c) => c[2] === 10)).toHaveLength(1);
+  });
+
+  it('another conversation starts afresh', async () => {
+    const { result, backend } = await showConversation();
+    await fireEvent.click(screen.getByRole('button', { name: 'Expand all' }));
+    const other = [
+      member(20, { subject: 'Budget', threadId: '9', threadCount: 2, date: T0 }),
+      member(21, { subject: 'Re: Budget', threadId: '9', threadCount: 2, date: T0 + 60 }),
+    ];
+    Object.assign(backend, { conversation: vi.fn(async () => other) });
+    await result.rerender({ backend, message: other[1]!, conversations: true });
+    await screen.findByRole('heading', { level: 2, name: 'Budget' });
+    await waitFor(() => expect(articles()).toHaveLength(2));
+    expect(articles().map((a) => header(a).getAttribute('aria-expanded'))).toEqual(['false', 'true']);
+  });
+
+  it('shows a single message when it has no replies, or when conversations are off', async () => {
+    const { backend, conversation, openMessage } = conversationStub({ rows: THREAD });
+    const alone = { ...THREAD[0]!, threadCount: 1 };
+    const view = render(Reader, { props: { backend, message: alone, conversations: true } });
+    expect(await frame()).toHaveAttribute('src', viewOf(10).url);
+    expect(screen.getByRole('heading', { level: 2, name: 'Harbour walk' })).toBeInTheDocument();
+    expect(articles()).toHaveLength(1);
+    expect(screen.queryByRole('button', { name: 'Expand all' })).toBeNull();
+
+    await view.rerender({ backend, message: listRow(THREAD), conversations: false });
+    await waitFor(async () => expect(await frame()).toHaveAttribute('src', viewOf(11).url));
+    expect(screen.getByRole('heading', { level: 2, name: 'Re: Harbour walk' })).toBeInTheDocument();
+    expect(screen.getAllByTitle('Message')).toHaveLength(1);
+    expect(conversation).not.toHaveBeenCalled();
+    expect(openMessage).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows the message on its own when its conversation turns out to be only that message', async () => {
+    const { backend, conversation } = conversationStub({ rows: [THREAD[2]!] });
+    render(Reader, { props: { backend, message: listRow(THREAD), conversations: true } });
+    await waitFor(() => expect(conversation).toHaveBeenCalled());
+    expect(await frame()).toHaveAttribute('src', viewOf(11).url);
+    expect(screen.getByRole('heading', { level: 2, name: 'Re: Harbour walk' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Expand all' })).toBeNull();
+  });
+
+  it('shows the message itself when the conversation cannot be read, and tries again', async () => {
+    const { backend, conversation } = conversationStub({ rows: THREAD });
+    conversation.mockRejectedValueOnce(
+      new BackendError({ kind: 'cache', message: 'the cache is damaged', fingerprint: null }),
+    );
+    render(Reader, { props: { backend, message: listRow(THREAD), conversations: true } });
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The rest of the conversation could not be read. The cache is damaged.');
+    expect(await frame()).toHaveAttribute('src', viewOf(11).url);
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(articles()).toHaveLength(3));
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });
 

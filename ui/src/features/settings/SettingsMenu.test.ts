@@ -1,8 +1,10 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { BackendError } from '../../ipc/backend';
 import { createFakeBackend, DEFAULT_SETTINGS } from '../../ipc/fake';
 import { Preferences } from './preferences.svelte';
+import { SETTINGS_SCREEN, SettingsScreen } from './screen.svelte';
 import SettingsMenu from './SettingsMenu.svelte';
 
 const last = <T>(list: T[]): T | undefined => list[list.length - 1];
@@ -23,10 +25,12 @@ describe('settings menu', () => {
     await fireEvent.click(gear);
     expect(gear).toHaveAttribute('aria-expanded', 'true');
     const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    // The keyboard starts at the top of the long dialog: its title.
+    expect(within(dialog).getByRole('heading', { name: 'Settings' })).toHaveFocus();
     const toggle = await within(dialog).findByRole('switch', { name: 'Desktop notifications for new mail' });
     expect(toggle).toBeChecked();
-    await waitFor(() => expect(toggle).toHaveFocus());
     expect(backend.calls.map((c) => c.method)).toContain('getSettings');
+    expect(within(dialog).getByRole('region', { name: 'Notifications' })).toContainElement(toggle);
 
     await fireEvent.click(toggle);
     expect(toggle).not.toBeChecked();
@@ -36,9 +40,10 @@ describe('settings menu', () => {
     expect(await backend.getSettings()).toEqual({ ...DEFAULT_SETTINGS, notifications: false });
 
     // Escape closes it and gives the focus back to the gear.
-    await fireEvent.keyDown(dialog, { key: 'Escape' });
+    await fireEvent.keyDown(toggle, { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(gear).toHaveFocus();
+    expect(gear).toHaveAttribute('aria-expanded', 'false');
 
     // Opened again, it shows what was saved.
     await fireEvent.click(gear);
@@ -58,12 +63,53 @@ describe('settings menu', () => {
     expect(await backend.getSettings()).toEqual(DEFAULT_SETTINGS);
   });
 
-  it('closes when something outside is clicked', async () => {
+  it('closes with its Close button and with a click on the backdrop', async () => {
+    setup();
+    const gear = screen.getByRole('button', { name: 'Settings' });
+    await fireEvent.click(gear);
+    await fireEvent.click(within(screen.getByRole('dialog', { name: 'Settings' })).getByRole('button', { name: 'Close' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(gear).toHaveFocus();
+
+    await fireEvent.click(gear);
+    const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    await within(dialog).findByRole('switch', { name: 'Desktop notifications for new mail' });
+    // A click inside stays inside.
+    await fireEvent.pointerDown(within(dialog).getByRole('heading', { name: 'Appearance' }));
+    await fireEvent.click(within(dialog).getByRole('heading', { name: 'Appearance' }));
+    expect(screen.getByRole('dialog', { name: 'Settings' })).toBeInTheDocument();
+    await fireEvent.pointerDown(dialog);
+    await fireEvent.click(dialog);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('keeps Tab inside the dialog', async () => {
     setup();
     await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
-    await screen.findByRole('switch', { name: 'Desktop notifications for new mail' });
-    await fireEvent.pointerDown(document.body);
+    const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    await within(dialog).findByRole('switch', { name: 'Desktop notifications for new mail' });
+    const close = within(dialog).getByRole('button', { name: 'Close' });
+    const prefetch = within(dialog).getByRole('switch', { name: 'Download recent messages in the background' });
+    prefetch.focus();
+    await fireEvent.keyDown(prefetch, { key: 'Tab' });
+    expect(close).toHaveFocus();
+    await fireEvent.keyDown(close, { key: 'Tab', shiftKey: true });
+    expect(prefetch).toHaveFocus();
+  });
+
+  it('opens the app’s settings screen when the app provides one, instead of its own', async () => {
+    const backend = createFakeBackend({ latencyMs: 0 });
+    const settingsScreen = new SettingsScreen();
+    render(SettingsMenu, { props: { backend }, context: new Map([[SETTINGS_SCREEN, settingsScreen]]) });
+    const gear = screen.getByRole('button', { name: 'Settings' });
+    await fireEvent.click(gear);
+    expect(settingsScreen.open).toBe(true);
+    expect(settingsScreen.opener).toBe(gear);
     expect(screen.queryByRole('dialog')).toBeNull();
+    await tick();
+    expect(gear).toHaveAttribute('aria-expanded', 'true');
+    await fireEvent.click(gear);
+    expect(settingsScreen.open).toBe(false);
   });
 });
 

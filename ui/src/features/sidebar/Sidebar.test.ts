@@ -1,18 +1,18 @@
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../../ipc/backend';
 import { BackendError } from '../../ipc/backend';
-import { createFakeBackend, DEMO_ACCOUNT, DEMO_QUOTA, typicalFolders } from '../../ipc/fake';
+import { createFakeBackend, DEMO_ACCOUNT, DEMO_QUOTA, typicalFolders, WORK_ACCOUNT } from '../../ipc/fake';
 import { SyncCenter } from '../sync/sync.svelte';
 import Sidebar from './Sidebar.svelte';
 import type { Selection } from './tree';
 
-function setup(backend: Backend) {
+function setup(backend: Backend, accounts = [DEMO_ACCOUNT], selection: Selection | null = null) {
   const onselect = vi.fn<(s: Selection) => void>();
   const onaddaccount = vi.fn();
   const sync = new SyncCenter(backend);
   const result = render(Sidebar, {
-    props: { backend, sync, accounts: [DEMO_ACCOUNT], selection: null, onselect, onaddaccount },
+    props: { backend, sync, accounts, selection, onselect, onaddaccount },
   });
   return { onselect, onaddaccount, result, sync };
 }
@@ -28,7 +28,11 @@ describe('sidebar', () => {
     const tree = await within(nav).findByRole('tree', { name: 'Ada Lovelace' });
     expect(within(tree).getAllByRole('treeitem')).toHaveLength(11);
     await waitFor(() =>
-      expect(onselect).toHaveBeenCalledWith({ accountId: 'demo', folder: expect.objectContaining({ path: 'INBOX' }) }),
+      expect(onselect).toHaveBeenCalledWith({
+        kind: 'folder',
+        accountId: 'demo',
+        folder: expect.objectContaining({ path: 'INBOX' }),
+      }),
     );
 
     finishRefresh([...typicalFolders(), { ...typicalFolders()[1]!, path: 'Newsletters', name: 'Newsletters', role: null }]);
@@ -85,5 +89,48 @@ describe('sidebar', () => {
     const { onaddaccount } = setup(createFakeBackend({ latencyMs: 0, fixture: 'demo' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
     expect(onaddaccount).toHaveBeenCalled();
+  });
+
+  it('offers "All inboxes" above the accounts when there are two or more, with their unread mail', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'two' });
+    const { onselect, sync } = setup(backend, [DEMO_ACCOUNT, WORK_ACCOUNT]);
+    const nav = screen.getByRole('navigation', { name: 'Folders' });
+    const all = within(nav).getByRole('treeitem', { name: 'All inboxes' });
+    // It comes before either account's folders.
+    await within(nav).findByRole('tree', { name: 'Ada at Analytical' });
+    const trees = within(nav).getAllByRole('tree');
+    expect(trees[0]).toContainElement(all);
+    expect(trees.map((t) => t.getAttribute('aria-label'))).toEqual([
+      'All accounts',
+      'Ada Lovelace',
+      'Ada at Analytical',
+    ]);
+
+    await sync.refreshCounts('demo');
+    await sync.refreshCounts('work');
+    const counts = await Promise.all(['demo', 'work'].map((id) => backend.folderCounts(id)));
+    const unread = counts.reduce((sum, c) => sum + c.find((f) => f.path === 'INBOX')!.unread, 0);
+    expect(unread).toBeGreaterThan(0);
+    await waitFor(() => expect(all).toHaveAccessibleDescription(`${unread.toLocaleString()} unread`));
+
+    await fireEvent.click(all);
+    expect(onselect).toHaveBeenLastCalledWith({ kind: 'allInboxes' });
+    onselect.mockClear();
+    await fireEvent.keyDown(all, { key: 'Enter' });
+    expect(onselect).toHaveBeenLastCalledWith({ kind: 'allInboxes' });
+  });
+
+  it('shows "All inboxes" as selected, and not with one account', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'two' });
+    setup(backend, [DEMO_ACCOUNT, WORK_ACCOUNT], { kind: 'allInboxes' });
+    const all = screen.getByRole('treeitem', { name: 'All inboxes' });
+    expect(all).toHaveAttribute('aria-selected', 'true');
+    const tree = await screen.findByRole('tree', { name: 'Ada Lovelace' });
+    const inbox = within(tree).getByRole('treeitem', { name: 'Inbox' });
+    expect(inbox).toHaveAttribute('aria-selected', 'false');
+    cleanup();
+    setup(createFakeBackend({ latencyMs: 0, fixture: 'demo' }));
+    await screen.findByRole('tree', { name: 'Ada Lovelace' });
+    expect(screen.queryByRole('treeitem', { name: /All inboxes/ })).toBeNull();
   });
 });

@@ -81,8 +81,5 @@ export const ROLE_LABELS: Record<FolderRole, string> = {
   flagged: 'Flagged',
 };
 
-/** The folder shown in the message list. */
-export interface Selection {
-  accountId: string;
-  folder: Folder;
-}
+/** What the message list shows: one account's folder, or every account's inbox. */
+export type Selection = { kind: 'folder'; accountId: string; folder: Folder } | { kind: 'allInboxes' };
