@@ -30,7 +30,12 @@ export async function launch(): Promise<Browser> {
  * Opens the app on the fake backend's demo fixture in a new page of `height` pixels, collecting
  * page errors and console errors so a test can assert there were none.
  */
-export async function openDemo(browser: Browser, height = 800): Promise<{ page: Page; errors: string[] }> {
+export async function openDemo(
+  browser: Browser,
+  height = 800,
+  /** More of the query string, such as `&conversations=off` (one row per message). */
+  query = '',
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height } });
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
@@ -38,7 +43,7 @@ export async function openDemo(browser: Browser, height = 800): Promise<{ page: 
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(`${inject('baseUrl')}?fixture=demo`);
+  await page.goto(`${inject('baseUrl')}?fixture=demo${query}`);
   return { page, errors };
 }
 

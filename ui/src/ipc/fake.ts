@@ -113,6 +113,8 @@ export interface FakeOptions {
   now?: number;
   /** Run the live engine: connect, sync and reconnect every account by itself, as the app does (default false). */
   live?: boolean;
+  /** Preferences to start with instead of {@link DEFAULT_SETTINGS} (fields not given keep their default). */
+  settings?: Partial<Settings>;
 }
 
 /** One recorded call, for tests that check what the UI asked for. */
@@ -183,6 +185,11 @@ function safeFileName(name: string | null, fallback: string): string {
     .trim()
     .replace(/^\.+/, '');
   return clean || fallback;
+}
+
+/** Reads `?conversations=off` (start with one row per message) from a query string. */
+export function settingsFromUrl(search: string): Partial<Settings> {
+  return new URLSearchParams(search).get('conversations') === 'off' ? { conversations: false } : {};
 }
 
 /** Reads `?fixture=demo`, `?fixture=big` or `?fixture=two` from a query string. */
@@ -425,7 +432,7 @@ export function createFakeBackend(options: FakeOptions = {}): FakeBackend {
   const attempts = new Map<string, number>();
   /** Pending reconnects of the live engine. */
   const retries = new Map<string, ReturnType<typeof setTimeout>>();
-  let settings: Settings = structuredClone(DEFAULT_SETTINGS);
+  let settings: Settings = { ...structuredClone(DEFAULT_SETTINGS), ...options.settings };
   const linkListeners = new Set<(event: LinkActivated) => void>();
   /** The links of every view served, by its URL (for `clickLink`). */
   const served = new Map<string, MessageLink[]>();

@@ -3,7 +3,7 @@
  * in a plain browser (development, tests).
  */
 import type { Backend } from './backend';
-import { createFakeBackend, fixtureFromUrl, type FakeBackend } from './fake';
+import { createFakeBackend, fixtureFromUrl, settingsFromUrl, type FakeBackend } from './fake';
 import { tauriBackend } from './tauri';
 
 export { BackendError, type Backend } from './backend';
@@ -23,6 +23,7 @@ function insideTauri(): boolean {
 function browserFake(): FakeBackend {
   const fake = createFakeBackend({
     fixture: fixtureFromUrl(typeof window === 'undefined' ? '' : window.location.search),
+    settings: settingsFromUrl(typeof window === 'undefined' ? '' : window.location.search),
     live: true,
   });
   if (typeof window !== 'undefined') window.ternFake = fake;
