@@ -130,6 +130,8 @@ test-rust: ui tauri-driver
 # The README's screenshots (docs/screenshots/): the real app on demo mail, light and dark.
 .PHONY: screenshots
 screenshots: deps ui tauri-driver
+	@# The demo mail writes Chinese and Japanese: a desktop has their fonts, a bare machine not.
+	$(MAKE) --no-print-directory system-deps APT_PACKAGES="fonts-noto-cjk"
 	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
 	  cargo test -p tern --features custom-protocol --test e2e screenshots -- --ignored --nocapture
 

@@ -112,7 +112,7 @@ const BASE_STYLE: &str = "body{margin:0;padding:16px 20px;font:15px/1.5 system-u
 
 /// The dark colours of a plain-text message (an HTML message keeps the light page its sender
 /// designed it for).
-const DARK_TEXT_STYLE: &str = "body.tern-text{color:#e4e4e7;background:#1c1c1f}\
+const DARK_TEXT_STYLE: &str = "body.tern-text{color:#e4e4e7;background:#1c1c1f}body.tern-text a{color:#8ab4f8}\
     body.tern-text blockquote{border-left-color:#555;color:#a1a1aa}body.tern-text hr.tern-part{border-top-color:#3f3f46}\
     body.tern-text details.tern-quote>summary{color:#a1a1aa;border-color:#52525b}body.tern-text p.tern-note{color:#a1a1aa}";
 

@@ -171,3 +171,28 @@ pub async fn wait_for(driver: &WebDriver, xpath: &str) -> WebElement {
 pub async fn page_text(driver: &WebDriver) -> String {
     driver.find(By::Tag("body")).await.expect("body").text().await.expect("text")
 }
+
+/// Opens Tern's data directory as the app does, waiting (up to 20 s) while the app of a previous
+/// step still holds the cache's lock on its way out.
+pub fn open_engine(data_dir: &Path) -> tern_core::Engine {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match tern_core::Engine::open(data_dir, std::sync::Arc::new(tern_core::secrets::Keychain)) {
+            Ok(engine) => return engine,
+            Err(e) if Instant::now() < deadline && e.to_string().contains("lock") => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("opening {}: {e}", data_dir.display()),
+        }
+    }
+}
+
+/// Sets the list to one row per message before the app starts, as a user does in Settings, for
+/// the scenarios that count messages rather than conversations.
+pub fn prefer_single_messages(data_dir: &Path) {
+    let engine = open_engine(data_dir);
+    let mut settings = engine.settings();
+    settings.conversations = false;
+    engine.set_settings(settings).expect("save the settings");
+    engine.shutdown().expect("close the data directory");
+}

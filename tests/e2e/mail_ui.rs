@@ -2,18 +2,15 @@
 //! scrolls to its end, a conversation shows grouped with the user's reply from Sent, the
 //! keyboard moves through the list, and "All inboxes" merges both accounts.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use thirtyfour::prelude::*;
 
-use tern_core::Engine;
 use tern_core::account::{NewAccount, Security};
 use tern_core::imap::Password;
-use tern_core::secrets::Keychain;
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
-use crate::harness::{wait_for, with_app};
+use crate::harness::{open_engine, wait_for, with_app};
 
 const SECOND_USER: &str = "bea@tern.test";
 const SECOND_PASSWORD: &str = "bea's long password";
@@ -75,7 +72,7 @@ async fn a_folder_scrolls_a_conversation_groups_the_keyboard_moves_and_every_inb
     // Both accounts, registered as the setup wizard does (password in the OS keychain).
     let data = tempfile::tempdir().unwrap();
     {
-        let engine = Engine::open(data.path(), Arc::new(Keychain)).unwrap();
+        let engine = open_engine(data.path());
         for (name, user, password) in
             [("Ann", DEFAULT_USER, DEFAULT_PASSWORD), ("Bea", SECOND_USER, SECOND_PASSWORD)]
         {
@@ -101,15 +98,28 @@ async fn a_folder_scrolls_a_conversation_groups_the_keyboard_moves_and_every_inb
 
         // Scrolling reaches the end with only a window of rows in the page.
         let listbox = wait_for(&driver, "//*[@role='listbox'][@aria-label='Messages']").await;
-        let total: u32 = wait_for(&driver, "//*[@role='listbox'][@aria-label='Messages']//*[@role='option']")
-            .await
-            .attr("aria-setsize")
-            .await
-            .unwrap()
-            .unwrap_or_default()
-            .parse()
-            .unwrap();
-        assert!(total > 300, "the inbox lists its conversations: {total}");
+        // The list grows while the first sync runs: wait for the whole inbox (402 messages in
+        // about 260 conversations), that is a count that holds for two seconds.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let (mut last, mut since) = (0, std::time::Instant::now());
+        let total = loop {
+            let total: u32 = wait_for(&driver, "//*[@role='listbox'][@aria-label='Messages']//*[@role='option']")
+                .await
+                .attr("aria-setsize")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+                .parse()
+                .unwrap();
+            if total != last {
+                (last, since) = (total, std::time::Instant::now());
+            }
+            if (total > 200 && since.elapsed() > Duration::from_secs(2)) || std::time::Instant::now() > deadline {
+                break total;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
+        assert!(total > 200, "the inbox lists its conversations: {total}");
         for _ in 0..3 {
             driver
                 .execute(
@@ -136,10 +146,11 @@ async fn a_folder_scrolls_a_conversation_groups_the_keyboard_moves_and_every_inb
             )
             .await
             .unwrap();
-        let conversation = match conversation.is_present().await {
-            Ok(true) => conversation,
-            _ => wait_for(&driver, "//*[@role='option'][contains(., 'Harbour walk')][contains(., '3 messages')]").await,
-        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        drop(conversation);
+        let conversation =
+            wait_for(&driver, "//*[@role='option'][contains(., 'Harbour walk')][contains(., '3 messages')]").await;
+        conversation.scroll_into_view().await.unwrap();
         conversation.click().await.unwrap();
         let reader = "//section[@aria-label='Reader']";
         wait_for(&driver, &format!("{reader}//article[3]")).await;

@@ -6,7 +6,7 @@ mod mail_ui;
 mod screenshots;
 mod web;
 
-use harness::{page_text, wait_for, with_app};
+use harness::{page_text, prefer_single_messages, wait_for, with_app};
 
 /// A new user's first screen: the welcome heading and the "Add account" form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,6 +84,7 @@ async fn new_mail_appears_without_any_user_action() {
     let port = server.tls_port().to_string();
     let fingerprint = server.fingerprint().to_string();
     let delivering = server.clone();
+    prefer_single_messages(data.path());
 
     with_app(data.path(), &[], move |driver| async move {
         add_account_through_the_form(&driver, &port, &fingerprint).await;
@@ -385,6 +386,7 @@ async fn adding_an_account_shows_its_folders_and_messages_and_survives_a_restart
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
     server.seed(DEFAULT_USER, "INBOX", 40, 11).unwrap();
     let data = tempfile::tempdir().unwrap();
+    prefer_single_messages(data.path());
     let port = server.tls_port().to_string();
     let fingerprint = server.fingerprint().to_string();
 

@@ -2,18 +2,15 @@
 //! in the light and the dark theme. Not a test: `make screenshots` runs it when the look changes.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tern_core::Engine;
 use tern_core::account::{NewAccount, Security};
 use tern_core::imap::Password;
-use tern_core::secrets::Keychain;
 use tern_core::settings::Theme;
 use tern_tests::sample::{Generator, seed_with, showcase, showcase_sent};
 use tern_tests::{Dovecot, DovecotOptions};
 
-use crate::harness::{wait_for, with_app};
+use crate::harness::{open_engine, wait_for, with_app};
 
 const USER: &str = "demo@tern.test";
 const PASSWORD: &str = "demo password";
@@ -42,7 +39,7 @@ async fn main_window_in_light_and_dark() {
 
     let data = tempfile::tempdir().unwrap();
     {
-        let engine = Engine::open(data.path(), Arc::new(Keychain)).unwrap();
+        let engine = open_engine(data.path());
         let account = engine
             .add_account(
                 NewAccount {
@@ -62,7 +59,7 @@ async fn main_window_in_light_and_dark() {
     std::fs::create_dir_all(&dir).unwrap();
     for (theme, name) in [(Theme::Light, "main-light.png"), (Theme::Dark, "main-dark.png")] {
         {
-            let engine = Engine::open(data.path(), Arc::new(Keychain)).unwrap();
+            let engine = open_engine(data.path());
             let mut settings = engine.settings();
             settings.theme = theme;
             engine.set_settings(settings).unwrap();

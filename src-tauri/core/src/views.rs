@@ -318,9 +318,9 @@ impl Views {
         Ok(RowPage { total: u32::try_from(built.rows.len()).unwrap_or(u32::MAX), unread, rows })
     }
 
-    /// Every message of the conversation of message `uid` in `folder`, oldest first, threaded
-    /// over `threaded` (the folder and the account's Sent and Inbox). Empty when the message is
-    /// not cached.
+    /// Every message of the conversation of message `uid` in `folder`, threaded over `threaded`
+    /// (the folder and the account's Sent and Inbox), in the order they were written (their
+    /// `Date:`; the same date keeps arrival order). Empty when the message is not cached.
     pub fn conversation(
         &self,
         store: &Store,
@@ -356,6 +356,7 @@ impl Views {
                 });
             }
         }
+        out.sort_by_key(|r| r.envelope.date);
         Ok(out)
     }
 

@@ -12,6 +12,8 @@ struct Mail {
     reply_to: Option<&'static str>,
     references: &'static [&'static str],
     received: i64,
+    /// The `Date:` header.
+    date: i64,
     size: u32,
     seen: bool,
     flagged: bool,
@@ -27,6 +29,7 @@ const fn mail(uid: u32, from: &'static str, subject: &'static str, id: &'static 
         reply_to: None,
         references: &[],
         received,
+        date: received,
         size: 100,
         seen: true,
         flagged: false,
@@ -42,7 +45,7 @@ fn envelope(m: &Mail) -> Envelope {
             keywords: vec![],
         },
         received: m.received,
-        date: m.received,
+        date: m.date,
         size: m.size,
         subject: m.subject.into(),
         from: vec![Address {
@@ -323,6 +326,35 @@ fn a_conversation_lists_every_message_oldest_first_from_any_of_its_folders() {
     let (f, threaded) = conversation_folders(&store, "a", "INBOX").unwrap().unwrap();
     assert_eq!(views.conversation(&store, &f, &threaded, 3).unwrap().len(), 1, "a message alone");
     assert!(views.conversation(&store, &f, &threaded, 99).unwrap().is_empty(), "a message gone");
+}
+
+#[test]
+fn a_conversation_reads_in_the_order_its_messages_were_written() {
+    // Copied in together (the same arrival time, the reply first): the Date header decides.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.put_folders("a", &[folder("INBOX", FolderRole::Inbox), folder("Sent", FolderRole::Sent)]).unwrap();
+    put(
+        &store,
+        "a",
+        "INBOX",
+        &[Mail {
+            reply_to: Some("q"),
+            references: &["q"],
+            date: 900,
+            ..mail(1, "Ann", "Re: Trip", "r", 1000)
+        }],
+    );
+    put(&store, "a", "Sent", &[Mail { date: 100, ..mail(1, "Me", "Trip", "q", 1000) }]);
+    let views = Views::default();
+    let (f, threaded) = conversation_folders(&store, "a", "INBOX").unwrap().unwrap();
+    let got: Vec<String> = views
+        .conversation(&store, &f, &threaded, 1)
+        .unwrap()
+        .iter()
+        .map(|r| r.envelope.subject.clone())
+        .collect();
+    assert_eq!(got, ["Trip", "Re: Trip"]);
 }
 
 /// 100,000 messages in 20,000 conversations: building the conversation view, then filtering.
