@@ -284,6 +284,64 @@ describe('message list', () => {
     expect(listCalls(backend).every((c) => c.limit === PAGE_SIZE)).toBe(true);
   });
 
+  it('keeps the row the user moved to while new mail was being read, not the one before', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { sync, onselectmessage } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    await fireEvent.click(options(list)[0]!);
+    const second = (await messages(backend, 'INBOX', 1, 1)).rows[0]!;
+
+    // The list's reads wait until released: new mail arrives, and j is pressed meanwhile.
+    const read = backend.listRows.bind(backend);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let waiting = 0;
+    backend.listRows = async (...args: Parameters<typeof read>) => {
+      waiting++;
+      await held;
+      return read(...args);
+    };
+    await backend.deliver('demo', 'INBOX', { subject: 'Arrived while moving' });
+    await waitFor(() => expect(waiting).toBeGreaterThan(0));
+    list.focus();
+    await fireEvent.keyDown(list, { key: 'j' });
+    await waitFor(() => expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid })));
+    release();
+
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Arrived while moving'));
+    await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', '3'));
+    expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid }));
+  });
+
+  it('stars and unstars at once on two quick presses of s, before the server has answered', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
+    const { component, sync } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+    const rows = (await messages(backend, 'INBOX', 0, 20)).rows;
+    const index = rows.findIndex((r) => !r.flagged);
+    await fireEvent.click(options(list)[index]!);
+
+    const write = backend.setFlags.bind(backend);
+    const asked: (boolean | null)[] = [];
+    backend.setFlags = async (...args: Parameters<typeof write>) => {
+      asked.push(args[3].flagged);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return write(...args);
+    };
+    const first = component.toggleFlag();
+    // The star shows while the server is still answering (it takes 50 ms here).
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(options(list)[index]).toHaveTextContent('flagged');
+    await Promise.all([first, component.toggleFlag()]);
+    expect(asked).toEqual([true, false]);
+    expect((await messages(backend, 'INBOX', index, 1)).rows[0]!.flagged).toBe(false);
+    await waitFor(() => expect(options(list)[index]).not.toHaveTextContent('flagged'));
+  });
+
   it('keeps the rows on screen where they are when new mail arrives above them', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
     const { sync } = setup(backend);

@@ -107,6 +107,22 @@ export class MessageWindow {
     }
   }
 
+  /**
+   * Shows a flag change on the loaded rows with these keys at once, before the server has it:
+   * the next refresh brings the rows as the cache has them.
+   */
+  patch(keys: ReadonlySet<string>, change: { seen: boolean | null; flagged: boolean | null }): void {
+    for (const [page, rows] of [...this.pages]) {
+      if (!rows.some((r) => keys.has(this.key(r)))) continue;
+      this.pages.set(
+        page,
+        rows.map((r) =>
+          keys.has(this.key(r)) ? { ...r, seen: change.seen ?? r.seen, flagged: change.flagged ?? r.flagged } : r,
+        ),
+      );
+    }
+  }
+
   /** Index of the row with `key` among the loaded rows, or -1. */
   indexOf(key: string): number {
     for (const [page, rows] of this.pages) {
