@@ -7,6 +7,7 @@
 #   make fuzz    fuzz message parsing and sanitizing (FUZZ_SECONDS=60)
 #   make lint    rustfmt, clippy (warnings are errors), svelte-check, bindings drift
 #   make bench   sync 100,000 messages from a local Dovecot and compare with the raw floor
+#   make bench-ui  the message list at 100,000 messages in the real app's WebView
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -41,6 +42,7 @@ help:
 	@echo "make demo-server / demo-stop   start / stop only the demo mail server"
 	@echo "make bundle   build installers (.deb, .rpm) into $(CARGO_TARGET_DIR)/release/bundle"
 	@echo "make bench    benchmark 100,000 messages (bench-quick: 10,000); see BENCHMARKS.md"
+	@echo "make bench-ui the message list at 100,000 messages in the real app's WebView"
 	@echo "make fuzz     fuzz message parsing and sanitizing (FUZZ_SECONDS=60)"
 	@echo "make screenshots  retake docs/screenshots (the real app on demo mail, light and dark)"
 
@@ -160,6 +162,13 @@ bench: system-deps bench-bin
 
 bench-quick: system-deps bench-bin
 	"$(BENCH)" --quick --out bench/results-quick.json
+
+# The message list in the real app's WebView: first rows after choosing a 100,000-message
+# folder, frame times while scrolling (bench/ui-results.json; TERN_BENCH_MESSAGES=N for another size).
+.PHONY: bench-ui
+bench-ui: deps ui tauri-driver
+	xvfb-run -a -s "-screen 0 1280x800x24" $(KEYRING) \
+	  cargo test --profile profiling -p tern --features custom-protocol --test e2e bench -- --ignored --nocapture
 
 # ---------------------------------------------------------------- packaging
 

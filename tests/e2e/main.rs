@@ -1,6 +1,7 @@
 //! End-to-end tests: the real Tern binary under a display (Xvfb in CI), driven over WebDriver.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bench;
 mod harness;
 mod mail_ui;
 mod screenshots;

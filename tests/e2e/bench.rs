@@ -1,0 +1,338 @@
+//! The message list's benchmark in the real app (not a test: `make bench-ui`): a Dovecot inbox
+//! of 100,000 messages (`TERN_BENCH_MESSAGES` for another count), synced before the app starts,
+//! then in the app's own WebView:
+//!
+//! - the time from choosing the folder to its first rows painted (the first time, when Tern
+//!   builds the folder's view, and then again, from Sent, as a user goes back and forth), with
+//!   conversations on (the default) and with single messages;
+//! - the frame times while the list scrolls at a steady pace and while it is flung, and how many
+//!   frames showed a row still waiting for its data;
+//! - the time until every visible row is filled after a jump to an arbitrary place.
+//!
+//! Figures are printed as a table and written to `bench/ui-results.json` (see BENCHMARKS.md).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+
+use tern_core::account::{NewAccount, Security};
+use tern_core::imap::Password;
+use tern_tests::sample::{Generator, seed_with};
+use tern_tests::{Dovecot, DovecotOptions};
+
+use crate::harness::{open_engine, wait_for, with_app};
+
+const USER: &str = "bench@tern.test";
+const PASSWORD: &str = "bench password";
+const LIST: &str = "//*[@role='listbox'][@aria-label='Messages']";
+
+/// Chooses a folder in the sidebar and resolves, once painted, with the milliseconds from the
+/// click until its first row shows its data (`aria-setsize` at least `arguments[1]`, so the rows
+/// of the folder left behind do not count).
+const CHOOSE_FOLDER: &str = r#"
+const [item, atLeast, done] = arguments;
+const start = performance.now();
+item.click();
+function check() {
+  const row = document.querySelector("[role=listbox][aria-label=Messages] [role=option][aria-posinset='1']");
+  if (row && !row.hasAttribute('aria-busy') && Number(row.getAttribute('aria-setsize')) >= atLeast) {
+    requestAnimationFrame(() => done(performance.now() - start));
+  } else {
+    requestAnimationFrame(check);
+  }
+}
+requestAnimationFrame(check);
+"#;
+
+/// Scrolls the list by `arguments[1]` pixels a frame for `arguments[2]` ms (or to its end),
+/// recording each frame's duration and whether a visible row was still waiting for its data.
+const SCROLL: &str = r#"
+const [list, perFrame, duration, done] = arguments;
+const scroller = list.scrollHeight > list.clientHeight ? list : list.querySelector('*');
+scroller.scrollTop = 0;
+const view = scroller.getBoundingClientRect();
+function waiting() {
+  for (const row of list.querySelectorAll('[role=option][aria-busy]')) {
+    const r = row.getBoundingClientRect();
+    if (r.bottom > view.top && r.top < view.bottom) return true;
+  }
+  return false;
+}
+const frames = [];
+let blank = 0, last = null, start = null;
+function step(now) {
+  if (start === null) start = now;
+  if (last !== null) frames.push(now - last);
+  last = now;
+  if (waiting()) blank++;
+  if (now - start >= duration || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1) {
+    done({ frames, blank, distance: scroller.scrollTop });
+    return;
+  }
+  scroller.scrollTop += perFrame;
+  requestAnimationFrame(step);
+}
+setTimeout(() => requestAnimationFrame(step), 300);
+"#;
+
+/// Jumps to each fraction of the list in `arguments[1]` and records the milliseconds until the
+/// rows in view there are all filled.
+const JUMPS: &str = r#"
+const [list, places, done] = arguments;
+const scroller = list.scrollHeight > list.clientHeight ? list : list.querySelector('*');
+const view = scroller.getBoundingClientRect();
+const times = [], misses = [];
+let i = 0;
+function jump() {
+  if (i >= places.length) { done({ times, misses }); return; }
+  const top = Math.round(places[i] * (scroller.scrollHeight - scroller.clientHeight));
+  const start = performance.now();
+  scroller.scrollTop = top;
+  let frames = 0;
+  function check() {
+    frames++;
+    const rows = [...list.querySelectorAll('[role=option]')].filter((row) => {
+      const r = row.getBoundingClientRect();
+      return r.bottom > view.top + 1 && r.top < view.bottom - 1;
+    });
+    // The rows in view are the ones of the new place (the virtualizer has caught up) and filled.
+    const moved = rows.length > 0 && Math.abs(rows[0].offsetTop - scroller.scrollTop) < 2 * rows[0].offsetHeight + 1;
+    if (frames > 1 && moved && rows.every((row) => !row.hasAttribute('aria-busy'))) {
+      times.push(performance.now() - start);
+      i++;
+      setTimeout(jump, 100);
+    } else if (performance.now() - start > 10000) {
+      misses.push({ place: places[i], top, rows: rows.map((r) => [r.getAttribute('aria-posinset'), r.offsetTop, r.hasAttribute('aria-busy')]).slice(0, 3) });
+      i++;
+      setTimeout(jump, 100);
+    } else {
+      requestAnimationFrame(check);
+    }
+  }
+  requestAnimationFrame(check);
+}
+jump();
+"#;
+
+/// One measured figure.
+struct Figure {
+    name: String,
+    value: f64,
+    unit: &'static str,
+    runs: Vec<f64>,
+    note: String,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+}
+
+/// A folder's treeitem in the sidebar, by its name.
+fn folder(name: &str) -> String {
+    format!("(//*[@role='treeitem'][.//*[contains(@class,'name')][normalize-space(.)='{name}']])[1]")
+}
+
+/// Chooses `name` and returns the milliseconds to its first painted rows.
+async fn choose(driver: &WebDriver, name: &str, at_least: u64) -> f64 {
+    let item = wait_for(driver, &folder(name)).await;
+    let ret = driver
+        .execute_async(CHOOSE_FOLDER, vec![item.to_json().unwrap(), json!(at_least)])
+        .await
+        .unwrap_or_else(|e| panic!("choosing {name}: {e}"));
+    ret.json().as_f64().expect("milliseconds")
+}
+
+/// The list's row count as the grid announces it.
+async fn set_size(driver: &WebDriver) -> u64 {
+    let row = wait_for(driver, &format!("{LIST}//*[@role='option'][@aria-posinset='1']")).await;
+    row.attr("aria-setsize").await.unwrap().unwrap_or_default().parse().unwrap_or(0)
+}
+
+/// Everything measured with the list in one mode (`conversations` or single messages).
+async fn measure(driver: WebDriver, mode: &'static str, messages: u64) -> Vec<Figure> {
+    driver.set_script_timeout(Duration::from_secs(300)).await.unwrap();
+    let mut out = Vec::new();
+    // Start from the small Sent folder, then open the inbox: the first time builds its view.
+    wait_for(&driver, &folder("Sent")).await;
+    choose(&driver, "Sent", 1).await;
+    let first = choose(&driver, "Inbox", 1000).await;
+    let rows = set_size(&driver).await;
+    let mut again = Vec::new();
+    for _ in 0..7 {
+        choose(&driver, "Sent", 1).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        again.push(choose(&driver, "Inbox", 1000).await);
+    }
+    let note = format!("{rows} rows for {messages} messages");
+    out.push(Figure {
+        name: format!("ui_{mode}_first_rows_first_open"),
+        value: first,
+        unit: "ms",
+        runs: vec![first],
+        note: note.clone(),
+    });
+    out.push(Figure {
+        name: format!("ui_{mode}_first_rows"),
+        value: median(&again),
+        unit: "ms",
+        runs: again,
+        note: format!("{note}; median of 7, coming back from Sent"),
+    });
+
+    let list = wait_for(&driver, LIST).await;
+    for (pace, per_frame, duration) in [("still", 0, 3000), ("steady", 40, 5000), ("fling", 400, 5000)] {
+        let ret = driver
+            .execute_async(SCROLL, vec![list.to_json().unwrap(), json!(per_frame), json!(duration)])
+            .await
+            .unwrap_or_else(|e| panic!("scrolling: {e}"));
+        let frames = numbers(&ret.json()["frames"]);
+        let blank = ret.json()["blank"].as_u64().unwrap_or(0);
+        let distance = ret.json()["distance"].as_f64().unwrap_or(0.0);
+        let over = |ms: f64| frames.iter().filter(|&&f| f > ms).count();
+        let note = format!(
+            "{} frames, {per_frame} px a frame, {:.0} px scrolled; over 16.7 ms: {}, over 33 ms: {}; max {:.1} ms; frames with a row still waiting for its data: {blank}",
+            frames.len(),
+            distance,
+            over(16.7),
+            over(33.4),
+            frames.iter().copied().fold(0.0, f64::max),
+        );
+        out.push(Figure {
+            name: format!("ui_{mode}_scroll_{pace}_frame_median"),
+            value: median(&frames),
+            unit: "ms",
+            runs: vec![],
+            note: note.clone(),
+        });
+        out.push(Figure {
+            name: format!("ui_{mode}_scroll_{pace}_frame_p95"),
+            value: percentile(&frames, 0.95),
+            unit: "ms",
+            runs: vec![],
+            note: String::new(),
+        });
+        out.push(Figure {
+            name: format!("ui_{mode}_scroll_{pace}_blank_frames"),
+            value: blank as f64,
+            unit: "frames",
+            runs: vec![],
+            note: String::new(),
+        });
+    }
+
+    let places = [0.5, 0.1, 0.9, 0.33, 0.77, 0.05, 0.6, 0.99, 0.25, 0.45];
+    let ret = driver
+        .execute_async(JUMPS, vec![list.to_json().unwrap(), json!(places)])
+        .await
+        .unwrap_or_else(|e| panic!("jumping: {e}"));
+    let jumps = numbers(&ret.json()["times"]);
+    if let Some(misses) = ret.json()["misses"].as_array().filter(|m| !m.is_empty()) {
+        eprintln!("jumps whose rows did not fill within 10 s: {misses:?}");
+    }
+    out.push(Figure {
+        name: format!("ui_{mode}_jump_filled"),
+        value: median(&jumps),
+        unit: "ms",
+        runs: jumps.clone(),
+        note: format!(
+            "median of {} jumps; max {:.1} ms",
+            jumps.len(),
+            jumps.iter().copied().fold(0.0, f64::max)
+        ),
+    });
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark, not a test: make bench-ui"]
+async fn message_list_in_the_real_webview() {
+    let messages: usize =
+        std::env::var("TERN_BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let server = Dovecot::start(DovecotOptions::default().only_user(USER, PASSWORD)).unwrap();
+    let started = std::time::Instant::now();
+    seed_with(&server.maildir(USER), "INBOX", messages, &mut Generator::anchored_now(7)).unwrap();
+    seed_with(&server.maildir(USER), "Sent", 60, &mut Generator::anchored_now(8)).unwrap();
+    eprintln!("seeded {messages} messages in {:.1} s", started.elapsed().as_secs_f64());
+
+    let data = tempfile::tempdir().unwrap();
+    {
+        let engine = open_engine(data.path());
+        let account = engine
+            .add_account(
+                NewAccount {
+                    display_name: "Bench".into(),
+                    email: USER.into(),
+                    imap: server.server_settings(USER, Security::Tls),
+                },
+                Password::new(PASSWORD.to_string()),
+            )
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        engine.sync_account(&account.id, &|_| {}).await.unwrap();
+        eprintln!("synced in {:.1} s", started.elapsed().as_secs_f64());
+        engine.shutdown().unwrap();
+    }
+
+    let mut figures = Vec::new();
+    for (mode, conversations) in [("conversations", true), ("messages", false)] {
+        {
+            let engine = open_engine(data.path());
+            let mut settings = engine.settings();
+            settings.conversations = conversations;
+            engine.set_settings(settings).unwrap();
+            engine.shutdown().unwrap();
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let count = messages as u64;
+        with_app(data.path(), &[], move |driver| async move {
+            let _ = tx.send(measure(driver, mode, count).await);
+        })
+        .await;
+        figures.extend(rx.await.expect("the scenario's figures"));
+    }
+    server.stop().unwrap();
+
+    println!("\n{:<44} {:>10}  note", "metric", "value");
+    for f in &figures {
+        println!("{:<44} {:>8.1} {:<6} {}", f.name, f.value, f.unit, f.note);
+    }
+    let machine = json!({
+        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu": std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string())),
+        "display": std::env::var("DISPLAY").ok(),
+        "date": String::from_utf8_lossy(&std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%MZ").output().map(|o| o.stdout).unwrap_or_default()).trim().to_string(),
+        "loadavg_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.trim().to_string()),
+    });
+    let results: Vec<Value> = figures
+        .iter()
+        .map(|f| json!({ "name": f.name, "value": (f.value * 10.0).round() / 10.0, "unit": f.unit, "runs": f.runs.iter().map(|r| (r * 10.0).round() / 10.0).collect::<Vec<_>>(), "note": f.note }))
+        .collect();
+    let out = std::env::var_os("TERN_BENCH_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/ui-results.json"));
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let doc = json!({ "machine": machine, "messages": messages, "webview": "WebKitGTK (the app's own), Xvfb", "results": results });
+    std::fs::write(&out, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    println!("wrote {}", out.display());
+}
