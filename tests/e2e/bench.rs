@@ -29,15 +29,16 @@ const PASSWORD: &str = "bench password";
 const LIST: &str = "//*[@role='listbox'][@aria-label='Messages']";
 
 /// Chooses a folder in the sidebar and resolves, once painted, with the milliseconds from the
-/// click until its first row shows its data (`aria-setsize` at least `arguments[1]`, so the rows
-/// of the folder left behind do not count).
+/// click until its first row shows its data (`aria-setsize` between `arguments[1]` and
+/// `arguments[2]`, so the rows of the folder left behind do not count).
 const CHOOSE_FOLDER: &str = r#"
-const [item, atLeast, done] = arguments;
+const [item, atLeast, atMost, done] = arguments;
 const start = performance.now();
 item.click();
 function check() {
   const row = document.querySelector("[role=listbox][aria-label=Messages] [role=option][aria-posinset='1']");
-  if (row && !row.hasAttribute('aria-busy') && Number(row.getAttribute('aria-setsize')) >= atLeast) {
+  const size = row ? Number(row.getAttribute('aria-setsize')) : 0;
+  if (row && !row.hasAttribute('aria-busy') && size >= atLeast && size <= atMost) {
     requestAnimationFrame(() => done(performance.now() - start));
   } else {
     requestAnimationFrame(check);
@@ -116,6 +117,92 @@ function jump() {
 jump();
 "#;
 
+/// Resolves with the wall-clock time (Unix ms) at which the app first painted rows with their
+/// data (the `tern:first-rows` mark the message list sets), waiting for it if need be.
+const FIRST_ROWS: &str = r#"
+const done = arguments[arguments.length - 1];
+const start = performance.now();
+function check() {
+  const [mark] = performance.getEntriesByName('tern:first-rows');
+  if (mark) done(performance.timeOrigin + mark.startTime);
+  else if (performance.now() - start > 60000) done(document.body.innerText.slice(0, 600));
+  else setTimeout(check, 20);
+}
+check();
+"#;
+
+/// The newest running process of the app binary: its pid and start time (Unix ms, 10 ms steps).
+fn app_process() -> Option<(u32, f64)> {
+    let binary = std::fs::canonicalize(crate::harness::app_binary()).ok()?;
+    let boot: f64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut newest: Option<(u32, f64)> = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if std::fs::read_link(entry.path().join("exe")).ok().as_deref() != Some(binary.as_path()) {
+            continue;
+        }
+        let Some(ticks) = stat_field(pid, 22) else { continue };
+        let started = (boot + ticks / 100.0) * 1000.0;
+        if newest.is_none_or(|(_, t)| started > t) {
+            newest = Some((pid, started));
+        }
+    }
+    newest
+}
+
+/// Field `n` (1-based, as in proc(5)) of `/proc/<pid>/stat`.
+fn stat_field(pid: u32, n: usize) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split_whitespace().nth(n - 3)?.parse().ok()
+}
+
+/// The resident and proportional set sizes (MB) of `root` and every process below it (the
+/// WebView's web and network processes), from `smaps_rollup`, and the PSS of each by name.
+fn tree_memory(root: u32) -> (f64, f64, String) {
+    let mut pids = vec![root];
+    let mut i = 0;
+    let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+                .filter_map(|pid| Some((pid, stat_field(pid, 4)? as u32)))
+                .collect()
+        })
+        .unwrap_or_default();
+    while i < pids.len() {
+        let parent = pids[i];
+        pids.extend(all.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    let (mut rss, mut pss) = (0.0, 0.0);
+    let mut each = Vec::new();
+    for pid in pids {
+        let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else { continue };
+        let before = pss;
+        for line in rollup.lines() {
+            let kb = |prefix: &str| {
+                line.strip_prefix(prefix)
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            };
+            if let Some(v) = kb("Rss:") {
+                rss += v / 1024.0;
+            } else if let Some(v) = kb("Pss:") {
+                pss += v / 1024.0;
+            }
+        }
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        each.push(format!("{} {:.0} MB", name.trim(), pss - before));
+    }
+    (rss, pss, each.join(", "))
+}
+
 /// One measured figure.
 struct Figure {
     name: String,
@@ -151,13 +238,15 @@ fn folder(name: &str) -> String {
 }
 
 /// Chooses `name` and returns the milliseconds to its first painted rows.
-async fn choose(driver: &WebDriver, name: &str, at_least: u64) -> f64 {
+async fn choose(driver: &WebDriver, name: &str, at_least: u64, at_most: u64) -> f64 {
     let item = wait_for(driver, &folder(name)).await;
     let ret = driver
-        .execute_async(CHOOSE_FOLDER, vec![item.to_json().unwrap(), json!(at_least)])
+        .execute_async(CHOOSE_FOLDER, vec![item.to_json().unwrap(), json!(at_least), json!(at_most)])
         .await
         .unwrap_or_else(|e| panic!("choosing {name}: {e}"));
-    ret.json().as_f64().expect("milliseconds")
+    let ms = ret.json().as_f64().expect("milliseconds");
+    eprintln!("chose {name}: {ms:.0} ms");
+    ms
 }
 
 /// The list's row count as the grid announces it.
@@ -170,16 +259,32 @@ async fn set_size(driver: &WebDriver) -> u64 {
 async fn measure(driver: WebDriver, mode: &'static str, messages: u64) -> Vec<Figure> {
     driver.set_script_timeout(Duration::from_secs(300)).await.unwrap();
     let mut out = Vec::new();
+    // The app opens on the inbox: from the process's start to its first rows painted.
+    let painted =
+        driver.execute_async(FIRST_ROWS, vec![]).await.unwrap_or_else(|e| panic!("first rows: {e}"));
+    let painted = painted
+        .json()
+        .as_f64()
+        .unwrap_or_else(|| panic!("no rows painted; the window shows: {}", painted.json()));
+    eprintln!("first rows painted");
+    let (pid, started) = app_process().expect("the app's process");
+    out.push(Figure {
+        name: format!("app_{mode}_cold_start_first_rows"),
+        value: painted - started,
+        unit: "ms",
+        runs: vec![],
+        note: "from the process's start (10 ms steps) to the inbox's first rows painted".into(),
+    });
     // Start from the small Sent folder, then open the inbox: the first time builds its view.
     wait_for(&driver, &folder("Sent")).await;
-    choose(&driver, "Sent", 1).await;
-    let first = choose(&driver, "Inbox", 1000).await;
+    choose(&driver, "Sent", 1, 999).await;
+    let first = choose(&driver, "Inbox", 1000, u64::MAX).await;
     let rows = set_size(&driver).await;
     let mut again = Vec::new();
     for _ in 0..7 {
-        choose(&driver, "Sent", 1).await;
+        choose(&driver, "Sent", 1, 999).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        again.push(choose(&driver, "Inbox", 1000).await);
+        again.push(choose(&driver, "Inbox", 1000, u64::MAX).await);
     }
     let note = format!("{rows} rows for {messages} messages");
     out.push(Figure {
@@ -238,6 +343,20 @@ async fn measure(driver: WebDriver, mode: &'static str, messages: u64) -> Vec<Fi
         });
     }
 
+    // Memory with the 100,000-message inbox open and scrolled through: the app and its WebView.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (rss, pss, each) = tree_memory(pid);
+    out.push(Figure {
+        name: format!("app_{mode}_memory_pss"),
+        value: pss,
+        unit: "MB",
+        runs: vec![],
+        note: format!(
+            "the app and its WebView processes, inbox open ({each}); RSS summed: {rss:.0} MB (shared pages counted in each)"
+        ),
+    });
+
+    let list = wait_for(&driver, LIST).await;
     let places = [0.5, 0.1, 0.9, 0.33, 0.77, 0.05, 0.6, 0.99, 0.25, 0.45];
     let ret = driver
         .execute_async(JUMPS, vec![list.to_json().unwrap(), json!(places)])

@@ -21,6 +21,9 @@ export function rowKey(row: MessageRow, conversations: boolean): string {
     : `m\u0000${row.accountId}\u0000${row.path}\u0000${row.uid}`;
 }
 
+/** The User Timing mark set when the app first paints rows with their data (see BENCHMARKS.md). */
+export const FIRST_ROWS_MARK = 'tern:first-rows';
+
 /**
  * A list (one folder or every inbox, sorted, filtered, maybe as conversations) as windows of
  * the cache: pages of {@link PAGE_SIZE} rows fetched on demand for the visible range (plus one
