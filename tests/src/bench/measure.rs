@@ -19,6 +19,18 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The `p`-th percentile of `values` by nearest rank (0 when empty): with 50 values, p99 is the
+/// largest and p50 the 25th smallest.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v[rank.clamp(1, v.len()) - 1]
+}
+
 /// A `kB` field of `/proc/self/status` (`"VmRSS:"`, `"VmHWM:"`), in KiB.
 pub fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -155,6 +167,7 @@ pub struct Report {
     quick: bool,
     metrics: Vec<Metric>,
     load_at_start: String,
+    server: String,
 }
 
 /// The 1, 5 and 15 minute load averages: other work on the machine skews every figure.
@@ -197,7 +210,18 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
 impl Report {
     /// An empty report for `messages` messages.
     pub fn new(messages: usize, quick: bool) -> Self {
-        Self { messages, quick, metrics: Vec::new(), load_at_start: loadavg() }
+        Self {
+            messages,
+            quick,
+            metrics: Vec::new(),
+            load_at_start: loadavg(),
+            server: "local Dovecot fixture".into(),
+        }
+    }
+
+    /// Which server was measured (the local fixture unless told otherwise).
+    pub fn set_server(&mut self, server: &str) {
+        self.server = server.into();
     }
 
     /// Adds a figure.
@@ -210,8 +234,9 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\nTern benchmark: {} messages in INBOX, {} cores, {}",
+            "\nTern benchmark: {} messages, {}, {} cores, {}",
             self.messages,
+            self.server,
             nproc(),
             cpu_model()
         );
@@ -276,7 +301,7 @@ impl Report {
             rows.push(row);
         }
         let text = format!(
-            "{{\n  \"machine\": {{\"nproc\": {}, \"cpu\": {}, \"kernel\": {}, \"dovecot\": {}, \"date\": {}, \"loadavg_at_start\": {}, \"loadavg_at_end\": {}}},\n  \"messages\": {},\n  \"quick\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
+            "{{\n  \"machine\": {{\"nproc\": {}, \"cpu\": {}, \"kernel\": {}, \"dovecot\": {}, \"date\": {}, \"loadavg_at_start\": {}, \"loadavg_at_end\": {}}},\n  \"server\": {},\n  \"messages\": {},\n  \"quick\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
             nproc(),
             json_str(&cpu_model()),
             json_str(&command_output("uname", &["-sr"])),
@@ -284,6 +309,7 @@ impl Report {
             json_str(&command_output("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])),
             json_str(&self.load_at_start),
             json_str(&loadavg()),
+            json_str(&self.server),
             self.messages,
             self.quick,
             rows.join(",\n")

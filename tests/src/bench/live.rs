@@ -1,0 +1,494 @@
+//! The live engine: how fast new mail reaches the UI, next to what the server itself allows
+//! (a raw IDLE client on the same folder, measured on the same arrivals), and opening a message
+//! in the reader, uncached and cached, with the bytes it moves.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tern_core::Engine;
+use tern_core::account::NewAccount;
+use tern_core::imap::Password;
+use tern_core::imap::content::{MessageContent, Shown};
+use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, Supervisor};
+use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
+use tern_core::settings::AppSettings;
+use tern_tests::sample::Generator;
+use tern_tests::{Dovecot, Proxy};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::mail;
+use crate::measure::{Metric, Report, median, percentile};
+use crate::raw::{Exists, RawClient, RawServer};
+use crate::{Res, SEED, say};
+
+/// Event batches as the UI would receive them, stamped on arrival.
+type Batches = mpsc::UnboundedReceiver<(Instant, Vec<LiveEvent>)>;
+
+/// Pause between one arrival being seen (by both clients) and the next APPEND. Longer than
+/// Dovecot's 500 ms notification delay: a timer armed by one change (or by another session
+/// touching the index, such as Tern's background download of the new message) would otherwise
+/// tell IDLE clients about the next change early, and the raw client's floor alternates between
+/// two phases.
+const SPACING: Duration = Duration::from_millis(600);
+
+/// How long one arrival may take to show before the run gives up.
+const ARRIVAL_LIMIT: Duration = Duration::from_secs(10);
+
+/// Starts the live engine (default timings) on one account; its event batches come out of the
+/// receiver.
+fn start(engine: Arc<Engine>, id: &str) -> (Supervisor, Batches) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let sink: EventSink = Arc::new(move |batch| {
+        let _ = tx.send((Instant::now(), batch));
+    });
+    let supervisor = Supervisor::new(engine, LiveSettings::default(), sink);
+    supervisor.start(id);
+    (supervisor, rx)
+}
+
+/// Waits until the account is online, caught up and quiet for two seconds; returns whether the
+/// server pushes (IDLE running).
+async fn wait_online(rx: &mut Batches) -> Res<bool> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut online = None;
+    loop {
+        if Instant::now() > deadline {
+            return Err("the live engine did not come online within 10 minutes".into());
+        }
+        match tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+            Ok(Some((_, batch))) => {
+                for event in &batch {
+                    if let LiveEvent::AccountState { state, .. } = event {
+                        match state {
+                            AccountState::Online { push } => online = Some(*push),
+                            AccountState::AuthNeeded { reason }
+                            | AccountState::CertificateNeeded { reason, .. } => {
+                                return Err(format!("the live engine cannot connect: {reason}").into());
+                            }
+                            AccountState::Offline { reason, .. } => {
+                                say(&format!("live engine offline: {reason}"))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Ok(None) => return Err("the live engine stopped".into()),
+            Err(_) => {
+                if let Some(push) = online {
+                    return Ok(push);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a batch lists new messages in `folder`.
+fn arrived(batch: &[LiveEvent], folder: &str) -> bool {
+    batch.iter().any(
+        |e| matches!(e, LiveEvent::MailboxChanged { path, added, .. } if path == folder && !added.is_empty()),
+    )
+}
+
+/// Waits for the batch that lists new messages in `folder`; returns when it came.
+async fn next_arrival(rx: &mut Batches, folder: &str) -> Res<Instant> {
+    loop {
+        let (at, batch) = tokio::time::timeout(ARRIVAL_LIMIT, rx.recv())
+            .await
+            .map_err(|_| format!("no event for the new message within {} s", ARRIVAL_LIMIT.as_secs()))?
+            .ok_or("the live engine stopped")?;
+        if arrived(&batch, folder) {
+            return Ok(at);
+        }
+    }
+}
+
+/// What the push measurement needs besides the engine.
+#[derive(Debug)]
+pub struct PushPlan<'a> {
+    /// The account (synced).
+    pub id: &'a str,
+    /// The folder new mail is appended to (the inbox: Tern IDLEs there).
+    pub folder: &'a str,
+    /// This run's marker (see [`mail`]).
+    pub token: &'a str,
+    /// Arrivals to time.
+    pub samples: usize,
+    /// Also append 1,000 messages back to back (local fixture only).
+    pub burst: bool,
+    /// Where the raw IDLE client connects.
+    pub raw: &'a RawServer,
+    /// Its login.
+    pub user: &'a str,
+    /// Its password.
+    pub password: &'a str,
+}
+
+/// New-mail latency. The live engine runs on the synced account, a raw client IDLEs on the same
+/// folder, and another session APPENDs `samples` messages, one at a time (the next [`SPACING`]
+/// after both saw the previous one). Each arrival gives two times from the same APPEND: to the raw
+/// client's `* N EXISTS` (the server's floor) and to Tern's event batch listing it (end to end);
+/// their difference is Tern's share (its incremental sync and the coalescing window). Then,
+/// with `burst`, 1,000 arrivals back to back; the messages are expunged afterwards and the live
+/// engine's shutdown is timed.
+pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut Report) -> Res<()> {
+    let folder = plan.folder;
+    let (supervisor, mut rx) = start(engine.clone(), plan.id);
+    if !wait_online(&mut rx).await? {
+        say("the server does not push (no IDLE): new-mail latency not measured");
+        supervisor.shutdown().await;
+        return Ok(());
+    }
+
+    // The raw client, IDLE on the same folder, reports every EXISTS with its time.
+    let mut raw = RawClient::connect_to(plan.raw).await?;
+    raw.login(plan.user, plan.password).await?;
+    let mut seen = raw.select(folder).await?;
+    raw.idle().await?;
+    let (heard_tx, mut heard) = mpsc::unbounded_channel::<Exists>();
+    let (stop_tx, mut stop) = oneshot::channel::<()>();
+    let listener = tokio::spawn(async move {
+        let result: Res<()> = async {
+            loop {
+                tokio::select! {
+                    _ = &mut stop => return Ok(()),
+                    exists = raw.next_exists() => {
+                        let _ = heard_tx.send(exists?);
+                    }
+                }
+            }
+        }
+        .await;
+        let _ = raw.logout().await;
+        result
+    });
+
+    let mut other = engine.login(plan.id).await?;
+    let first = mail::uid_next(&mut other, folder).await?;
+    let (mut e2e, mut floor, mut share, mut notice_bytes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..plan.samples {
+        let message = mail::marked(plan.token, &Generator::new(SEED + 5_000 + i as u64).next_message().bytes);
+        let started = Instant::now();
+        other.append(folder, None, None, &message).await?;
+        let tern_at = next_arrival(&mut rx, folder).await?;
+        let exists = loop {
+            let exists = tokio::time::timeout(ARRIVAL_LIMIT, heard.recv())
+                .await
+                .map_err(|_| {
+                    format!("the raw IDLE client heard nothing within {} s", ARRIVAL_LIMIT.as_secs())
+                })?
+                .ok_or("the raw IDLE client stopped")?;
+            if exists.count > seen {
+                seen = exists.count;
+                break exists;
+            }
+        };
+        let total = (tern_at - started).as_secs_f64() * 1e3;
+        let server = (exists.at - started).as_secs_f64() * 1e3;
+        e2e.push(total);
+        floor.push(server);
+        share.push(total - server);
+        notice_bytes.push(exists.bytes as f64);
+        tokio::time::sleep(SPACING).await;
+    }
+    let _ = stop_tx.send(());
+    match listener.await {
+        Ok(Err(e)) => say(&format!("raw IDLE client: {e}")),
+        Err(e) => say(&format!("raw IDLE client: {e}")),
+        Ok(Ok(())) => {}
+    }
+    let n = plan.samples;
+    let p = |v: &[f64], q: f64| percentile(v, q);
+    say(&format!(
+        "new mail ({n} arrivals): end to end p50 {:.1} / p99 {:.1} ms; raw IDLE floor p50 {:.1} / p99 {:.1} ms; Tern's share p50 {:.1} / p99 {:.1} ms",
+        p(&e2e, 50.0),
+        p(&e2e, 99.0),
+        p(&floor, 50.0),
+        p(&floor, 99.0),
+        p(&share, 50.0),
+        p(&share, 99.0)
+    ));
+    report.push(Metric::new("push_latency", p(&e2e, 50.0), "ms").runs(&e2e).target(1_000.0).note(&format!(
+        "p50 of {n}: another client's APPEND to the UI's event batch listing it (IDLE, incremental sync, 150 ms coalescing window)"
+    )));
+    report.push(
+        Metric::new("push_latency_p99", p(&e2e, 99.0), "ms")
+            .target(1_000.0)
+            .note(&format!("p99 (nearest rank) of the same {n} arrivals")),
+    );
+    report.push(Metric::new("push_floor_idle", p(&floor, 50.0), "ms").runs(&floor).note(&format!(
+        "p50 of {n}: the same APPENDs to the untagged EXISTS on a raw client IDLE on the folder (the server's own delay)"
+    )));
+    report.push(Metric::new("push_floor_idle_p99", p(&floor, 99.0), "ms").note("p99 of the raw IDLE floor"));
+    report.push(Metric::new("push_tern_share", p(&share, 50.0), "ms").runs(&share).target(50.0).note(
+        "p50 over arrivals of (end to end - raw IDLE floor): Tern's incremental sync and coalescing window; target: end to end <= floor + 50 ms",
+    ));
+    report.push(
+        Metric::new("push_tern_share_p99", p(&share, 99.0), "ms")
+            .target(50.0)
+            .note("p99 over arrivals of (end to end - raw IDLE floor)"),
+    );
+    report.push(
+        Metric::new("push_floor_idle_bytes", median(&notice_bytes), "B")
+            .runs(&notice_bytes)
+            .note("IMAP bytes the raw IDLE client read per arrival (the EXISTS line and what came with it)"),
+    );
+    let mut appended = n;
+
+    if plan.burst {
+        let mut generator = Generator::new(SEED + 6_000);
+        let started = Instant::now();
+        for _ in 0..1_000 {
+            other
+                .append(folder, None, None, &mail::marked(plan.token, &generator.next_message().bytes))
+                .await?;
+        }
+        appended += 1_000;
+        let sent = started.elapsed();
+        let (mut batches, mut events, mut total) = (0usize, 0usize, 0usize);
+        let mut last = started;
+        while let Ok(Some((at, batch))) = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
+            batches += 1;
+            events += batch.len();
+            for e in &batch {
+                if let LiveEvent::CountsChanged { path, total: t, .. } = e
+                    && path == folder
+                {
+                    total = *t as usize;
+                }
+            }
+            last = at;
+        }
+        say(&format!(
+            "burst of 1,000 arrivals (appended in {:.2} s): {batches} batches, {events} events, in the cache {:.2} s after the first APPEND; {folder} now {total}",
+            sent.as_secs_f64(),
+            (last - started).as_secs_f64()
+        ));
+        report.push(
+            Metric::new("burst_1000_batches", batches as f64, "batches")
+                .note("event batches the UI received while 1,000 messages arrived back to back"),
+        );
+        report.push(
+            Metric::new("burst_1000_events", events as f64, "events")
+                .note("events in those batches, all kinds"),
+        );
+    }
+
+    // Leave the folder as it was.
+    let removed = mail::expunge_marked(&mut other, folder, first, plan.token).await?;
+    if removed != appended {
+        say(&format!("cleanup: expunged {removed} of the {appended} messages appended"));
+    }
+    let _ = other.logout().await;
+
+    let started = Instant::now();
+    supervisor.shutdown().await;
+    let shutdown = started.elapsed().as_secs_f64() * 1e3;
+    say(&format!("live shutdown: {shutdown:.1} ms"));
+    report.push(
+        Metric::new("live_shutdown", shutdown, "ms").note("Supervisor::shutdown: DONE, LOGOUT, tasks joined"),
+    );
+    Ok(())
+}
+
+/// What the reader's document costs beyond the content: the shell's `build_view` runs each
+/// shown part through the one HTML policy (or plain text to HTML) with links routed through the
+/// app and remote content blocked. Returns the HTML's length.
+pub fn render(content: &MessageContent) -> usize {
+    let base = "tern-part://localhost/";
+    let known_cids = content
+        .inline
+        .iter()
+        .enumerate()
+        .map(|(i, image)| (image.content_id.clone(), format!("p{i}")))
+        .collect();
+    let mut options = RenderOptions {
+        allow_remote: false,
+        cid_base: format!("{base}part/"),
+        known_cids,
+        fold_quotes: true,
+        link_base: None,
+    };
+    let mut len = 0;
+    for (i, shown) in content.shown.iter().enumerate() {
+        options.link_base = Some(format!("{base}link/bench/{i}/"));
+        let clean = match shown {
+            Shown::Html(html) => sanitize_html(html, &options),
+            Shown::Text(text) => plain_to_html(text, &options),
+        };
+        len += clean.html.len();
+    }
+    std::hint::black_box(len)
+}
+
+/// What the open measurement needs besides the engine.
+#[derive(Debug)]
+pub struct OpenPlan<'a> {
+    /// The account (synced).
+    pub id: &'a str,
+    /// The folder.
+    pub folder: &'a str,
+    /// This run's marker.
+    pub token: &'a str,
+    /// Append the benchmark's own newsletter (otherwise: open the newest message).
+    pub writes: bool,
+    /// The account's address (the newsletter's recipient).
+    pub email: &'a str,
+    /// The local fixture, the account's settings and password: the bytes are counted through a
+    /// [`Proxy`] on a second, identical message.
+    pub proxy: Option<(&'a Dovecot, NewAccount, Password)>,
+}
+
+/// Opening a message as the reader does (`Supervisor::message_content`, what the shell's
+/// `open_message` command calls, then the HTML policy): uncached (the first open after the
+/// message was synced: two FETCHes of only the shown parts) and cached (the content cache).
+/// Background downloads are off meanwhile, so the message is not fetched before it is opened.
+pub async fn open_message(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report) -> Res<()> {
+    let saved = engine.settings();
+    engine.set_settings(AppSettings { prefetch: false, ..saved.clone() })?;
+    let result = open_inner(engine.clone(), plan, report).await;
+    engine.set_settings(saved)?;
+    result
+}
+
+async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report) -> Res<()> {
+    let (id, folder) = (plan.id, plan.folder);
+    let (supervisor, mut rx) = start(engine.clone(), id);
+    wait_online(&mut rx).await?;
+    let mut other = if plan.writes { Some(engine.login(id).await?) } else { None };
+    let mut first = None;
+    let mut html_len = None;
+    let mut uids = Vec::new();
+    if let Some(other) = other.as_mut() {
+        let from = mail::uid_next(other, folder).await?;
+        first = Some(from);
+        for index in 1..=2 {
+            let (message, len) = mail::html_newsletter(plan.token, index, plan.email);
+            other.append(folder, None, None, &message).await?;
+            html_len = Some(len);
+        }
+        uids = mail::marked_uids(other, folder, from, plan.token).await?;
+        if uids.len() != 2 {
+            return Err(format!("appended 2 newsletters, found {uids:?}").into());
+        }
+        supervisor.sync_now(id, Some(folder.to_string())).await?;
+    } else {
+        let page = engine.envelopes(id, folder, 0, 1)?;
+        uids.push(page.rows.first().ok_or("the folder is empty: nothing to open")?.uid);
+    }
+    let uid = uids[0];
+    let envelope = engine.envelope(id, folder, uid)?.ok_or("the message to open is not in the cache")?;
+    if engine.cached_content(id, folder, uid)?.is_some() {
+        say("the message to open was already downloaded: its uncached open is not measured");
+    }
+
+    let started = Instant::now();
+    let content = supervisor.message_content(id, folder, uid).await?.ok_or("the message is gone")?;
+    render(&content);
+    let uncached = started.elapsed().as_secs_f64() * 1e3;
+    let shown: usize = content
+        .shown
+        .iter()
+        .map(|s| match s {
+            Shown::Html(h) => h.len(),
+            Shown::Text(t) => t.len(),
+        })
+        .sum();
+    if engine.cached_content(id, folder, uid)?.is_none() {
+        say("the opened message was not kept in the content cache");
+    }
+    let mut cached = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        let content = supervisor.message_content(id, folder, uid).await?.ok_or("the message is gone")?;
+        render(&content);
+        cached.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut renders = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        render(&content);
+        renders.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    supervisor.shutdown().await;
+    let what = match html_len {
+        Some(len) => format!("a {:.0} KB HTML newsletter", len as f64 / 1e3),
+        None => format!(
+            "the newest message ({:.0} KB, {:.0} KB of shown text)",
+            envelope.size as f64 / 1e3,
+            shown as f64 / 1e3
+        ),
+    };
+    say(&format!(
+        "open {what}: uncached {uncached:.1} ms, cached {cached:.2?} ms, render alone {renders:.2?} ms"
+    ));
+    report.push(Metric::new("open_message_uncached", uncached, "ms").note(&format!(
+        "first open of {what} after it was synced: message_content (FETCH of the shown parts, decode, cache) + HTML policy"
+    )));
+    report.push(
+        Metric::new("open_message_cached", median(&cached), "ms")
+            .runs(&cached)
+            .target(20.0)
+            .note("the same message again: content cache + HTML policy, median of 7"),
+    );
+    report.push(
+        Metric::new("open_message_render", median(&renders), "ms")
+            .runs(&renders)
+            .note("the HTML policy alone (sanitize_html, links routed, remote content blocked)"),
+    );
+
+    // The bytes: the second newsletter opened through a counting proxy.
+    if let (Some((server, direct, password)), Some(&second)) = (plan.proxy, uids.get(1)) {
+        let proxy = Proxy::start(server.tls_addr())?;
+        let mut via = direct.clone();
+        via.imap.port = proxy.port();
+        // The account's id is its address and host: re-pointing it keeps its cache.
+        let account = engine.add_account(via, password.clone()).await?;
+        if account.id != id {
+            return Err(format!("re-pointing the account made a new one ({})", account.id).into());
+        }
+        let (supervisor, mut rx) = start(engine.clone(), id);
+        wait_online(&mut rx).await?;
+        proxy.reset_traffic();
+        let started = Instant::now();
+        supervisor.message_content(id, folder, second).await?.ok_or("the message is gone")?;
+        let via_ms = started.elapsed().as_secs_f64() * 1e3;
+        let opened = proxy.reset_traffic();
+        // One arrival (background downloads off): the IDLE notice and the incremental sync.
+        let mut arrival = None;
+        if let Some(other) = other.as_mut() {
+            let message = mail::marked(plan.token, &Generator::new(SEED + 7_000).next_message().bytes);
+            other.append(folder, None, None, &message).await?;
+            next_arrival(&mut rx, folder).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            arrival = Some(proxy.reset_traffic());
+        }
+        supervisor.shutdown().await;
+        engine.add_account(direct, password).await?;
+        say(&format!(
+            "open uncached through a proxy: {via_ms:.1} ms, {} B down, {} B up{}",
+            opened.to_client,
+            opened.to_server,
+            arrival
+                .map(|a| format!("; one arrival: {} B down, {} B up", a.to_client, a.to_server))
+                .unwrap_or_default()
+        ));
+        report.push(Metric::new("open_message_uncached_bytes", opened.total() as f64 / 1e3, "KB").note(&format!(
+            "bytes on the wire (TLS included, both ways; {} B from the server) for the uncached open of an identical newsletter",
+            opened.to_client
+        )));
+        if let Some(a) = arrival {
+            report.push(Metric::new("push_bytes_per_arrival", a.total() as f64 / 1e3, "KB").note(&format!(
+                "bytes on the wire (TLS included, both ways; {} B from the server) for one new message: IDLE notice + incremental sync, background downloads off",
+                a.to_client
+            )));
+        }
+    }
+
+    if let (Some(mut other), Some(from)) = (other, first) {
+        mail::expunge_marked(&mut other, folder, from, plan.token).await?;
+        let _ = other.logout().await;
+        engine.sync_folder(id, folder, &|_| {}).await?;
+    }
+    Ok(())
+}
