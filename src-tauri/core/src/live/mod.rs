@@ -23,7 +23,9 @@
 //!   without answer, or a jump of the wall clock (the machine slept) make it check the
 //!   connection, and a dead one is reported to the account task, which reconnects.
 //! - Every change becomes a [`LiveEvent`]; [`events::Coalescer`] merges bursts and the sink the
-//!   shell gave receives batches at most every [`LiveSettings::batch_window`].
+//!   shell gave receives batches at most every [`LiveSettings::batch_window`]. The first change
+//!   after a quiet moment goes out at once (after [`SETTLE`], so the events of one change travel
+//!   together): new mail shows without waiting for the window.
 //!
 //! Two tasks never sync the same folder at once: a per-account lock per folder serializes the
 //! IDLE task's inbox syncs with "sync now" requests.
@@ -65,7 +67,8 @@ pub struct LiveSettings {
     pub poll_interval: Duration,
     /// Reconnect delays.
     pub backoff: Backoff,
-    /// Events are delivered in batches at most this often.
+    /// Events are delivered in batches at most this often (the first after a quiet moment at
+    /// once).
     pub batch_window: Duration,
     /// How long [`Supervisor::shutdown`] waits for each task.
     pub shutdown_grace: Duration,
@@ -85,6 +88,9 @@ impl Default for LiveSettings {
         }
     }
 }
+
+/// How long the first event after a quiet moment waits for the others of the same change.
+pub const SETTLE: Duration = Duration::from_millis(10);
 
 /// Receives batches of events (the shell forwards them to the window).
 pub type EventSink = Arc<dyn Fn(Vec<LiveEvent>) + Send + Sync>;
@@ -211,32 +217,57 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// When the batch started by an event arriving `now` goes out: [`SETTLE`] later after a quiet
+/// moment, else when the window since the last batch (`last_sent`) ends.
+fn batch_deadline(
+    last_sent: Option<tokio::time::Instant>,
+    now: tokio::time::Instant,
+    window: Duration,
+) -> tokio::time::Instant {
+    let settled = now + SETTLE.min(window);
+    match last_sent {
+        Some(sent) if sent + window > settled => sent + window,
+        _ => settled,
+    }
+}
+
+/// Delivers the events from `incoming` to `sink` in batches (see [`batch_deadline`]), keeping
+/// each account's last state in `tracked`.
+async fn emit(
+    mut incoming: mpsc::UnboundedReceiver<LiveEvent>,
+    window: Duration,
+    tracked: Arc<Mutex<HashMap<String, AccountState>>>,
+    sink: EventSink,
+) {
+    let mut coalescer = Coalescer::default();
+    let mut last_sent: Option<tokio::time::Instant> = None;
+    while let Some(first) = incoming.recv().await {
+        coalescer.push(first);
+        let deadline = batch_deadline(last_sent, tokio::time::Instant::now(), window);
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, incoming.recv()).await {
+            coalescer.push(event);
+        }
+        last_sent = Some(tokio::time::Instant::now());
+        let batch = coalescer.take();
+        for event in &batch {
+            if let LiveEvent::AccountState { account_id, state } = event {
+                locked(&tracked).insert(account_id.clone(), state.clone());
+            }
+        }
+        sink(batch);
+    }
+}
+
 impl Supervisor {
     /// A supervisor over `engine` delivering event batches to `sink`. Must be called inside a
     /// tokio runtime; starts no account until [`Self::start`] / [`Self::start_all`].
     pub fn new(engine: Arc<Engine>, settings: LiveSettings, sink: EventSink) -> Self {
-        let (events, mut incoming) = mpsc::unbounded_channel::<LiveEvent>();
+        let (events, incoming) = mpsc::unbounded_channel::<LiveEvent>();
         let states: Arc<Mutex<HashMap<String, AccountState>>> = Arc::default();
         let cancel = CancellationToken::new();
         let window = settings.batch_window;
         let tracked = states.clone();
-        let emitter = tokio::spawn(async move {
-            let mut coalescer = Coalescer::default();
-            while let Some(first) = incoming.recv().await {
-                coalescer.push(first);
-                let deadline = tokio::time::Instant::now() + window;
-                while let Ok(Some(event)) = tokio::time::timeout_at(deadline, incoming.recv()).await {
-                    coalescer.push(event);
-                }
-                let batch = coalescer.take();
-                for event in &batch {
-                    if let LiveEvent::AccountState { account_id, state } = event {
-                        locked(&tracked).insert(account_id.clone(), state.clone());
-                    }
-                }
-                sink(batch);
-            }
-        });
+        let emitter = tokio::spawn(emit(incoming, window, tracked, sink));
         Self {
             engine,
             settings,
@@ -467,6 +498,54 @@ async fn join_within(mut task: JoinHandle<()>, grace: Duration, account_id: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_goes_out_at_once_after_a_quiet_moment_else_when_the_window_ends() {
+        let t0 = tokio::time::Instant::now();
+        let ms = Duration::from_millis;
+        let window = ms(150);
+        // (last batch sent, event arrives, batch goes out), as offsets from t0.
+        let table: [(Option<u64>, u64, u64); 5] = [
+            (None, 0, 10),         // the first event ever: settled, not windowed
+            (Some(0), 500, 510),   // long after the last batch
+            (Some(0), 20, 150),    // within the window: waits for its end
+            (Some(0), 145, 155),   // the window ends before the settle delay
+            (Some(100), 240, 250), // the window just ended
+        ];
+        for (sent, now, expected) in table {
+            let got = batch_deadline(sent.map(|s| t0 + ms(s)), t0 + ms(now), window);
+            assert_eq!(got, t0 + ms(expected), "{sent:?} {now}");
+        }
+        assert_eq!(batch_deadline(None, t0, ms(5)), t0 + ms(5), "a window shorter than the settle delay");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn new_mail_after_a_quiet_moment_is_delivered_within_the_settle_delay() {
+        let (events, incoming) = mpsc::unbounded_channel::<LiveEvent>();
+        let seen: Arc<Mutex<Vec<(Duration, usize)>>> = Arc::default();
+        let start = tokio::time::Instant::now();
+        let log = seen.clone();
+        let sink: EventSink = Arc::new(move |batch| locked(&log).push((start.elapsed(), batch.len())));
+        let emitter = tokio::spawn(emit(incoming, Duration::from_millis(150), Arc::default(), sink));
+        let counts = |path: &str| LiveEvent::CountsChanged {
+            account_id: "a".into(),
+            path: path.into(),
+            total: 1,
+            unread: 1,
+        };
+        // One change (two events together), a second change 30 ms later, a third much later.
+        events.send(counts("INBOX")).unwrap();
+        events.send(counts("Sent")).unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        events.send(counts("Archive")).unwrap();
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        events.send(counts("Junk")).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(events);
+        emitter.await.unwrap();
+        let ms = Duration::from_millis;
+        assert_eq!(*locked(&seen), [(ms(10), 2), (ms(160), 1), (ms(1040), 1)]);
+    }
 
     #[test]
     fn flag_changes_become_store_commands() {
