@@ -19,15 +19,17 @@
 //! whole and readable, still labelled as such, and the step runs again on the next open; a step
 //! that fails writes nothing. Transactions cannot scan, so a step reads the values it rewrites
 //! first, converts them in memory and writes them inside the transaction. Nothing else uses the
-//! database while it opens, so nothing changes between the scan and the commit.
+//! database while it opens, so nothing changes between the scan and the commit. Keys the new
+//! version no longer reads may be removed after the commit instead (the 3 → 4 step does so, and
+//! opening finishes the removal if Tern stopped in between).
 //!
 //! The cost is holding the rewritten values in memory until the commit, and the transaction's
 //! bookkeeping (it reads each key it writes). Measured with 100,000 envelopes of about 250 bytes
 //! in a release build (`migrating_a_hundred_thousand_envelopes` in the tests): the 2 → 3 step
 //! takes 1.7 to 2.5 s, about 0.7 s of it reading and converting and the rest committing (a
 //! plain batch on `mail` commits 0.6 s faster but cannot carry the version), and memory grows by
-//! about 220 MB, most of which sled's page cache keeps either way. It happens once, while Tern
-//! starts.
+//! about 220 MB, most of which sled's page cache keeps either way. The 3 → 4 step (into blocks)
+//! adds about 1.5 s at that size. It happens once, while Tern starts.
 //!
 //! # History
 //!
@@ -35,12 +37,18 @@
 //! |---------|----------------------------------------------------------------------|
 //! | 2       | the first versioned cache: the layout of [`super`] without `snippet`  |
 //! | 3       | [`Envelope::snippet`] appended to every envelope (`None` until set)  |
+//! | 4       | envelopes kept in blocks of 64 UIDs (`b` keys) instead of one value each (`e` keys) |
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::TransactionError;
 
-use super::{Address, Envelope, FlagState, MAIL_TREE, META_TREE, SCHEMA, SCHEMA_KEY, decode, encode};
+use std::collections::BTreeMap;
+
+use super::{
+    Address, BLOCK, Envelope, FlagState, MAIL_TREE, META_TREE, SCHEMA, SCHEMA_KEY, block_key, decode, encode,
+    encode_block,
+};
 use crate::error::{Error, Result};
 
 /// One migration step: rewrites a cache of version `from` into version `from + 1` and records
@@ -48,7 +56,7 @@ use crate::error::{Error, Result};
 type Step = fn(&sled::Db) -> Result<()>;
 
 /// The steps, by the version they start from, oldest first. A new schema version appends one.
-pub(super) const STEPS: &[(u32, Step)] = &[(2, v2_to_v3)];
+pub(super) const STEPS: &[(u32, Step)] = &[(2, v2_to_v3), (3, v3_to_v4)];
 
 /// What opening did to the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +79,8 @@ pub(super) fn prepare(db: &sled::Db) -> Result<Outcome> {
         return Ok(Outcome::Created);
     };
     if found == SCHEMA {
+        // A 3 → 4 step interrupted after its commit left old envelopes behind.
+        remove_v3_envelopes(db)?;
         return Ok(Outcome::Current);
     }
     let Some(steps) = plan(found) else {
@@ -210,4 +220,58 @@ fn v2_to_v3(db: &sled::Db) -> Result<()> {
         batch.insert(key, encode(&Envelope::from(v2))?);
     }
     commit(db, &batch, 3)
+}
+
+#[cfg(test)]
+/// The key of one envelope up to version 3: `e`, folder id (u64 BE), uid (u32 BE).
+pub(super) fn v3_envelope_key(fid: u64, uid: u32) -> [u8; 13] {
+    let mut key = [0u8; 13];
+    key[0] = b'e';
+    key[1..9].copy_from_slice(&fid.to_be_bytes());
+    key[9..].copy_from_slice(&uid.to_be_bytes());
+    key
+}
+
+/// 3 → 4: the envelopes (`e` keys, one per message) move into blocks of [`BLOCK`] UIDs (`b`
+/// keys), their bytes unchanged. Other keys keep their values. The blocks and the new version
+/// commit together; the old keys, which version 4 never reads, are removed after the commit
+/// (a transaction would read each of them back first), and [`remove_v3_envelopes`] finishes
+/// that on the next open if Tern stopped in between.
+fn v3_to_v4(db: &sled::Db) -> Result<()> {
+    let mail = db.open_tree(MAIL_TREE)?;
+    let mut batch = sled::Batch::default();
+    let mut blocks: BTreeMap<(u64, u32), BTreeMap<u32, sled::IVec>> = BTreeMap::new();
+    for item in mail.scan_prefix([b'e']) {
+        let (key, value) = item?;
+        let (Some(fid), Some(uid)) = (
+            key.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes),
+            key.get(9..13).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes),
+        ) else {
+            return Err(Error::Cache(format!("an envelope key of {} bytes", key.len())));
+        };
+        // Only envelopes that decode move: a damaged one fails the step (and the cache is rebuilt).
+        decode::<Envelope>(&value)?;
+        blocks.entry((fid, uid / BLOCK)).or_default().insert(uid, value);
+    }
+    for ((fid, number), entries) in blocks {
+        let value = encode_block(entries.iter().map(|(uid, bytes)| (*uid, bytes.as_ref())))?;
+        batch.insert(&block_key(fid, number), value);
+    }
+    commit(db, &batch, 4)?;
+    remove_v3_envelopes(db)
+}
+
+/// Removes the envelopes of the version 3 layout (`e` keys) from a cache at version 4 or later.
+pub(super) fn remove_v3_envelopes(db: &sled::Db) -> Result<()> {
+    let mail = db.open_tree(MAIL_TREE)?;
+    let mut batch = sled::Batch::default();
+    let mut any = false;
+    for key in mail.scan_prefix([b'e']).keys() {
+        batch.remove(key?);
+        any = true;
+    }
+    if any {
+        mail.apply_batch(batch)?;
+    }
+    Ok(())
 }

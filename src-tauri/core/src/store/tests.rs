@@ -135,7 +135,119 @@ fn later_pages_follow_changes_to_the_folder() {
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::migrate::{self, EnvelopeV2, Outcome, STEPS};
+use super::migrate::{self, EnvelopeV2, Outcome, STEPS, v3_envelope_key};
+
+/// Envelopes kept in blocks: after each change set (initial-sync chunks that split blocks,
+/// updates, flag changes, removals that empty a block, snippets) every way of reading the folder
+/// agrees with a plain map of what should be there.
+#[test]
+fn envelopes_across_blocks_read_back_as_written() {
+    use std::collections::BTreeMap;
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+    let other = store.folder_id_or_create("a", "Archive").unwrap();
+    store.apply(other, FolderChanges { upserts: vec![env(5, 1, true)], ..Default::default() }).unwrap();
+    let seen =
+        |on: bool| FlagState { flags: MessageFlags { seen: on, ..Default::default() }, keywords: vec![] };
+    let at = |uid: u32| 1_700_000_000 - i64::from(uid % 7) * 1_000 + i64::from(uid);
+    let upserts =
+        |uids: std::ops::RangeInclusive<u32>| uids.rev().map(|uid| env(uid, at(uid), uid % 3 == 0)).collect();
+    // (what, changes)
+    let steps: Vec<(&str, FolderChanges)> = vec![
+        (
+            "first screen of an initial sync",
+            FolderChanges { upserts: upserts(251..=300), fresh: true, ..Default::default() },
+        ),
+        (
+            "a chunk ending inside a block",
+            FolderChanges { upserts: upserts(100..=250), fresh: true, ..Default::default() },
+        ),
+        (
+            "the chunk before it, same block",
+            FolderChanges { upserts: upserts(1..=99), fresh: true, ..Default::default() },
+        ),
+        (
+            "flag changes in several blocks",
+            FolderChanges {
+                flag_updates: vec![
+                    (1, seen(true), 3),
+                    (64, seen(true), 3),
+                    (200, seen(false), 4),
+                    (999, seen(true), 5),
+                ],
+                ..Default::default()
+            },
+        ),
+        ("a block emptied", FolderChanges { removals: (128..=191).collect(), ..Default::default() }),
+        (
+            "new mail, a change and a removal in one set",
+            FolderChanges {
+                upserts: vec![env(301, at(301), false), env(640, at(640), false)],
+                flag_updates: vec![(301, seen(true), 9)],
+                removals: vec![300, 5000],
+                ..Default::default()
+            },
+        ),
+        (
+            "the emptied block filled again",
+            FolderChanges { upserts: upserts(150..=160), ..Default::default() },
+        ),
+    ];
+    let mut model: BTreeMap<u32, Envelope> = BTreeMap::new();
+    for (what, changes) in steps {
+        for e in &changes.upserts {
+            model.insert(e.uid, e.clone());
+        }
+        for (uid, flags, modseq) in &changes.flag_updates {
+            if let Some(e) = model.get_mut(uid) {
+                e.flags = flags.clone();
+                e.modseq = e.modseq.max(*modseq);
+            }
+        }
+        for uid in &changes.removals {
+            model.remove(uid);
+        }
+        store.apply(fid, changes).unwrap();
+        let uids: Vec<u32> = model.keys().copied().collect();
+        assert_eq!(store.uids(fid).unwrap(), uids, "{what}");
+        let flags: Vec<(u32, FlagState)> = model.values().map(|e| (e.uid, e.flags.clone())).collect();
+        assert_eq!(store.uids_and_flags(fid).unwrap(), flags, "{what}");
+        let mut heads = Vec::new();
+        store
+            .each_envelope_head(fid, |head| heads.push((head.uid, head.received, head.subject.to_string())))
+            .unwrap();
+        let expected: Vec<_> = model.values().map(|e| (e.uid, e.received, e.subject.clone())).collect();
+        assert_eq!(heads, expected, "{what}");
+        for uid in [0, 1, 63, 64, 65, 127, 128, 191, 192, 300, 301, 640, 999] {
+            assert_eq!(store.envelope(fid, uid).unwrap().as_ref(), model.get(&uid), "{what}: uid {uid}");
+        }
+        let mut newest_first: Vec<&Envelope> = model.values().collect();
+        newest_first.sort_by_key(|e| (std::cmp::Reverse(e.received), e.uid));
+        for (offset, limit) in [(0, 50), (50, 100), (200, 1000)] {
+            let expected: Vec<Envelope> =
+                newest_first.iter().skip(offset).take(limit).map(|e| (*e).clone()).collect();
+            assert_eq!(store.page(fid, offset, limit).unwrap(), expected, "{what}: page {offset}+{limit}");
+        }
+        let state = store.folder_state(fid).unwrap().unwrap();
+        let unread = model.values().filter(|e| !e.flags.flags.seen).count() as u32;
+        assert_eq!((state.total, state.unread), (model.len() as u32, unread), "{what}");
+    }
+    assert!(store.set_snippet(fid, 150, "Hello").unwrap());
+    assert!(!store.set_snippet(fid, 150, "Hello").unwrap());
+    assert!(!store.set_snippet(fid, 170, "gone").unwrap());
+    assert_eq!(store.envelope(fid, 150).unwrap().unwrap().snippet.as_deref(), Some("Hello"));
+    assert_eq!(
+        store.envelope(fid, 151).unwrap().as_ref(),
+        model.get(&151),
+        "the block's other messages stay"
+    );
+    // The other folder's block is its own.
+    assert_eq!(store.uids(other).unwrap(), vec![5]);
+    store.clear_folder(fid).unwrap();
+    assert!(store.uids(fid).unwrap().is_empty());
+    assert!(store.page(fid, 0, 10).unwrap().is_empty());
+    assert_eq!(store.uids(other).unwrap(), vec![5]);
+}
 
 /// An envelope with every field set, varied by `uid`.
 fn full(uid: u32, received: i64, seen: bool) -> Envelope {
@@ -200,8 +312,12 @@ fn v2(e: &Envelope) -> EnvelopeV2 {
 /// How a hand-built cache encodes its envelopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layout {
+    /// One value per envelope, without a snippet.
     V2,
+    /// One value per envelope.
     V3,
+    /// Blocks of [`BLOCK`] UIDs (the current layout).
+    V4,
 }
 
 /// One cached folder of a hand-built cache.
@@ -289,13 +405,22 @@ impl Fixture {
             lists.entry(cached.account).or_default().push(Self::folder_json(cached.path));
             mail.insert(folder_key(cached.account, cached.path), &fid.to_be_bytes()).unwrap();
             mail.insert(prefixed(b's', fid), encode(&Self::state(&cached.envelopes)).unwrap()).unwrap();
+            let mut blocks: BTreeMap<u32, BTreeMap<u32, Vec<u8>>> = BTreeMap::new();
             for e in &cached.envelopes {
-                let value = match layout {
-                    Layout::V2 => encode(&v2(e)).unwrap(),
-                    Layout::V3 => encode(e).unwrap(),
+                match layout {
+                    Layout::V2 => mail.insert(v3_envelope_key(fid, e.uid), encode(&v2(e)).unwrap()).unwrap(),
+                    Layout::V3 => mail.insert(v3_envelope_key(fid, e.uid), encode(e).unwrap()).unwrap(),
+                    Layout::V4 => {
+                        blocks.entry(e.uid / BLOCK).or_default().insert(e.uid, encode(e).unwrap());
+                        None
+                    }
                 };
-                mail.insert(envelope_key(fid, e.uid), value).unwrap();
                 mail.insert(date_key(fid, e.received, e.uid), &[]).unwrap();
+            }
+            for (number, entries) in blocks {
+                let value =
+                    encode_block(entries.iter().map(|(uid, bytes)| (*uid, bytes.as_slice()))).unwrap();
+                mail.insert(block_key(fid, number), value).unwrap();
             }
         }
         for (account, list) in lists {
@@ -419,14 +544,15 @@ fn a_version_2_cache_is_migrated_in_place() {
 fn opening_follows_the_recorded_schema_version() {
     // (recorded version, layout of the envelopes, what opening does, whether the data stays)
     let cases = [
-        (Some(SCHEMA), Layout::V3, Outcome::Current, true),
+        (Some(SCHEMA), Layout::V4, Outcome::Current, true),
+        (Some(3), Layout::V3, Outcome::Migrated(3), true),
         (Some(2), Layout::V2, Outcome::Migrated(2), true),
         // Older than any migration step: rebuilt.
         (Some(1), Layout::V2, Outcome::Rebuilt(1), false),
         (Some(0), Layout::V2, Outcome::Rebuilt(0), false),
         // Written by a newer Tern: rebuilt.
-        (Some(SCHEMA + 1), Layout::V3, Outcome::Rebuilt(SCHEMA + 1), false),
-        (Some(99), Layout::V3, Outcome::Rebuilt(99), false),
+        (Some(SCHEMA + 1), Layout::V4, Outcome::Rebuilt(SCHEMA + 1), false),
+        (Some(99), Layout::V4, Outcome::Rebuilt(99), false),
     ];
     let fixture = Fixture::new();
     for (recorded, layout, outcome, kept) in cases {
@@ -466,7 +592,7 @@ fn a_failed_migration_step_writes_nothing_and_the_cache_is_rebuilt() {
     let db = raw_db(dir.path());
     let mail = db.open_tree(MAIL_TREE).unwrap();
     // A value cut short, in the middle of the keyspace.
-    let key = envelope_key(fid, 15);
+    let key = v3_envelope_key(fid, 15);
     let whole = mail.get(key).unwrap().unwrap();
     mail.insert(key, &whole[..whole.len() - 1]).unwrap();
     let before: Vec<_> = mail.iter().collect::<Result<_, _>>().unwrap();
@@ -482,6 +608,26 @@ fn a_failed_migration_step_writes_nothing_and_the_cache_is_rebuilt() {
     assert_eq!(migrate::version(&db.open_tree(META_TREE).unwrap()).unwrap(), Some(SCHEMA));
     assert!(db.open_tree(MAIL_TREE).unwrap().is_empty());
     assert!(db.open_tree(FOLDERS_TREE).unwrap().is_empty());
+}
+
+#[test]
+fn envelopes_left_behind_by_an_interrupted_move_to_blocks_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::new();
+    let fids = fixture.write(dir.path(), Some(SCHEMA), Layout::V4);
+    let fid = fids[&("a".to_string(), "INBOX".to_string())];
+    {
+        // As if Tern stopped after the 3 → 4 step committed, before removing the old keys.
+        let db = raw_db(dir.path());
+        let old = encode(&fixture.folders[0].envelopes[0]).unwrap();
+        db.open_tree(MAIL_TREE).unwrap().insert(v3_envelope_key(fid, 1), old).unwrap();
+        db.flush().unwrap();
+    }
+    assert_eq!(prepare(dir.path()), Outcome::Current);
+    let db = raw_db(dir.path());
+    assert_eq!(db.open_tree(MAIL_TREE).unwrap().scan_prefix([b'e']).count(), 0);
+    drop(db);
+    fixture.assert_held_by(&reopen(dir.path()), &fids);
 }
 
 #[test]
