@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use tern_core::Error;
-use tern_core::sync::{SyncMode, SyncProgress, SyncReport};
+use tern_core::imap::Timeouts;
+use tern_core::sync::{SyncMode, SyncProgress, SyncReport, Syncer};
 use tern_tests::sample::{Generator, modified_utf7};
 use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions};
 
@@ -339,4 +340,61 @@ async fn storage_quota_is_recorded_by_a_sync() {
     let quota = acct.engine.quota(&acct.id).unwrap().expect("Dovecot reports a quota");
     assert_eq!(quota.limit_kib, 2 * 1024 * 1024);
     assert!(quota.used_kib > 0, "{quota:?}");
+}
+
+/// The IDLE connection's resync of the inbox it already has selected: no STATUS, no SELECT,
+/// one CHANGEDSINCE fetch. After another client appends, expunges and re-flags, and after it
+/// empties the folder, the cache equals the server; a sync after that has nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_selected_inbox_resyncs_without_selecting_it_again() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 300, 21).unwrap();
+    let account = account(&server, DEFAULT_USER, |_| {}).await;
+    sync_all(&account).await;
+    let before = check_cache_equals_server(&account, &server, "INBOX").await;
+    let (mut session, negotiated) = account.engine.session(&account.id).await.unwrap();
+    session.select_condstore("INBOX").await.unwrap();
+    let noop = |_: SyncProgress| {};
+    let mut syncer = Syncer {
+        session: &mut session,
+        store: account.engine.store(),
+        account_id: &account.id,
+        negotiated: &negotiated,
+        progress: &noop,
+        timeouts: Timeouts::default(),
+    };
+
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.select("INBOX").await.unwrap();
+    let mut generator = Generator::new(78);
+    for _ in 0..2 {
+        other.append("INBOX", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
+    }
+    let uid = |i: usize| before[i].uid.to_string();
+    let three = [0, 1, 2].map(uid).join(",");
+    consume(other.uid_store(&three, "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge(&three).await.unwrap()).await;
+    for i in 10..14 {
+        consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
+    }
+    let report = syncer.selected("INBOX").await.unwrap();
+    let after = check_cache_equals_server(&account, &server, "INBOX").await;
+    assert_eq!(
+        (report.mode, report.added, report.changed, report.removed, report.total),
+        (SyncMode::Qresync, 2, flag_changes(&before, &after), 3, 299),
+        "{report:?}"
+    );
+    assert!(report.changed >= 3, "the flags changed: {report:?}");
+    let again = syncer.selected("INBOX").await.unwrap();
+    assert_eq!((again.added, again.changed, again.removed), (0, 0, 0), "{again:?}");
+
+    // Everything moved away: the folder is empty on the server and in the cache.
+    other.uid_mv("1:*", "Archive").await.unwrap();
+    other.logout().await.unwrap();
+    let emptied = syncer.selected("INBOX").await.unwrap();
+    assert_eq!((emptied.removed, emptied.total), (after.len() as u32, 0), "{emptied:?}");
+    assert!(check_cache_equals_server(&account, &server, "INBOX").await.is_empty());
+    session.logout().await.unwrap();
+    let settled = account.engine.sync_folder(&account.id, "INBOX", &noop).await.unwrap();
+    assert_eq!((settled.added, settled.changed, settled.removed, settled.total), (0, 0, 0, 0), "{settled:?}");
 }

@@ -114,8 +114,8 @@ impl Engine {
         }
     }
 
-    /// The cache.
-    pub(crate) fn store(&self) -> &Store {
+    /// The cache (the benchmark harness drives a [`crate::sync::Syncer`] on it directly).
+    pub fn store(&self) -> &Store {
         &self.store
     }
 

@@ -2,14 +2,14 @@
 //! (a raw IDLE client on the same folder, measured on the same arrivals), and opening a message
 //! in the reader, uncached and cached, with the bytes it moves.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tern_core::Engine;
 use tern_core::account::NewAccount;
 use tern_core::imap::Password;
 use tern_core::imap::content::{MessageContent, Shown};
-use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, Supervisor};
+use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, PUSH_TARGET, Supervisor};
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
 use tern_core::settings::AppSettings;
 use tern_tests::sample::Generator;
@@ -20,6 +20,52 @@ use crate::mail;
 use crate::measure::{Metric, Report, median, percentile};
 use crate::raw::{Exists, RawClient, RawServer};
 use crate::{Res, SEED, say};
+
+/// When the engine's IDLE connection heard the server report a change: the times of its
+/// [`PUSH_TARGET`] debug events, in order. The only events the harness listens to.
+#[derive(Debug, Clone, Default)]
+struct Wakes(Arc<Mutex<Vec<Instant>>>);
+
+impl Wakes {
+    /// The last wake-up at or after `since`.
+    fn last_since(&self, since: Instant) -> Option<Instant> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).iter().rev().find(|&&at| at >= since).copied()
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Wakes {
+    fn register_callsite(
+        &self,
+        metadata: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if metadata.target() == PUSH_TARGET {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(
+        &self,
+        metadata: &tracing::Metadata<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        metadata.target() == PUSH_TARGET
+    }
+
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
+    }
+}
+
+static WAKES: OnceLock<Wakes> = OnceLock::new();
+
+/// Starts noting when the engine's IDLE connection hears of a change (call once, first).
+pub fn listen_for_wakes() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let wakes = WAKES.get_or_init(Wakes::default).clone();
+    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(wakes));
+}
 
 /// Event batches as the UI would receive them, stamped on arrival.
 type Batches = mpsc::UnboundedReceiver<(Instant, Vec<LiveEvent>)>;
@@ -166,6 +212,8 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
     let mut other = engine.login(plan.id).await?;
     let first = mail::uid_next(&mut other, folder).await?;
     let (mut e2e, mut floor, mut share, mut notice_bytes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut own = Vec::new();
+    let wakes = WAKES.get().cloned().unwrap_or_default();
     for i in 0..plan.samples {
         let message = mail::marked(plan.token, &Generator::new(SEED + 5_000 + i as u64).next_message().bytes);
         let started = Instant::now();
@@ -185,6 +233,9 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         };
         let total = (tern_at - started).as_secs_f64() * 1e3;
         let server = (exists.at - started).as_secs_f64() * 1e3;
+        if let Some(woke) = wakes.last_since(started).filter(|&woke| woke <= tern_at) {
+            own.push((tern_at - woke).as_secs_f64() * 1e3);
+        }
         e2e.push(total);
         floor.push(server);
         share.push(total - server);
@@ -228,6 +279,23 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
             .target(50.0)
             .note("p99 over arrivals of (end to end - raw IDLE floor)"),
     );
+    if own.len() == n {
+        say(&format!(
+            "new mail, Tern's own part (the IDLE connection hearing of it to the UI's event): p50 {:.1} / p99 {:.1} ms",
+            p(&own, 50.0),
+            p(&own, 99.0)
+        ));
+        report.push(Metric::new("push_tern_own", p(&own, 50.0), "ms").runs(&own).note(
+            "p50: from the engine's IDLE connection reading the server's news (its tern::push event) to the UI's event batch",
+        ));
+        report.push(
+            Metric::new("push_tern_own_p99", p(&own, 99.0), "ms")
+                .target(20.0)
+                .note("p99 (nearest rank) of the same"),
+        );
+    } else {
+        say(&format!("Tern's own part measured for {} of {n} arrivals: not reported", own.len()));
+    }
     report.push(
         Metric::new("push_floor_idle_bytes", median(&notice_bytes), "B")
             .runs(&notice_bytes)

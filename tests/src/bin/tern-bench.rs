@@ -164,6 +164,7 @@ fn main() -> ExitCode {
     if cfg!(debug_assertions) {
         eprintln!("tern-bench: this is a debug build; numbers are meaningless. Use `make bench`.");
     }
+    live::listen_for_wakes();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -582,6 +583,9 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
     // ---------------------------------------------------------------- 4. resync with changes
     if target.writes {
         resync_with_changes(&engine, target, id, &token, n, &mut report).await?;
+        if target.fixture.is_some() {
+            resync_breakdown(&engine, id, &mut report).await?;
+        }
     }
 
     // ---------------------------------------------------------------- 5. live: new mail
@@ -731,6 +735,83 @@ async fn resync_with_changes(
             } else {
                 "report counts WRONG (see log)"
             }),
+    );
+    Ok(())
+}
+
+/// Where a resync after 120 changes spends its time (the fixture only): two more rounds of
+/// changes. The first is synced by hand: login and session setup, `Syncer::folder` (STATUS,
+/// SELECT, the CHANGEDSINCE fetch, the new envelopes, the cache), logout. Before the second, a
+/// plain session notes HIGHESTMODSEQ; after it, the same session times the server's part alone
+/// (SELECT, then the CHANGEDSINCE fetch), and the engine catches up untimed.
+async fn resync_breakdown(engine: &Engine, id: &str, report: &mut Report) -> Res<()> {
+    let noop = |_: SyncProgress| {};
+    make_changes(engine, id, 3).await?;
+    let started = Instant::now();
+    let (mut session, negotiated) = engine.session(id).await?;
+    let logged_in = started.elapsed();
+    let started = Instant::now();
+    let sync = Syncer {
+        session: &mut session,
+        store: engine.store(),
+        account_id: id,
+        negotiated: &negotiated,
+        progress: &noop,
+        timeouts: tern_core::imap::Timeouts::default(),
+    }
+    .folder("INBOX")
+    .await?;
+    let synced = started.elapsed();
+    let started = Instant::now();
+    session.logout().await?;
+    let logged_out = started.elapsed();
+    if sync.changed + sync.removed + sync.added != 120 {
+        say(&format!("resync breakdown: the sync saw {sync:?}"));
+    }
+
+    let mut probe = engine.login(id).await?;
+    probe.run_command_and_check_ok("ENABLE QRESYNC").await?;
+    let modseq = probe.status("INBOX", "(HIGHESTMODSEQ)").await?.highest_modseq.ok_or("no HIGHESTMODSEQ")?;
+    make_changes(engine, id, 4).await?;
+    let started = Instant::now();
+    probe.select_condstore("INBOX").await?;
+    let selected = started.elapsed();
+    let started = Instant::now();
+    let changes: Vec<_> = probe
+        .uid_fetch("1:*", format!("(UID FLAGS) (CHANGEDSINCE {modseq} VANISHED)"))
+        .await?
+        .try_collect()
+        .await?;
+    let fetched = started.elapsed();
+    probe.logout().await?;
+    engine.sync_folder(id, "INBOX", &noop).await?;
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    say(&format!(
+        "resync breakdown: login + setup {:.1} ms, sync {:.1} ms, logout {:.1} ms; the server alone: SELECT {:.1} ms, CHANGEDSINCE fetch {:.1} ms ({} responses)",
+        ms(logged_in),
+        ms(synced),
+        ms(logged_out),
+        ms(selected),
+        ms(fetched),
+        changes.len()
+    ));
+    report.push(
+        Metric::new("phase_resync_login", ms(logged_in), "ms")
+            .note("resync after 120 changes: login, compression check, ENABLE, ID, NAMESPACE"),
+    );
+    report.push(
+        Metric::new("phase_resync_sync", ms(synced), "ms")
+            .note("Syncer::folder: STATUS, SELECT, CHANGEDSINCE fetch, new envelopes, cache"),
+    );
+    report.push(Metric::new("phase_resync_logout", ms(logged_out), "ms"));
+    report.push(
+        Metric::new("phase_resync_server_select", ms(selected), "ms")
+            .note("a plain session's SELECT (CONDSTORE) after the same kind of changes"),
+    );
+    report.push(
+        Metric::new("phase_resync_server_changes", ms(fetched), "ms")
+            .note("its UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)"),
     );
     Ok(())
 }

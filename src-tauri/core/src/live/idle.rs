@@ -17,9 +17,9 @@ use async_imap::types::UnsolicitedResponse;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::LiveSettings;
 use super::account::{FolderLocks, progress_events, publish};
 use super::events::LiveEvent;
+use super::{LiveSettings, PUSH_TARGET};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
@@ -173,7 +173,7 @@ impl IdleTask {
             progress: &progress,
             timeouts: self.engine.timeouts(),
         }
-        .folder(INBOX)
+        .selected(INBOX)
         .await?;
         publish(&self.engine, &self.events, &self.account_id, &report);
         if !report.added_uids.is_empty() {
@@ -224,6 +224,9 @@ impl IdleTask {
                                     let _ = self.news.send(IdleNews::Moved(folder)).await;
                                     break;
                                 }
+                                // The moment the news came off the socket: where Tern's own
+                                // part of new-mail latency starts (tern-bench measures from it).
+                                tracing::debug!(target: PUSH_TARGET, account = %self.account_id, "the server reported a change");
                                 Some(Woken::News)
                             }
                             Ok(IdleResponse::Timeout) => {

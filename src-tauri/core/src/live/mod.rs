@@ -92,6 +92,11 @@ impl Default for LiveSettings {
 /// How long the first event after a quiet moment waits for the others of the same change.
 pub const SETTLE: Duration = Duration::from_millis(10);
 
+/// The `tracing` target of the debug event the IDLE connection logs when the server reports a
+/// change to the inbox, at the moment the report comes off the socket: the start of Tern's own
+/// part of new-mail latency, which the benchmark harness measures up to the UI's event.
+pub const PUSH_TARGET: &str = "tern::push";
+
 /// Receives batches of events (the shell forwards them to the window).
 pub type EventSink = Arc<dyn Fn(Vec<LiveEvent>) + Send + Sync>;
 
