@@ -377,6 +377,8 @@ async fn the_selected_inbox_resyncs_without_selecting_it_again() {
     for i in 10..14 {
         consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
     }
+    // The news reaches this session (the IDLE connection would hear it during IDLE).
+    syncer.session.noop().await.unwrap();
     let report = syncer.selected("INBOX").await.unwrap();
     let after = check_cache_equals_server(&account, &server, "INBOX").await;
     assert_eq!(
@@ -391,6 +393,7 @@ async fn the_selected_inbox_resyncs_without_selecting_it_again() {
     // Everything moved away: the folder is empty on the server and in the cache.
     other.uid_mv("1:*", "Archive").await.unwrap();
     other.logout().await.unwrap();
+    syncer.session.noop().await.unwrap();
     let emptied = syncer.selected("INBOX").await.unwrap();
     assert_eq!((emptied.removed, emptied.total), (after.len() as u32, 0), "{emptied:?}");
     assert!(check_cache_equals_server(&account, &server, "INBOX").await.is_empty());

@@ -248,6 +248,11 @@ const KEPT_THREADS: usize = 6;
 #[derive(Debug, Default)]
 pub struct Views {
     inner: Mutex<Inner>,
+    /// Held while summaries, threads or a view are built, so calls that arrive together (the
+    /// list asks for several windows at once when it opens) build each only once: the others
+    /// wait and find it built, instead of all reading and threading the same 100,000 messages
+    /// side by side (four times the time and the memory on two cores).
+    building: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -255,6 +260,8 @@ struct Inner {
     summaries: HashMap<FolderId, Arc<FolderSummary>>,
     threads: HashMap<Vec<FolderId>, Arc<Threads>>,
     views: HashMap<ListQuery, Arc<Built>>,
+    /// Views and thread sets built so far (for the debug log and the tests).
+    builds: u64,
 }
 
 /// Which folders a query reads, and where to find Sent for each account.
@@ -271,6 +278,10 @@ impl Views {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Everything in here is a cache of the store, replaced whole: a poisoned lock is safe.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn one_build(&self) -> MutexGuard<'_, ()> {
+        self.building.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Drops everything (the cache was rebuilt, an account removed).
@@ -328,7 +339,10 @@ impl Views {
         threaded: &[ViewFolder],
         uid: u32,
     ) -> Result<Vec<Row>> {
-        let threads = self.threads(store, threaded)?;
+        let threads = {
+            let _one = self.one_build();
+            self.threads(store, threaded)?
+        };
         let key = MessageKey { folder: folder.fid, uid };
         let Some(&c) = threads.of.get(&key) else {
             return Ok(store
@@ -369,13 +383,23 @@ impl Views {
             every.iter().map(|f| (f.fid, store.membership(f.fid))).collect();
         stamp.sort_unstable();
         stamp.dedup();
-        if let Some(built) = self.lock().views.get(query)
-            && built.stamp == stamp
-            && built.folders == layout.shown
-        {
-            return Ok(built.clone());
+        let cached = || {
+            self.lock()
+                .views
+                .get(query)
+                .filter(|built| built.stamp == stamp && built.folders == layout.shown)
+                .cloned()
+        };
+        if let Some(built) = cached() {
+            return Ok(built);
+        }
+        let _one = self.one_build();
+        // Another call may have built it while this one waited.
+        if let Some(built) = cached() {
+            return Ok(built);
         }
 
+        let started = std::time::Instant::now();
         let words: Vec<String> = query.filter.split_whitespace().map(str::to_lowercase).collect();
         let mut summaries: HashMap<FolderId, Arc<FolderSummary>> = HashMap::new();
         for f in &every {
@@ -437,25 +461,39 @@ impl Views {
                 let order = by_date(a, b);
                 if query.descending { order } else { order.reverse() }
             }),
-            SortKey::Sender | SortKey::Subject | SortKey::Size => {
+            SortKey::Sender | SortKey::Subject => {
+                // Each row's text is looked up (and its subject stripped) once, not at every
+                // comparison: at 100,000 rows that was 3 million lookups.
                 let sort = query.sort;
-                let text = |row: &RowRef| -> &str {
-                    match summary_of(&row.key) {
-                        Some(s) if sort == SortKey::Sender => &s.sender,
-                        Some(s) => thread::base_subject(&s.subject),
-                        None => "",
-                    }
-                };
-                let size = |row: &RowRef| summary_of(&row.key).map_or(0, |s| s.size);
-                keyed.sort_by(|a, b| {
-                    let order = if sort == SortKey::Size {
-                        size(&a.0).cmp(&size(&b.0))
-                    } else {
-                        text(&a.0).cmp(text(&b.0))
-                    };
+                let mut decorated: Vec<(&str, (RowRef, i64))> = keyed
+                    .into_iter()
+                    .map(|row| {
+                        let text = match summary_of(&row.0.key) {
+                            Some(s) if sort == SortKey::Sender => &*s.sender,
+                            Some(s) => thread::base_subject(&s.subject),
+                            None => "",
+                        };
+                        (text, row)
+                    })
+                    .collect();
+                decorated.sort_by(|a, b| {
+                    let order = a.0.cmp(b.0);
                     let order = if query.descending { order.reverse() } else { order };
-                    order.then_with(|| by_date(a, b))
+                    order.then_with(|| by_date(&a.1, &b.1))
                 });
+                keyed = decorated.into_iter().map(|(_, row)| row).collect();
+            }
+            SortKey::Size => {
+                let mut decorated: Vec<(u32, (RowRef, i64))> = keyed
+                    .into_iter()
+                    .map(|row| (summary_of(&row.0.key).map_or(0, |s| s.size), row))
+                    .collect();
+                decorated.sort_by(|a, b| {
+                    let order = a.0.cmp(&b.0);
+                    let order = if query.descending { order.reverse() } else { order };
+                    order.then_with(|| by_date(&a.1, &b.1))
+                });
+                keyed = decorated.into_iter().map(|(_, row)| row).collect();
             }
         }
 
@@ -465,11 +503,13 @@ impl Views {
             threads,
             rows: keyed.into_iter().map(|(row, _)| row).collect(),
         });
+        tracing::debug!(rows = built.rows.len(), conversations = query.conversations, elapsed = ?started.elapsed(), "list view built");
         let mut inner = self.lock();
         if inner.views.len() >= KEPT_VIEWS {
             inner.views.clear();
         }
         inner.views.insert(query.clone(), built.clone());
+        inner.builds += 1;
         Ok(built)
     }
 
@@ -482,6 +522,8 @@ impl Views {
         {
             return Ok(previous.clone());
         }
+        let started = std::time::Instant::now();
+        let incremental = previous.is_some();
         let items = match previous {
             // A few messages came or went: keep what is known, read only the new ones.
             Some(previous) => {
@@ -516,6 +558,7 @@ impl Views {
                 items
             }
         };
+        tracing::debug!(folder = fid, messages = items.len(), incremental, elapsed = ?started.elapsed(), "list summaries read");
         let summary = Arc::new(FolderSummary { membership, items });
         self.lock().summaries.insert(fid, summary.clone());
         Ok(summary)
@@ -533,6 +576,7 @@ impl Views {
             return Ok(threads.clone());
         }
         let summaries = fids.iter().map(|&f| Ok((f, self.summary(store, f)?))).collect::<Result<Vec<_>>>()?;
+        let started = std::time::Instant::now();
         let inputs: Vec<ThreadInput<'_>> = summaries
             .iter()
             .flat_map(|(fid, summary)| {
@@ -553,12 +597,14 @@ impl Views {
                 of.insert(*m, u32::try_from(c).unwrap_or(u32::MAX));
             }
         }
+        tracing::debug!(messages = inputs.len(), conversations = conversations.len(), elapsed = ?started.elapsed(), "conversations threaded");
         let threads = Arc::new(Threads { stamp, conversations, of });
         let mut inner = self.lock();
         if inner.threads.len() >= KEPT_THREADS {
             inner.threads.clear();
         }
         inner.threads.insert(fids, threads.clone());
+        inner.builds += 1;
         Ok(threads)
     }
 }

@@ -213,10 +213,22 @@ impl RawClient {
         Ok(())
     }
 
+    /// ENABLE QRESYNC: from now on the server tells this session what Tern's sessions hear
+    /// (VANISHED, MODSEQ with every flag change), at the cost Tern's sessions pay.
+    pub async fn enable_qresync(&mut self) -> Res<()> {
+        self.command("ENABLE QRESYNC").await?;
+        Ok(())
+    }
+
     /// SELECT; returns EXISTS.
     pub async fn select(&mut self, mailbox: &str) -> Res<u64> {
+        self.select_with(mailbox, "").await
+    }
+
+    /// SELECT with parameters (` (CONDSTORE)`, as Tern's IDLE connection does); returns EXISTS.
+    pub async fn select_with(&mut self, mailbox: &str, parameters: &str) -> Res<u64> {
         let tag = self.tag();
-        self.stream.write_all(format!("{tag} SELECT {}\r\n", quote(mailbox)).as_bytes()).await?;
+        self.stream.write_all(format!("{tag} SELECT {}{parameters}\r\n", quote(mailbox)).as_bytes()).await?;
         self.stream.flush().await?;
         // SELECT's response is small: read it whole and look for "* N EXISTS".
         let mut text = b"\r\n".to_vec();

@@ -597,6 +597,7 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             token: &token,
             samples,
             burst: target.fixture.is_some(),
+            qresync: server_offers_qresync(&engine, id).await?,
             raw: &target.raw,
             user: &target.user,
             password: &target.password,
@@ -667,6 +668,14 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
     report.write(&options.out)?;
     say(&format!("wrote {}", options.out.display()));
     Ok(())
+}
+
+/// Whether the account's server offers QRESYNC (so Tern's sessions enable it).
+async fn server_offers_qresync(engine: &Engine, id: &str) -> Res<bool> {
+    let (session, negotiated) = engine.session(id).await?;
+    let mut session = session;
+    session.logout().await?;
+    Ok(negotiated.caps.qresync)
 }
 
 /// Three rounds of 100 flag changes, 10 expunges and 10 APPENDs by another session, each

@@ -18,14 +18,15 @@
 //! - The IDLE task keeps `IDLE` on the inbox, re-issued well within the 29 minutes RFC 2177
 //!   allows, with NOTIFY (RFC 5465) asking for arrivals and expunges in every personal folder
 //!   where offered. Any untagged response ends the wait, `DONE` is sent under a time limit, and the
-//!   inbox is synced incrementally (QRESYNC/CONDSTORE) on that same connection. Silence longer
+//!   inbox is synced incrementally (QRESYNC/CONDSTORE) on that same connection, with QRESYNC
+//!   without selecting it again (`Syncer::selected`). Silence longer
 //!   than [`LiveSettings::idle_timeout`] (Dovecot says "still here" every 2 minutes), a `DONE`
 //!   without answer, or a jump of the wall clock (the machine slept) make it check the
 //!   connection, and a dead one is reported to the account task, which reconnects.
 //! - Every change becomes a [`LiveEvent`]; [`events::Coalescer`] merges bursts and the sink the
 //!   shell gave receives batches at most every [`LiveSettings::batch_window`]. The first change
-//!   after a quiet moment goes out at once (after [`SETTLE`], so the events of one change travel
-//!   together): new mail shows without waiting for the window.
+//!   after a quiet moment goes out at once (after [`SETTLE`], 2 ms, so the events of one change
+//!   travel together): new mail shows without waiting for the window.
 //!
 //! Two tasks never sync the same folder at once: a per-account lock per folder serializes the
 //! IDLE task's inbox syncs with "sync now" requests.
@@ -89,8 +90,9 @@ impl Default for LiveSettings {
     }
 }
 
-/// How long the first event after a quiet moment waits for the others of the same change.
-pub const SETTLE: Duration = Duration::from_millis(10);
+/// How long the first event after a quiet moment waits for the others of the same change (a
+/// sync publishes them together, so a moment suffices).
+const SETTLE: Duration = Duration::from_millis(2);
 
 /// The `tracing` target of the debug event the IDLE connection logs when the server reports a
 /// change to the inbox, at the moment the report comes off the socket: the start of Tern's own
@@ -511,17 +513,17 @@ mod tests {
         let window = ms(150);
         // (last batch sent, event arrives, batch goes out), as offsets from t0.
         let table: [(Option<u64>, u64, u64); 5] = [
-            (None, 0, 10),         // the first event ever: settled, not windowed
-            (Some(0), 500, 510),   // long after the last batch
+            (None, 0, 2),          // the first event ever: settled, not windowed
+            (Some(0), 500, 502),   // long after the last batch
             (Some(0), 20, 150),    // within the window: waits for its end
-            (Some(0), 145, 155),   // the window ends before the settle delay
-            (Some(100), 240, 250), // the window just ended
+            (Some(0), 149, 151),   // the window ends before the settle delay
+            (Some(100), 250, 252), // the window just ended
         ];
         for (sent, now, expected) in table {
             let got = batch_deadline(sent.map(|s| t0 + ms(s)), t0 + ms(now), window);
             assert_eq!(got, t0 + ms(expected), "{sent:?} {now}");
         }
-        assert_eq!(batch_deadline(None, t0, ms(5)), t0 + ms(5), "a window shorter than the settle delay");
+        assert_eq!(batch_deadline(None, t0, ms(1)), t0 + ms(1), "a window shorter than the settle delay");
     }
 
     #[tokio::test(start_paused = true)]
@@ -549,7 +551,7 @@ mod tests {
         drop(events);
         emitter.await.unwrap();
         let ms = Duration::from_millis;
-        assert_eq!(*locked(&seen), [(ms(10), 2), (ms(160), 1), (ms(1040), 1)]);
+        assert_eq!(*locked(&seen), [(ms(2), 2), (ms(152), 1), (ms(1032), 1)]);
     }
 
     #[test]

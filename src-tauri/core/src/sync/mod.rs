@@ -423,9 +423,13 @@ impl Syncer<'_> {
 
     /// Brings the folder this session already has selected up to date without selecting it
     /// again: what the IDLE connection does each time the server reports a change to its inbox.
-    /// With QRESYNC, a NOOP and one `UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)` name every
+    /// With QRESYNC, one `UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)` names every
     /// change since the last sync (flags, new messages, and expunges, including those the IDLE
     /// wait already consumed), and the new UIDNEXT and HIGHESTMODSEQ are learnt from its answer.
+    /// The session's view of the folder must be current: call it right after the SELECT or
+    /// after the server's news came in (the IDLE wake). A message the server has not announced
+    /// to this session yet is left out (a NOOP first brings it in); the IDLE connection hears
+    /// of it when it starts its next IDLE, and syncs again.
     /// A STATUS and a SELECT of a 100,000-message inbox cost the server over 100 ms; this costs
     /// what changed. Without QRESYNC, or before the folder's first sync completed, it is
     /// [`Self::folder`].
@@ -433,9 +437,6 @@ impl Syncer<'_> {
         let fid = self.store.folder_id_or_create(self.account_id, path)?;
         match self.store.folder_state(fid)? {
             Some(state) if state.complete && self.negotiated.caps.qresync => {
-                // A NOOP first: the server brings this session's view of the folder up to date
-                // (a FETCH alone may leave out messages that arrived since the last command).
-                timed(self.timeouts.command, "checking the folder", self.session.noop()).await?;
                 let known = ServerFolder {
                     uidvalidity: state.uidvalidity,
                     uidnext: state.uidnext,

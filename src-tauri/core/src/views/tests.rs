@@ -264,6 +264,29 @@ fn queries_sort_filter_group_and_merge_as_asked() {
 }
 
 #[test]
+fn windows_asked_for_at_once_build_the_view_once() {
+    let (_dir, store) = fixture();
+    let views = Views::default();
+    let accounts = ["a".to_string()];
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    let layout = layout(&store, &q, &accounts).unwrap();
+    let pages: Vec<Vec<u32>> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let page = views.page(&store, &q, &layout, 0, 10).unwrap();
+                    page.rows.iter().map(|r| r.envelope.uid).collect()
+                })
+            })
+            .collect();
+        calls.into_iter().map(|call| call.join().unwrap()).collect()
+    });
+    assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:?}");
+    // One thread set and one view, however many windows were asked for together.
+    assert_eq!(views.lock().builds, 2);
+}
+
+#[test]
 fn conversation_rows_carry_the_flags_of_every_message() {
     let (_dir, store) = fixture();
     let views = Views::default();
