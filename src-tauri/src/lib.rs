@@ -127,6 +127,13 @@ pub fn run() {
             let dir = data_dir(app)?;
             let engine = Arc::new(Engine::open(&dir, Arc::new(Keychain))?);
             tracing::info!(data_dir = %dir.display(), accounts = engine.accounts().len(), "engine ready");
+            // The inbox's conversations are read and threaded while the window loads.
+            let lists = engine.clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                if let Err(error) = lists.prepare_lists() {
+                    tracing::debug!(%error, "message list not prepared ahead");
+                }
+            });
             let sink = event_sink(app.handle().clone(), engine.clone());
             let live = tauri::async_runtime::block_on(async {
                 Arc::new(Supervisor::new(engine.clone(), LiveSettings::default(), sink))

@@ -56,6 +56,7 @@ const LINK_BASE: &str = "tern-part://localhost/link/0123abcd/";
 const SNIPPET_CHARS: usize = 120;
 
 fuzz_target!(|data: &[u8]| {
+    checks_hold();
     let Some((&selector, rest)) = data.split_first() else { return };
     match selector % 4 {
         0 => raw_message(rest),
@@ -64,6 +65,30 @@ fuzz_target!(|data: &[u8]| {
         _ => plain_checked(&String::from_utf8_lossy(rest)),
     }
 });
+
+/// Once per run: the CSS check itself flags what it must and passes what it must (a check that
+/// flags nothing would let every run pass).
+fn checks_hold() {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        // (css, a stylesheet, flagged)
+        let table: [(&str, bool, bool); 9] = [
+            ("behavior:url(x.htc)", false, true),
+            ("color:red; -moz-binding : url(x.xml#x)", false, true),
+            (".b{ behavior: url(x.htc) }", true, true),
+            ("@media screen{.b{behavior:url(x)}}", true, true),
+            ("@import url(x.css);", true, true),
+            (".a{width:expression(alert(1))}", true, true),
+            ("color:red", false, false),
+            // Text that only looks like a property: inside a function's arguments, or a selector.
+            (".c{background-image:f(\"a\" http:/behavior: 1x)}", true, false),
+            ("behavior:hover{color:red}", true, false),
+        ];
+        for (css, stylesheet, flagged) in table {
+            assert_eq!(css_problem(css, stylesheet, true).is_some(), flagged, "the CSS check on {css:?}");
+        }
+    });
+}
 
 /// `TERN_FUZZ_PRINT=1`: print every rendering (for looking at one input with `run.sh repro`).
 fn print() -> bool {
@@ -510,31 +535,37 @@ fn check_sanitized(input: &str, output: &str, options: &RenderOptions) {
 
 /// What the CSS policy never lets through, read with the CSS tokenizer browsers follow (so
 /// escapes are undone and strings are strings): an `@import` rule (in a stylesheet, where a
-/// statement starts), an `expression(...)`, a `behavior` or `-moz-binding` property, a
-/// `url(...)` with a scheme other than an image's, or a remote one while remote content is off.
+/// statement starts), an `expression(...)`, a `behavior` or `-moz-binding` property (where a
+/// declaration starts: in a style attribute or a `{}` block, not inside a function's or a
+/// bracket's arguments, where `behavior:` is only text), a `url(...)` with a scheme other than
+/// an image's, or a remote one while remote content is off.
 fn css_problem(css: &str, stylesheet: bool, allow_remote: bool) -> Option<String> {
     let mut parser = CssParser::new(css);
     let mut problem = None;
-    css_walk(&mut parser, stylesheet, allow_remote, &mut problem, 0);
+    css_walk(&mut parser, stylesheet, !stylesheet, allow_remote, &mut problem, 0);
     problem
 }
 
 fn css_walk(
     parser: &mut CssParser<'_>,
     stylesheet: bool,
+    declarations: bool,
     allow_remote: bool,
     problem: &mut Option<String>,
     depth: usize,
 ) {
-    // The previous significant token: an identifier followed by `:` names a property.
+    // The identifier that started the current declaration: followed by `:` it names a property.
     let mut previous_ident: Option<String> = None;
+    // Whether a declaration may start here (at the start of a declaration list or after `;`).
+    let mut declaration_start = declarations;
     // Whether a statement (a rule) may start here: only at the top of a stylesheet.
     let mut statement_start = stylesheet && depth == 0;
     while problem.is_none() {
         let Ok(token) = parser.next_including_whitespace_and_comments() else { return };
         let token = token.clone();
         let mut url: Option<String> = None;
-        let mut nested = false;
+        // A block to walk, and whether declarations start in it.
+        let mut nested: Option<bool> = None;
         match &token {
             CssToken::AtKeyword(name) if statement_start && name.eq_ignore_ascii_case("import") => {
                 *problem = Some("`@import`".into());
@@ -565,10 +596,10 @@ fn css_walk(
                     Ok(())
                 });
             }
-            CssToken::Function(_)
-            | CssToken::ParenthesisBlock
-            | CssToken::SquareBracketBlock
-            | CssToken::CurlyBracketBlock => nested = true,
+            CssToken::Function(_) | CssToken::ParenthesisBlock | CssToken::SquareBracketBlock => {
+                nested = Some(false)
+            }
+            CssToken::CurlyBracketBlock => nested = Some(true),
             _ => {}
         }
         if let Some(url) = url {
@@ -584,25 +615,30 @@ fn css_walk(
                 *problem = Some(format!("remote url({url:?}) with remote content off"));
             }
         }
-        if nested && depth < 32 {
+        if let Some(inner_declarations) = nested
+            && depth < 32
+        {
             let _ = parser.parse_nested_block(|inner| -> Result<(), cssparser::ParseError<()>> {
-                css_walk(inner, false, allow_remote, problem, depth + 1);
+                css_walk(inner, false, inner_declarations, allow_remote, problem, depth + 1);
                 Ok(())
             });
         }
         match token {
             CssToken::WhiteSpace(_) | CssToken::Comment(_) | CssToken::CDO | CssToken::CDC => {}
             CssToken::Ident(name) => {
-                previous_ident = Some(name.to_string());
+                previous_ident = declaration_start.then(|| name.to_string());
                 statement_start = false;
+                declaration_start = false;
             }
             CssToken::Semicolon | CssToken::CurlyBracketBlock => {
                 previous_ident = None;
                 statement_start = stylesheet && depth == 0;
+                declaration_start = declarations;
             }
             _ => {
                 previous_ident = None;
                 statement_start = false;
+                declaration_start = false;
             }
         }
     }
