@@ -672,8 +672,7 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
 
 /// Whether the account's server offers QRESYNC (so Tern's sessions enable it).
 async fn server_offers_qresync(engine: &Engine, id: &str) -> Res<bool> {
-    let (session, negotiated) = engine.session(id).await?;
-    let mut session = session;
+    let (mut session, negotiated) = engine.session(id).await?;
     session.logout().await?;
     Ok(negotiated.caps.qresync)
 }

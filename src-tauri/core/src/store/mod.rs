@@ -165,7 +165,7 @@ fn block_entries(block: &[u8]) -> Result<Vec<(u32, &[u8])>> {
 }
 
 /// Encodes a block's entries (ascending by UID).
-fn encode_block<'a>(entries: impl ExactSizeIterator<Item = (u32, &'a [u8])>) -> Result<Vec<u8>> {
+fn encode_block<'a>(entries: impl Iterator<Item = (u32, &'a [u8])>) -> Result<Vec<u8>> {
     let entries: Vec<(u32, Raw<'_>)> = entries.map(|(uid, bytes)| (uid, Raw(bytes))).collect();
     encode(&entries)
 }

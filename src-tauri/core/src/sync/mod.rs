@@ -30,7 +30,7 @@ pub mod uidset;
 use std::collections::{HashMap, HashSet};
 
 use async_imap::imap_proto::Response;
-use async_imap::types::{Mailbox, QuotaResourceName, UnsolicitedResponse};
+use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
@@ -738,22 +738,23 @@ impl Syncer<'_> {
     /// FETCHes envelopes by sequence set or UID set, each parsed as it arrives (its response
     /// is freed at once, where it was read).
     async fn fetch_envelopes(&mut self, set: &str, by_uid: bool) -> Result<Vec<Envelope>> {
+        async fn parsed(
+            mut responses: impl futures::Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
+        ) -> async_imap::error::Result<Vec<Envelope>> {
+            let mut out = Vec::new();
+            while let Some(fetch) = responses.try_next().await? {
+                out.extend(envelope(&fetch));
+            }
+            Ok(out)
+        }
         let limit = self.timeouts.command;
         let session = &mut *self.session;
         timed(limit, "fetching messages", async move {
-            let mut out = Vec::new();
             if by_uid {
-                let mut responses = session.uid_fetch(set, ENVELOPE_ITEMS).await?;
-                while let Some(fetch) = responses.try_next().await? {
-                    out.extend(envelope(&fetch));
-                }
+                parsed(session.uid_fetch(set, ENVELOPE_ITEMS).await?).await
             } else {
-                let mut responses = session.fetch(set, ENVELOPE_ITEMS).await?;
-                while let Some(fetch) = responses.try_next().await? {
-                    out.extend(envelope(&fetch));
-                }
+                parsed(session.fetch(set, ENVELOPE_ITEMS).await?).await
             }
-            Ok(out)
         })
         .await
     }
