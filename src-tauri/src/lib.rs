@@ -115,6 +115,30 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
+/// WebKitGTK's settings for a window that shows one app: no accelerated compositing (it
+/// doubled the web process's memory, to about 300 MB, while the message list scrolled no
+/// faster: see BENCHMARKS.md), and caches sized for a single document rather than for browsing.
+#[cfg(target_os = "linux")]
+fn lean_webview(window: &tauri::WebviewWindow) {
+    let applied = window.with_webview(|webview| {
+        use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+        let view = webview.inner();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    if let Err(error) = applied {
+        tracing::debug!(%error, "WebView settings not applied");
+    }
+}
+
+/// Elsewhere the system's WebView keeps its own settings.
+#[cfg(not(target_os = "linux"))]
+fn lean_webview(_window: &tauri::WebviewWindow) {}
+
 /// Starts Tern.
 pub fn run() {
     init_tracing();
@@ -124,6 +148,9 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .register_uri_scheme_protocol(reader::SCHEME, reader::handle)
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                lean_webview(&window);
+            }
             let dir = data_dir(app)?;
             let engine = Arc::new(Engine::open(&dir, Arc::new(Keychain))?);
             tracing::info!(data_dir = %dir.display(), accounts = engine.accounts().len(), "engine ready");

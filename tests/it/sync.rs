@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use tern_core::Error;
-use tern_core::imap::Timeouts;
-use tern_core::sync::{SyncMode, SyncProgress, SyncReport, Syncer};
+use tern_core::imap::{ImapSession, Timeouts};
+use tern_core::sync::{Negotiated, SyncMode, SyncProgress, SyncReport, Syncer};
 use tern_tests::sample::{Generator, modified_utf7};
 use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions};
 
@@ -342,27 +342,41 @@ async fn storage_quota_is_recorded_by_a_sync() {
     assert!(quota.used_kib > 0, "{quota:?}");
 }
 
-/// The IDLE connection's resync of the inbox it already has selected: no STATUS, no SELECT,
-/// one CHANGEDSINCE fetch. After another client appends, expunges and re-flags, and after it
-/// empties the folder, the cache equals the server; a sync after that has nothing to do.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_selected_inbox_resyncs_without_selecting_it_again() {
+/// A Dovecot with `count` messages in INBOX, an account synced with it (the cache as it was
+/// checked against the server), and a session of that account with INBOX selected, as the
+/// IDLE connection has it.
+async fn inbox_selected(count: usize, seed: u64) -> (Dovecot, Account, Vec<Row>, ImapSession, Negotiated) {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
-    server.seed(DEFAULT_USER, "INBOX", 300, 21).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", count, seed).unwrap();
     let account = account(&server, DEFAULT_USER, |_| {}).await;
     sync_all(&account).await;
     let before = check_cache_equals_server(&account, &server, "INBOX").await;
     let (mut session, negotiated) = account.engine.session(&account.id).await.unwrap();
     session.select_condstore("INBOX").await.unwrap();
-    let noop = |_: SyncProgress| {};
-    let mut syncer = Syncer {
-        session: &mut session,
+    (server, account, before, session, negotiated)
+}
+
+/// A syncer on `session` for `account`'s cache.
+fn syncer<'a>(account: &'a Account, session: &'a mut ImapSession, negotiated: &'a Negotiated) -> Syncer<'a> {
+    fn ignore(_: SyncProgress) {}
+    Syncer {
+        session,
         store: account.engine.store(),
         account_id: &account.id,
-        negotiated: &negotiated,
-        progress: &noop,
+        negotiated,
+        progress: &ignore,
         timeouts: Timeouts::default(),
-    };
+    }
+}
+
+/// The IDLE connection's resync of the inbox it already has selected: no STATUS, no SELECT,
+/// one CHANGEDSINCE fetch. After another client appends, expunges and re-flags, and after it
+/// empties the folder, the cache equals the server; a sync after that has nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_selected_inbox_resyncs_without_selecting_it_again() {
+    let (server, account, before, mut session, negotiated) = inbox_selected(300, 21).await;
+    let noop = |_: SyncProgress| {};
+    let mut syncer = syncer(&account, &mut session, &negotiated);
 
     let mut other = other_client(&server, DEFAULT_USER).await;
     other.select("INBOX").await.unwrap();
@@ -400,4 +414,58 @@ async fn the_selected_inbox_resyncs_without_selecting_it_again() {
     session.logout().await.unwrap();
     let settled = account.engine.sync_folder(&account.id, "INBOX", &noop).await.unwrap();
     assert_eq!((settled.added, settled.changed, settled.removed, settled.total), (0, 0, 0, 0), "{settled:?}");
+}
+
+/// New inbox mail first: `Syncer::arrivals` brings in only the messages past the cached UIDNEXT
+/// (the flag changes and expunges made at the same time wait), and the `selected` resync after
+/// it finds those, without counting the new messages again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_inbox_mail_comes_in_before_the_full_check() {
+    let (server, account, before, mut session, negotiated) = inbox_selected(200, 22).await;
+    let noop = |_: SyncProgress| {};
+    let mut syncer = syncer(&account, &mut session, &negotiated);
+
+    // Nothing new: the server's answer to `uidnext:*` (the last message) is not taken as new.
+    let nothing = syncer.arrivals("INBOX").await.unwrap().expect("Dovecot offers QRESYNC");
+    assert_eq!((nothing.added, nothing.total), (0, 200), "{nothing:?}");
+
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.select("INBOX").await.unwrap();
+    let mut generator = Generator::new(79);
+    other.append("INBOX", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
+    other.append("INBOX", None, None, generator.next_message().bytes).await.unwrap();
+    let uid = |i: usize| before[i].uid.to_string();
+    let three = [5, 6, 7].map(uid).join(",");
+    consume(other.uid_store(&three, "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge(&three).await.unwrap()).await;
+    for i in 20..24 {
+        consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
+    }
+    other.logout().await.unwrap();
+    syncer.session.noop().await.unwrap();
+
+    let arrived = syncer.arrivals("INBOX").await.unwrap().expect("Dovecot offers QRESYNC");
+    let newest = before.iter().map(|e| e.uid).max().unwrap();
+    assert_eq!(arrived.added_uids, vec![newest + 2, newest + 1], "newest first: {arrived:?}");
+    assert_eq!(
+        (arrived.changed, arrived.removed, arrived.total, arrived.unread - nothing.unread),
+        (0, 0, 202, 1)
+    );
+    let fid = account.engine.store().folder_id(&account.id, "INBOX").unwrap().unwrap();
+    assert!(account.engine.store().envelope(fid, before[5].uid).unwrap().is_some(), "expunges wait");
+    assert!(syncer.arrivals("INBOX").await.unwrap().unwrap().added_uids.is_empty(), "each arrival once");
+
+    let rest = syncer.selected("INBOX").await.unwrap();
+    let after = check_cache_equals_server(&account, &server, "INBOX").await;
+    assert_eq!(
+        (rest.added, rest.changed, rest.removed, rest.total),
+        (0, flag_changes(&before, &after), 3, 199),
+        "{rest:?}"
+    );
+    assert!(rest.changed >= 3, "the flags changed: {rest:?}");
+    let again = syncer.selected("INBOX").await.unwrap();
+    assert_eq!((again.added, again.changed, again.removed), (0, 0, 0), "{again:?}");
+    session.logout().await.unwrap();
+    let settled = account.engine.sync_folder(&account.id, "INBOX", &noop).await.unwrap();
+    assert_eq!((settled.added, settled.changed, settled.removed), (0, 0, 0), "{settled:?}");
 }

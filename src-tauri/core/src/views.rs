@@ -8,7 +8,8 @@
 //! - **Summaries**: per folder, the parts of each envelope that never change for a UID (sender,
 //!   subject, ids, arrival, size), built by one scan of the folder and then kept up to date by
 //!   reading only the UIDs that came in since. Flags are never part of a summary: rows read them
-//!   fresh from the cache, so marking a message read invalidates nothing here.
+//!   fresh from the cache, so marking a message read invalidates nothing here. Message-IDs are
+//!   kept as the hashes threading compares ([`crate::thread::id_hash`]), not as text.
 //! - **Threads**: per set of folders, the conversations [`crate::thread::conversations`] makes of
 //!   them, kept while no message comes into or leaves those folders.
 //! - **Views**: per query, the ordered list of rows, kept on the same condition.
@@ -17,13 +18,13 @@
 //! the user's own replies in the account's Sent folder: it shows the newest of its messages in
 //! the shown folders, is unread while any of them is, flagged or with attachments when any is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
 use crate::imap::FolderRole;
 use crate::store::{Envelope, EnvelopeHead, FolderId, Store};
-use crate::thread::{self, Conversation, MessageKey, ThreadInput};
+use crate::thread::{self, Conversation, IdHash, MessageKey, ThreadInput};
 
 /// Where the rows come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,18 +118,22 @@ pub struct ViewFolder {
 }
 
 /// What a view knows about one message that never changes for its UID.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Summary {
     uid: u32,
-    received: i64,
+    /// Bytes of `text` before the line break: the sender.
+    sender_len: u32,
     size: u32,
-    /// First sender, "name address", lower case.
-    sender: Box<str>,
-    /// Subject as written, lower case.
-    subject: Box<str>,
-    message_id: Option<Box<str>>,
-    in_reply_to: Option<Box<str>>,
-    references: Vec<String>,
+    received: i64,
+    /// First sender ("name address"), a line break, and the subject as written, all lower case:
+    /// what the filter searches, in one allocation.
+    text: Box<str>,
+    /// `Message-ID:`, as threading compares it.
+    message_id: Option<IdHash>,
+    /// `In-Reply-To:`, as threading compares it.
+    in_reply_to: Option<IdHash>,
+    /// `References:`, as threading compares them.
+    references: Box<[IdHash]>,
 }
 
 impl Summary {
@@ -150,7 +155,6 @@ impl Summary {
     /// From a whole envelope.
     fn of_envelope(env: &Envelope) -> Self {
         let sender = env.from.first().map(|a| (a.name.as_deref(), a.email.as_str()));
-        let references: Vec<&str> = env.references.iter().map(String::as_str).collect();
         Self::new(
             env.uid,
             env.received,
@@ -159,7 +163,7 @@ impl Summary {
             &env.subject,
             env.message_id.as_deref(),
             env.in_reply_to.as_deref(),
-            &references,
+            &env.references,
         )
     }
 
@@ -172,28 +176,62 @@ impl Summary {
         subject: &str,
         message_id: Option<&str>,
         in_reply_to: Option<&str>,
-        references: &[&str],
+        references: &[impl AsRef<str>],
     ) -> Self {
-        let sender = match sender {
-            Some((Some(name), email)) if !name.trim().is_empty() => format!("{} {email}", name.trim()),
-            Some((_, email)) => email.to_string(),
-            None => String::new(),
+        let (name, email) = match sender {
+            Some((Some(name), email)) if !name.trim().is_empty() => (name.trim(), email),
+            Some((_, email)) => ("", email),
+            None => ("", ""),
         };
+        let mut text = String::with_capacity(name.len() + email.len() + subject.len() + 2);
+        if !name.is_empty() {
+            push_lowercase(&mut text, name);
+            text.push(' ');
+        }
+        push_lowercase(&mut text, email);
+        let sender_len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        text.push('\n');
+        push_lowercase(&mut text, subject);
+        let mut hashed = Vec::with_capacity(references.len());
+        hashed.extend(references.iter().filter_map(|r| thread::id_hash(r.as_ref())));
         Self {
             uid,
-            received,
+            sender_len,
             size,
-            sender: sender.to_lowercase().into(),
-            subject: subject.to_lowercase().into(),
-            message_id: message_id.map(Into::into),
-            in_reply_to: in_reply_to.map(Into::into),
-            references: references.iter().map(|r| r.to_string()).collect(),
+            received,
+            text: text.into_boxed_str(),
+            message_id: message_id.and_then(thread::id_hash),
+            in_reply_to: in_reply_to.and_then(thread::id_hash),
+            references: hashed.into_boxed_slice(),
         }
     }
 
-    /// Whether every word of the (lower-case) filter is in the sender or the subject.
+    /// The first sender, "name address", lower case.
+    fn sender(&self) -> &str {
+        self.text.get(..self.sender_len as usize).unwrap_or_default()
+    }
+
+    /// The subject as written, lower case.
+    fn subject(&self) -> &str {
+        self.text.get(self.sender_len as usize + 1..).unwrap_or_default()
+    }
+
+    /// Whether every word of the (lower-case) filter is in the sender or the subject. A word has
+    /// no whitespace, so it cannot match across the line break between them.
     fn matches(&self, words: &[String]) -> bool {
-        words.iter().all(|w| self.sender.contains(w.as_str()) || self.subject.contains(w.as_str()))
+        words.iter().all(|w| self.text.contains(w.as_str()))
+    }
+}
+
+/// Appends `s` in lower case, as [`str::to_lowercase`] writes it; ASCII text (most of it) is
+/// lowered in place, without a copy.
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&s.to_lowercase());
     }
 }
 
@@ -216,8 +254,18 @@ struct Threads {
     /// (folder, membership) of every folder threaded, sorted.
     stamp: Vec<(FolderId, u64)>,
     conversations: Vec<Conversation>,
-    /// Each message's conversation (an index into `conversations`).
-    of: HashMap<MessageKey, u32>,
+    /// Per folder threaded, each message's UID and conversation (an index into
+    /// `conversations`), by UID.
+    of: Vec<(FolderId, Vec<(u32, u32)>)>,
+}
+
+impl Threads {
+    /// The conversation of message `key` (an index into `conversations`).
+    fn conversation_of(&self, key: MessageKey) -> Option<u32> {
+        let (_, members) = self.of.iter().find(|(fid, _)| *fid == key.folder)?;
+        let i = members.binary_search_by_key(&key.uid, |&(uid, _)| uid).ok()?;
+        Some(members[i].1)
+    }
 }
 
 /// One row of a built view: the message shown, and its conversation if grouped.
@@ -344,7 +392,7 @@ impl Views {
             self.threads(store, threaded)?
         };
         let key = MessageKey { folder: folder.fid, uid };
-        let Some(&c) = threads.of.get(&key) else {
+        let Some(c) = threads.conversation_of(key) else {
             return Ok(store
                 .envelope(folder.fid, uid)?
                 .map(|envelope| Row {
@@ -407,29 +455,46 @@ impl Views {
                 slot.insert(self.summary(store, f.fid)?);
             }
         }
-        let shown: HashSet<FolderId> = layout.shown.iter().map(|f| f.fid).collect();
         let summary_of = |key: &MessageKey| summaries.get(&key.folder).and_then(|s| s.get(key.uid));
 
         let mut threads = Vec::new();
-        // Each row with what it sorts by: (row, sender, subject, size, date).
+        // Each row with its date.
         let mut keyed: Vec<(RowRef, i64)> = Vec::new();
         if query.conversations {
             for (t, folders) in layout.threaded.iter().enumerate() {
                 let set = self.threads(store, folders)?;
-                for (c, conv) in set.conversations.iter().enumerate() {
-                    let in_view = conv.messages.iter().filter(|m| shown.contains(&m.folder));
-                    let mut newest: Option<(&MessageKey, i64)> = None;
-                    let mut matched = words.is_empty();
-                    for m in in_view {
-                        let Some(s) = summary_of(m) else { continue };
-                        matched = matched || s.matches(&words);
-                        if newest.is_none_or(|(_, r)| s.received >= r) {
-                            newest = Some((m, s.received));
+                // Per conversation, its newest message in the folders shown (by arrival, then
+                // key) and whether any of those matches the filter: one pass over the shown
+                // folders' summaries, side by side with the conversation of each UID.
+                let mut newest: Vec<Option<(i64, MessageKey)>> = vec![None; set.conversations.len()];
+                let mut matched = vec![words.is_empty(); set.conversations.len()];
+                for (fid, members) in &set.of {
+                    if !layout.shown.iter().any(|f| f.fid == *fid) {
+                        continue;
+                    }
+                    let Some(summary) = summaries.get(fid) else { continue };
+                    let mut members = members.iter().peekable();
+                    for s in &summary.items {
+                        while members.next_if(|&&(uid, _)| uid < s.uid).is_some() {}
+                        let Some(&(_, c)) = members.next_if(|&&(uid, _)| uid == s.uid) else { continue };
+                        let (Some(newest), Some(matched)) =
+                            (newest.get_mut(c as usize), matched.get_mut(c as usize))
+                        else {
+                            continue;
+                        };
+                        let key = MessageKey { folder: *fid, uid: s.uid };
+                        if newest.is_none_or(|best| (s.received, key) >= best) {
+                            *newest = Some((s.received, key));
+                        }
+                        if !*matched && s.matches(&words) {
+                            *matched = true;
                         }
                     }
-                    if let (Some((key, _)), true) = (newest, matched) {
+                }
+                for (c, conv) in set.conversations.iter().enumerate() {
+                    if let (Some((_, key)), true) = (newest[c], matched[c]) {
                         let row = RowRef {
-                            key: *key,
+                            key,
                             conversation: Some(u32::try_from(c).unwrap_or(u32::MAX)),
                             threads: u16::try_from(t).unwrap_or(u16::MAX),
                         };
@@ -469,8 +534,8 @@ impl Views {
                     .into_iter()
                     .map(|row| {
                         let text = match summary_of(&row.0.key) {
-                            Some(s) if sort == SortKey::Sender => &*s.sender,
-                            Some(s) => thread::base_subject(&s.subject),
+                            Some(s) if sort == SortKey::Sender => s.sender(),
+                            Some(s) => thread::base_subject(s.subject()),
                             None => "",
                         };
                         (text, row)
@@ -516,33 +581,28 @@ impl Views {
     /// The summaries of a folder, brought up to date by reading only what came in.
     fn summary(&self, store: &Store, fid: FolderId) -> Result<Arc<FolderSummary>> {
         let membership = store.membership(fid);
-        let previous = self.lock().summaries.get(&fid).cloned();
-        if let Some(previous) = &previous
-            && previous.membership == membership
-        {
-            return Ok(previous.clone());
-        }
+        let previous = {
+            let mut inner = self.lock();
+            match inner.summaries.get(&fid) {
+                Some(previous) if previous.membership == membership => return Ok(previous.clone()),
+                _ => inner.summaries.remove(&fid),
+            }
+        };
         let started = std::time::Instant::now();
         let incremental = previous.is_some();
         let items = match previous {
-            // A few messages came or went: keep what is known, read only the new ones.
+            // A few messages came or went: keep what is known, read only the new ones. Unless a
+            // build still holds them, the known summaries move over rather than being copied.
             Some(previous) => {
+                let known =
+                    Arc::try_unwrap(previous).map_or_else(|shared| shared.items.clone(), |own| own.items);
                 let uids = store.uids(fid)?;
-                let mut old = previous.items.iter().peekable();
+                let mut old = known.into_iter().peekable();
                 let mut items = Vec::with_capacity(uids.len());
                 for uid in uids {
                     while old.next_if(|s| s.uid < uid).is_some() {}
                     match old.next_if(|s| s.uid == uid) {
-                        Some(s) => items.push(Summary {
-                            uid: s.uid,
-                            received: s.received,
-                            size: s.size,
-                            sender: s.sender.clone(),
-                            subject: s.subject.clone(),
-                            message_id: s.message_id.clone(),
-                            in_reply_to: s.in_reply_to.clone(),
-                            references: s.references.clone(),
-                        }),
+                        Some(s) => items.push(s),
                         None => {
                             if let Some(env) = store.envelope(fid, uid)? {
                                 items.push(Summary::of_envelope(&env));
@@ -553,8 +613,12 @@ impl Views {
                 items
             }
             None => {
-                let mut items = Vec::new();
+                // Sized from the folder's count, so the 100,000 summaries are not copied as the
+                // list grows and no spare room is kept.
+                let count = store.folder_state(fid)?.map_or(0, |state| state.total as usize);
+                let mut items = Vec::with_capacity(count);
                 store.each_envelope_head(fid, |head| items.push(Summary::of(&head)))?;
+                items.shrink_to_fit();
                 items
             }
         };
@@ -582,19 +646,27 @@ impl Views {
             .flat_map(|(fid, summary)| {
                 summary.items.iter().map(move |s| ThreadInput {
                     key: MessageKey { folder: *fid, uid: s.uid },
-                    message_id: s.message_id.as_deref(),
-                    in_reply_to: s.in_reply_to.as_deref(),
+                    message_id: s.message_id,
+                    in_reply_to: s.in_reply_to,
                     references: &s.references,
-                    subject: &s.subject,
+                    subject: s.subject(),
                     date: s.received,
                 })
             })
             .collect();
         let conversations = thread::conversations(&inputs);
-        let mut of = HashMap::with_capacity(inputs.len());
+        let mut of: Vec<(FolderId, Vec<(u32, u32)>)> = summaries
+            .iter()
+            .map(|(fid, summary)| (*fid, summary.items.iter().map(|s| (s.uid, u32::MAX)).collect()))
+            .collect();
         for (c, conv) in conversations.iter().enumerate() {
+            let c = u32::try_from(c).unwrap_or(u32::MAX);
             for m in &conv.messages {
-                of.insert(*m, u32::try_from(c).unwrap_or(u32::MAX));
+                if let Some((_, members)) = of.iter_mut().find(|(fid, _)| *fid == m.folder)
+                    && let Ok(i) = members.binary_search_by_key(&m.uid, |&(uid, _)| uid)
+                {
+                    members[i].1 = c;
+                }
             }
         }
         tracing::debug!(messages = inputs.len(), conversations = conversations.len(), elapsed = ?started.elapsed(), "conversations threaded");

@@ -1,7 +1,7 @@
 //! Tern's benchmark: how close the engine gets to what the server can deliver.
 //!
 //! ```text
-//! tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR]
+//! tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--sync-only | --push-only]
 //! tern-bench --host H --port P --security tls|starttls --user U --password-env VAR
 //!            [--folder INBOX] [--pin SHA256] [--allow-writes] [--quick] [--out FILE]
 //! ```
@@ -117,9 +117,12 @@ struct Options {
     allow_writes: bool,
     /// Only the raw floor, the initial sync and its phases (for profiling the sync).
     sync_only: bool,
+    /// Only one initial sync, then new-mail latency without the burst (for profiling push).
+    push_only: bool,
 }
 
-const USAGE: &str = "usage: tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--sync-only]
+const USAGE: &str =
+    "usage: tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--sync-only | --push-only]
        tern-bench --host H --port P --security tls|starttls --user U --password-env VAR
                   [--folder INBOX] [--pin SHA256] [--allow-writes] [--quick] [--out FILE]
 
@@ -191,6 +194,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
         (None, None, None, None, None, None, None);
     let mut allow_writes = false;
     let mut sync_only = false;
+    let mut push_only = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = || rest.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
@@ -216,6 +220,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
             "--pin" => pin = Some(value()?),
             "--allow-writes" => allow_writes = true,
             "--sync-only" => sync_only = true,
+            "--push-only" => push_only = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -269,6 +274,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
         remote,
         allow_writes,
         sync_only,
+        push_only,
     }))
 }
 
@@ -447,6 +453,8 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
     // A profiling run (--sync-only) takes more samples of the one thing it measures.
     let reps = if options.sync_only {
         5
+    } else if options.push_only {
+        1
     } else if options.quick {
         3
     } else {
@@ -552,6 +560,25 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         if let Some(server) = target.fixture {
             breakdown(server, &mut report, work.path(), n).await?;
         }
+        report.print();
+        report.write(&options.out)?;
+        say(&format!("wrote {}", options.out.display()));
+        return Ok(());
+    }
+
+    if options.push_only {
+        let plan = live::PushPlan {
+            id,
+            folder,
+            token: &token,
+            samples: if options.quick { 20 } else { 50 },
+            burst: false,
+            qresync: server_offers_qresync(&engine, id).await?,
+            raw: &target.raw,
+            user: &target.user,
+            password: &target.password,
+        };
+        live::push_latency(engine.clone(), &plan, &mut report).await?;
         report.print();
         report.write(&options.out)?;
         say(&format!("wrote {}", options.out.display()));

@@ -23,7 +23,7 @@ use super::{LiveSettings, PUSH_TARGET};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
-use crate::sync::{Negotiated, Syncer};
+use crate::sync::{Negotiated, SyncReport, Syncer};
 
 pub(crate) const INBOX: &str = "INBOX";
 
@@ -55,8 +55,9 @@ const NOTIFY_SETS: [&str; 2] = [
 /// Why an IDLE wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Woken {
-    /// The server sent something: sync the inbox.
-    News,
+    /// The server sent something: sync the inbox. `arrived`: it announced new messages
+    /// (EXISTS), which are brought in first.
+    News { arrived: bool },
     /// Time to renew, or silence/sleep: check the connection with DONE.
     Check,
     /// The app is stopping.
@@ -112,7 +113,7 @@ impl IdleTask {
             self.ask_to_notify(&mut session).await;
         }
         // Anything that changed between the account's catch-up and now.
-        self.sync_inbox(&mut session, &negotiated).await?;
+        self.sync_inbox(&mut session, &negotiated, false).await?;
         loop {
             let (back, woken) = self.idle_once(session).await?;
             session = back;
@@ -121,7 +122,7 @@ impl IdleTask {
                     let _ = tokio::time::timeout(self.settings.done_timeout, session.logout()).await;
                     return Ok(());
                 }
-                Woken::News => self.sync_inbox(&mut session, &negotiated).await?,
+                Woken::News { arrived } => self.sync_inbox(&mut session, &negotiated, arrived).await?,
                 Woken::Check => {}
             }
         }
@@ -162,24 +163,38 @@ impl IdleTask {
         inbox
     }
 
-    async fn sync_inbox(&self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
+    /// Brings the inbox up to date. `arrived`: the server announced new messages, which go to
+    /// the window first ([`Syncer::arrivals`]), before the full check of [`Syncer::selected`].
+    async fn sync_inbox(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        arrived: bool,
+    ) -> Result<()> {
         let _guard = self.locks.lock(INBOX).await;
         let progress = progress_events(&self.events, &self.account_id);
-        let report = Syncer {
+        let mut syncer = Syncer {
             session,
             store: self.engine.store(),
             account_id: &self.account_id,
             negotiated,
             progress: &progress,
             timeouts: self.engine.timeouts(),
+        };
+        if arrived && let Some(report) = syncer.arrivals(INBOX).await? {
+            self.announce(&report);
         }
-        .selected(INBOX)
-        .await?;
-        publish(&self.engine, &self.events, &self.account_id, &report);
+        let report = syncer.selected(INBOX).await?;
+        self.announce(&report);
+        Ok(())
+    }
+
+    /// Tells the window what a sync changed, and the account task which messages are new.
+    fn announce(&self, report: &SyncReport) {
+        publish(&self.engine, &self.events, &self.account_id, report);
         if !report.added_uids.is_empty() {
             let _ = self.news.try_send(IdleNews::Arrived(report.added_uids.clone()));
         }
-        Ok(())
     }
 
     /// One IDLE command: start it, wait for news, a renewal, silence, sleep or cancellation,
@@ -197,7 +212,8 @@ impl IdleTask {
             Err(_) => return Err(Error::ConnectionLost("the server did not accept IDLE in time".into())),
         }
         // Changes the server reported while IDLE started arrive before its continuation.
-        let mut woken = if self.forward_queued(&queue).await { Some(Woken::News) } else { None };
+        let mut woken =
+            if self.forward_queued(&queue).await { Some(Woken::News { arrived: false }) } else { None };
         let renew_at = Instant::now() + self.settings.idle_renew;
         let mut clock = (Instant::now(), SystemTime::now());
         let mut sleep_check = tokio::time::interval(SLEEP_CHECK);
@@ -227,7 +243,8 @@ impl IdleTask {
                                 // The moment the news came off the socket: where Tern's own
                                 // part of new-mail latency starts (tern-bench measures from it).
                                 tracing::debug!(target: PUSH_TARGET, account = %self.account_id, "the server reported a change");
-                                Some(Woken::News)
+                                let arrived = matches!(data.parsed(), Response::MailboxData(MailboxDatum::Exists(_)));
+                                Some(Woken::News { arrived })
                             }
                             Ok(IdleResponse::Timeout) => {
                                 if Instant::now() < renew_at {

@@ -418,10 +418,10 @@ fn large_folder() {
         .iter()
         .map(|s| ThreadInput {
             key: MessageKey { folder: fid, uid: s.uid },
-            message_id: s.message_id.as_deref(),
-            in_reply_to: s.in_reply_to.as_deref(),
+            message_id: s.message_id,
+            in_reply_to: s.in_reply_to,
             references: &s.references,
-            subject: &s.subject,
+            subject: s.subject(),
             date: s.received,
         })
         .collect();
@@ -440,4 +440,199 @@ fn large_folder() {
         let page = views.page(&store, &q, &layout, 0, 50).unwrap();
         println!("{name}: {} rows of {} in {:?}", page.rows.len(), page.total, start.elapsed());
     }
+}
+
+/// The resident and peak memory of this process, in KiB (Linux; zeros elsewhere).
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// An inbox of 100,000 messages and a Sent folder of the user's replies, shaped like real mail:
+/// about half the messages alone, the rest in conversations of 2 to 12 with References chains,
+/// replies prefixed `Re:` or `AW:`, a few messages without a Message-ID.
+fn realistic_store() -> (tempfile::TempDir, Store) {
+    const INBOX_SIZE: u32 = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.put_folders("a", &[folder("INBOX", FolderRole::Inbox), folder("Sent", FolderRole::Sent)]).unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let words =
+        ["Quarterly", "report", "lunch", "Plan", "invoice", "Über", "meeting", "draft", "trip", "review"];
+    let (mut inbox, mut sent) = (Vec::new(), Vec::new());
+    let mut time = 1_600_000_000i64;
+    let mut c = 0u32;
+    while inbox.len() < INBOX_SIZE as usize {
+        let size = if rng.bool() { 1 } else { rng.usize(2..=12) };
+        let subject = format!("{} {} {c}", words[rng.usize(..words.len())], words[rng.usize(..words.len())]);
+        let mut ids: Vec<String> = Vec::new();
+        for j in 0..size {
+            time += rng.i64(1..900);
+            let to_sent = j > 0 && rng.u8(..) < 40;
+            let target = if to_sent { &mut sent } else { &mut inbox };
+            let uid = target.len() as u32 + 1;
+            let from = if to_sent { "Me" } else { words[rng.usize(..words.len())] };
+            let mut e = envelope(&mail(uid, from, "x", "x", time));
+            e.size = rng.u32(1_000..200_000);
+            e.subject = match j {
+                0 => subject.clone(),
+                _ if rng.u8(..) < 20 => format!("AW: {subject}"),
+                _ => format!("Re: {subject}"),
+            };
+            let id =
+                format!("<CA{:016X}{:08x}.{c}.{j}@mail.example{}.com>", rng.u64(..), rng.u32(..), c % 50);
+            e.message_id = (rng.u8(..) > 2).then(|| id.clone());
+            if let Some(last) = ids.last() {
+                e.in_reply_to = Some(last.clone());
+                // Clients keep the first id and the latest ones.
+                let keep = ids.len().min(10);
+                e.references = ids[..1].iter().chain(&ids[ids.len() + 1 - keep..]).cloned().collect();
+            }
+            target.push(e);
+            ids.push(id);
+            if inbox.len() >= INBOX_SIZE as usize {
+                break;
+            }
+        }
+        c += 1;
+    }
+    for (path, envelopes) in [("INBOX", inbox), ("Sent", sent)] {
+        let fid = store.folder_id_or_create("a", path).unwrap();
+        store.apply(fid, FolderChanges { upserts: envelopes, fresh: true, ..Default::default() }).unwrap();
+    }
+    (dir, store)
+}
+
+/// What `n` bytes take on the heap: glibc's malloc rounds up to 16 with an 8-byte header.
+fn heap(n: usize) -> usize {
+    if n == 0 { 0 } else { (n + 8).div_ceil(16).max(2) * 16 }
+}
+
+/// An estimate of the bytes the views' summaries and threads hold, each.
+fn bytes_held(views: &Views) -> (usize, usize) {
+    let inner = views.lock();
+    let mut total = 0;
+    for s in inner.summaries.values() {
+        total += heap(s.items.capacity() * size_of::<Summary>());
+        for item in &s.items {
+            total += heap(item.text.len()) + heap(size_of_val(&*item.references));
+        }
+    }
+    let summaries = total;
+    for t in inner.threads.values() {
+        total += heap(t.conversations.capacity() * size_of::<Conversation>());
+        for c in &t.conversations {
+            total += heap(c.messages.capacity() * size_of::<MessageKey>()) + heap(c.subject.capacity());
+        }
+        total += t.of.iter().map(|(_, members)| heap(size_of_val(&members[..]))).sum::<usize>();
+    }
+    (summaries, total - summaries)
+}
+
+/// A digest of a view's rows and conversations, to compare the results of two versions.
+fn digest(built: &Built) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for row in &built.rows {
+        row.key.hash(&mut h);
+        if let Some(c) = row.conversation {
+            let conv = &built.threads[usize::from(row.threads)].conversations[c as usize];
+            (&conv.messages, conv.latest, &conv.subject).hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Opening the inbox as conversations at 100,000 messages, cold: reading the summaries,
+/// threading, building the rows, and the memory that stays with the views (estimated from the
+/// structures' sizes; the RSS figures come out lower, as the heap reuses what writing the store
+/// freed). Prints digests of the rows to compare with other versions.
+/// `cargo test --profile profiling -p tern-core --lib views::tests::hundred_thousand -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn hundred_thousand_cold() {
+    let started = std::time::Instant::now();
+    let (_dir, store) = realistic_store();
+    let accounts = ["a".to_string()];
+    let inbox_fid = store.folder_id("a", "INBOX").unwrap().unwrap();
+    let sent_fid = store.folder_id("a", "Sent").unwrap().unwrap();
+    println!(
+        "store of {} + {} messages written in {:?}",
+        store.uids(inbox_fid).unwrap().len(),
+        store.uids(sent_fid).unwrap().len(),
+        started.elapsed()
+    );
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    let conversations = layout(&store, &q, &accounts).unwrap();
+
+    // Warm the store's own caches first: only the views' memory should count. The second scan
+    // is the floor under reading the summaries.
+    for _ in 0..2 {
+        let start = std::time::Instant::now();
+        for fid in [inbox_fid, sent_fid] {
+            store.each_envelope_head(fid, |_| {}).unwrap();
+        }
+        println!("scan and decode in place: {:?}", start.elapsed());
+    }
+    for round in 0..3 {
+        // Resets the peak (VmHWM), so each round reports its own.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (rss0, _) = memory_kib();
+        let views = Views::default();
+        let start = std::time::Instant::now();
+        views.summary(&store, inbox_fid).unwrap();
+        views.summary(&store, sent_fid).unwrap();
+        let summaries = start.elapsed();
+        let start = std::time::Instant::now();
+        let threads = views.threads(&store, &conversations.threaded[0]).unwrap();
+        let threading = start.elapsed();
+        let start = std::time::Instant::now();
+        let built = views.built(&store, &q, &conversations).unwrap();
+        let rows = start.elapsed();
+        let (rss1, hwm) = memory_kib();
+        let (in_summaries, in_threads) = bytes_held(&views);
+        println!(
+            "round {round}: summaries {summaries:?}, threading {threading:?} ({} conversations), rows {rows:?} ({}); held by estimate {} KiB in summaries, {} KiB in threads; RSS +{} KiB kept, +{} KiB peak",
+            threads.conversations.len(),
+            built.rows.len(),
+            in_summaries / 1024,
+            in_threads / 1024,
+            rss1.saturating_sub(rss0),
+            hwm.saturating_sub(rss0),
+        );
+    }
+
+    let views = Views::default();
+    let mut digests = Vec::new();
+    for q in [
+        query(inbox("a"), SortKey::Date, true, "", true),
+        query(inbox("a"), SortKey::Subject, false, "", true),
+        query(inbox("a"), SortKey::Sender, true, "plan", true),
+        query(inbox("a"), SortKey::Size, false, "über", false),
+        query(inbox("a"), SortKey::Subject, true, "", false),
+    ] {
+        let layout = layout(&store, &q, &accounts).unwrap();
+        digests.push(format!("{:016x}", digest(&views.built(&store, &q, &layout).unwrap())));
+    }
+    println!("digests {}", digests.join(" "));
+
+    // A few messages arrive: the summaries are brought up to date, the threads and view rebuilt.
+    let next = store.uids(inbox_fid).unwrap().last().copied().unwrap_or(0) + 1;
+    put(&store, "a", "INBOX", &[mail(next, "Ann", "Re: lunch draft 3", "new@x", 2_000_000_000)]);
+    let start = std::time::Instant::now();
+    views.summary(&store, inbox_fid).unwrap();
+    let summary = start.elapsed();
+    let built = views.built(&store, &q, &conversations).unwrap();
+    println!(
+        "one more message: summary {summary:?}, view rebuilt in {:?} total; digest {:016x}",
+        start.elapsed(),
+        digest(&built)
+    );
 }

@@ -284,6 +284,38 @@ describe('message list', () => {
     expect(listCalls(backend).every((c) => c.limit === PAGE_SIZE)).toBe(true);
   });
 
+  it('reads the rows once more after a burst of changes that arrive while it is reading, not once per change', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { sync } = setup(backend);
+    await sync.listen();
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
+
+    // The list's reads wait until released while ten messages arrive one after another.
+    const read = backend.listRows.bind(backend);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    backend.listRows = async (...args: Parameters<typeof read>) => {
+      asked++;
+      await held;
+      return read(...args);
+    };
+    for (let i = 1; i <= 10; i++) {
+      await backend.deliver('demo', 'INBOX', { subject: `Burst ${i}` });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // One refresh is reading; the other nine changes wait for it.
+    const reading = asked;
+    expect(reading).toBeGreaterThan(0);
+    release();
+
+    await waitFor(() => expect(options(list)[0]).toHaveTextContent('Burst 10'));
+    expect(screen.getByText(/^100,010 messages, [\d,]+ unread$/)).toBeInTheDocument();
+    // The refresh that was reading, and one more for everything that arrived meanwhile.
+    expect(asked).toBe(2 * reading);
+  });
+
   it('keeps the row the user moved to while new mail was being read, not the one before', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
     const { sync, onselectmessage } = setup(backend);
