@@ -29,11 +29,13 @@ pub async fn list_rows(
     limit: u32,
 ) -> CommandResult<MessagePage> {
     let engine = state.engine.clone();
+    let started = std::time::Instant::now();
     let page = tauri::async_runtime::spawn_blocking(move || {
         engine.list(&query.into(), offset as usize, limit as usize)
     })
     .await
     .map_err(|e| Error::Cache(format!("the list could not be read: {e}")))??;
+    tracing::debug!(offset, limit, rows = page.rows.len(), elapsed = ?started.elapsed(), "list rows read");
     Ok(MessagePage {
         total: page.total,
         unread: page.unread,

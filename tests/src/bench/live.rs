@@ -9,6 +9,7 @@ use tern_core::Engine;
 use tern_core::account::NewAccount;
 use tern_core::imap::Password;
 use tern_core::imap::content::{MessageContent, Shown};
+use tern_core::live::idle::NOTIFY_SETS;
 use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, PUSH_TARGET, Supervisor};
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
 use tern_core::settings::AppSettings;
@@ -149,6 +150,78 @@ async fn next_arrival(rx: &mut Batches, folder: &str) -> Res<Instant> {
     }
 }
 
+/// A raw client IDLE on the plan's folder, set up as Tern's IDLE connection is, reporting each
+/// `* N EXISTS` with the time it came off the socket.
+struct RawIdle {
+    heard: mpsc::UnboundedReceiver<Exists>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Res<()>>,
+    seen: u64,
+}
+
+impl RawIdle {
+    /// Logs in, enables QRESYNC and selects with CONDSTORE (when the server offers QRESYNC),
+    /// asks for `notify` (an error when the server takes none of them), and IDLEs.
+    async fn start(plan: &PushPlan<'_>, notify: Option<&[&str]>) -> Res<Self> {
+        let mut raw = RawClient::connect_to(plan.raw).await?;
+        raw.login(plan.user, plan.password).await?;
+        if plan.qresync {
+            raw.enable_qresync().await?;
+        }
+        let seen = raw.select_with(plan.folder, if plan.qresync { " (CONDSTORE)" } else { "" }).await?;
+        if let Some(requests) = notify
+            && !raw.notify(requests).await?
+        {
+            return Err("the server has no NOTIFY".into());
+        }
+        raw.idle().await?;
+        let (heard_tx, heard) = mpsc::unbounded_channel::<Exists>();
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let result: Res<()> = async {
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => return Ok(()),
+                        exists = raw.next_exists() => {
+                            let _ = heard_tx.send(exists?);
+                        }
+                    }
+                }
+            }
+            .await;
+            let _ = raw.logout().await;
+            result
+        });
+        Ok(Self { heard, stop, task, seen })
+    }
+
+    /// The next EXISTS that announces more messages than the last.
+    async fn next(&mut self) -> Res<Exists> {
+        loop {
+            let exists = tokio::time::timeout(ARRIVAL_LIMIT, self.heard.recv())
+                .await
+                .map_err(|_| {
+                    format!("the raw IDLE client heard nothing within {} s", ARRIVAL_LIMIT.as_secs())
+                })?
+                .ok_or("the raw IDLE client stopped")?;
+            if exists.count > self.seen {
+                self.seen = exists.count;
+                return Ok(exists);
+            }
+        }
+    }
+
+    /// Ends the IDLE and logs out.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Err(e)) => say(&format!("raw IDLE client: {e}")),
+            Err(e) => say(&format!("raw IDLE client: {e}")),
+            Ok(Ok(())) => {}
+        }
+    }
+}
+
 /// What the push measurement needs besides the engine.
 #[derive(Debug)]
 pub struct PushPlan<'a> {
@@ -172,11 +245,13 @@ pub struct PushPlan<'a> {
     pub password: &'a str,
 }
 
-/// New-mail latency. The live engine runs on the synced account, a raw client IDLEs on the same
-/// folder, and another session APPENDs `samples` messages, one at a time (the next [`SPACING`]
-/// after both saw the previous one). Each arrival gives two times from the same APPEND: to the raw
-/// client's `* N EXISTS` (the server's floor) and to Tern's event batch listing it (end to end);
-/// their difference is Tern's share (its incremental sync and the coalescing window). Then,
+/// New-mail latency. The live engine runs on the synced account, raw clients IDLE on the same
+/// folder (one as Tern's IDLE connection without NOTIFY, one with NOTIFY as Tern asks it, where
+/// the server offers it), and another session APPENDs `samples` messages, one at a time (the
+/// next [`SPACING`] after all saw the previous one). Each arrival gives times from the same
+/// APPEND: to each raw client's `* N EXISTS` (the server's floor) and to Tern's event batch
+/// listing it (end to end); their difference is Tern's share (its incremental sync and the
+/// coalescing window, plus the server's jitter between sessions). Then,
 /// with `burst`, 1,000 arrivals back to back; the messages are expunged afterwards and the live
 /// engine's shutdown is timed.
 pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut Report) -> Res<()> {
@@ -188,37 +263,18 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         return Ok(());
     }
 
-    // The raw client, IDLE on the same folder, reports every EXISTS with its time. It sets its
-    // session up as Tern's IDLE connection does (QRESYNC on, SELECT with CONDSTORE), so the
-    // server does the same work to tell it: on a large folder that work is tens of ms.
-    let mut raw = RawClient::connect_to(plan.raw).await?;
-    raw.login(plan.user, plan.password).await?;
-    if plan.qresync {
-        raw.enable_qresync().await?;
-    }
-    let mut seen = raw.select_with(folder, if plan.qresync { " (CONDSTORE)" } else { "" }).await?;
-    raw.idle().await?;
-    let (heard_tx, mut heard) = mpsc::unbounded_channel::<Exists>();
-    let (stop_tx, mut stop) = oneshot::channel::<()>();
-    let listener = tokio::spawn(async move {
-        let result: Res<()> = async {
-            loop {
-                tokio::select! {
-                    _ = &mut stop => return Ok(()),
-                    exists = raw.next_exists() => {
-                        let _ = heard_tx.send(exists?);
-                    }
-                }
-            }
-        }
-        .await;
-        let _ = raw.logout().await;
-        result
-    });
+    // Raw clients IDLE on the same folder report every EXISTS with its time. They set their
+    // sessions up as Tern's IDLE connection does (QRESYNC on, SELECT with CONDSTORE), so the
+    // server does the same work to tell them: on a large folder that work is tens of ms. The
+    // second also asks for NOTIFY as Tern's connection does (where the server offers it): the
+    // server tells such a session by another path, with its own delay.
+    let mut plain = RawIdle::start(plan, None).await?;
+    let mut notified = RawIdle::start(plan, Some(&NOTIFY_SETS)).await.ok();
 
     let mut other = engine.login(plan.id).await?;
     let first = mail::uid_next(&mut other, folder).await?;
     let (mut e2e, mut floor, mut share, mut notice_bytes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut notify_floor, mut notify_share) = (Vec::new(), Vec::new());
     let mut own = Vec::new();
     let wakes = WAKES.get().cloned().unwrap_or_default();
     for i in 0..plan.samples {
@@ -226,18 +282,12 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         let started = Instant::now();
         other.append(folder, None, None, &message).await?;
         let tern_at = next_arrival(&mut rx, folder).await?;
-        let exists = loop {
-            let exists = tokio::time::timeout(ARRIVAL_LIMIT, heard.recv())
-                .await
-                .map_err(|_| {
-                    format!("the raw IDLE client heard nothing within {} s", ARRIVAL_LIMIT.as_secs())
-                })?
-                .ok_or("the raw IDLE client stopped")?;
-            if exists.count > seen {
-                seen = exists.count;
-                break exists;
-            }
-        };
+        let exists = plain.next().await?;
+        if let Some(client) = &mut notified {
+            let heard = client.next().await?;
+            notify_floor.push((heard.at - started).as_secs_f64() * 1e3);
+            notify_share.push((tern_at - heard.at).as_secs_f64() * 1e3);
+        }
         let total = (tern_at - started).as_secs_f64() * 1e3;
         let server = (exists.at - started).as_secs_f64() * 1e3;
         if let Some(woke) = wakes.last_since(started).filter(|&woke| woke <= tern_at) {
@@ -249,11 +299,9 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         notice_bytes.push(exists.bytes as f64);
         tokio::time::sleep(SPACING).await;
     }
-    let _ = stop_tx.send(());
-    match listener.await {
-        Ok(Err(e)) => say(&format!("raw IDLE client: {e}")),
-        Err(e) => say(&format!("raw IDLE client: {e}")),
-        Ok(Ok(())) => {}
+    plain.stop().await;
+    if let Some(client) = notified {
+        client.stop().await;
     }
     let n = plan.samples;
     let p = |v: &[f64], q: f64| percentile(v, q);
@@ -286,6 +334,32 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
             .target(50.0)
             .note("p99 over arrivals of (end to end - raw IDLE floor)"),
     );
+    if notify_floor.len() == n {
+        say(&format!(
+            "raw IDLE floor with NOTIFY as Tern asks it: p50 {:.1} / p99 {:.1} ms; Tern's share beside it p50 {:.1} / p99 {:.1} ms",
+            p(&notify_floor, 50.0),
+            p(&notify_floor, 99.0),
+            p(&notify_share, 50.0),
+            p(&notify_share, 99.0)
+        ));
+        report.push(Metric::new("push_floor_idle_notify", p(&notify_floor, 50.0), "ms").runs(&notify_floor).note(
+            "p50: the same APPENDs to the EXISTS on a raw client that also asked for NOTIFY as Tern's IDLE connection does",
+        ));
+        report.push(
+            Metric::new("push_floor_idle_notify_p99", p(&notify_floor, 99.0), "ms").note("p99 of the same"),
+        );
+        report.push(
+            Metric::new("push_tern_share_notify", p(&notify_share, 50.0), "ms")
+                .runs(&notify_share)
+                .target(50.0)
+                .note("p50 over arrivals of (end to end - that floor): what Tern adds beside a session set up as its own"),
+        );
+        report.push(
+            Metric::new("push_tern_share_notify_p99", p(&notify_share, 99.0), "ms")
+                .target(50.0)
+                .note("p99 of the same"),
+        );
+    }
     if own.len() == n {
         say(&format!(
             "new mail, Tern's own part (the IDLE connection hearing of it to the UI's event): p50 {:.1} / p99 {:.1} ms",

@@ -220,6 +220,17 @@ impl RawClient {
         Ok(())
     }
 
+    /// NOTIFY SET as Tern's IDLE connection asks it: the first of `requests` the server
+    /// accepts; false when it refuses them all (or has no NOTIFY).
+    pub async fn notify(&mut self, requests: &[&str]) -> Res<bool> {
+        for request in requests {
+            if self.command(request).await.is_ok() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// SELECT; returns EXISTS.
     pub async fn select(&mut self, mailbox: &str) -> Res<u64> {
         self.select_with(mailbox, "").await

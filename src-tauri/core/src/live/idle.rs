@@ -46,7 +46,7 @@ pub(crate) enum IdleNews {
 }
 
 /// The NOTIFY request: inbox changes as in IDLE, other personal folders as STATUS lines.
-const NOTIFY_SETS: [&str; 2] = [
+pub const NOTIFY_SETS: [&str; 2] = [
     "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge FlagChange))",
     // Servers that do not report flag changes of folders that are not selected.
     "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge))",
