@@ -89,7 +89,8 @@ pub struct Row {
     pub path: String,
     /// The message the row shows. In a conversation row its `seen` flag is false while any
     /// message of the conversation is unread, `flagged` and `has_attachment` are true when any
-    /// is.
+    /// is, and `received` is the arrival of the conversation's newest message (the one the list
+    /// sorts it by, which may be the user's reply in Sent).
     pub envelope: Envelope,
     /// Messages in the conversation (1 for a single message).
     pub thread_count: u32,
@@ -691,6 +692,8 @@ fn row_of(store: &Store, built: &Built, r: &RowRef) -> Result<Option<Row>> {
             built.threads.get(usize::from(r.threads)).and_then(|t| t.conversations.get(c as usize))
     {
         thread_count = u32::try_from(conv.messages.len()).unwrap_or(u32::MAX);
+        // Dated as it is sorted: by the conversation's newest message, a reply in Sent included.
+        envelope.received = envelope.received.max(conv.latest);
         for m in conv.messages.iter().filter(|m| **m != r.key) {
             if let Some(other) = store.envelope(m.folder, m.uid)? {
                 let flags = &mut envelope.flags.flags;

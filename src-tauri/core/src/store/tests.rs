@@ -791,3 +791,69 @@ mod contents {
         assert_eq!(store.content(fid, 9).unwrap(), Some(content("y")));
     }
 }
+
+/// A head read in place keeps every field after the recipients it reads past, whatever the
+/// recipients: none, several, with and without names, non-ASCII.
+#[test]
+fn heads_read_past_the_recipients_exactly() {
+    let person =
+        |name: Option<&str>, email: &str| Address { name: name.map(Into::into), email: email.into() };
+    let cases: [(&str, Vec<Address>, Vec<Address>); 4] = [
+        ("no recipients", vec![], vec![]),
+        ("one each", vec![person(Some("Bo"), "bo@example.org")], vec![person(None, "cy@example.org")]),
+        (
+            "several, named and not",
+            vec![
+                person(Some("Dé Ü"), "de@example.org"),
+                person(None, "ed@example.org"),
+                person(Some(""), "f@x"),
+            ],
+            vec![],
+        ),
+        ("copies only", vec![], vec![person(Some("Gil"), "gil@example.org"); 3]),
+    ];
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("acct", "INBOX").unwrap();
+    let mut written = Vec::new();
+    for (i, (_, to, cc)) in cases.iter().enumerate() {
+        let mut e = env(i as u32 + 1, 1_000 + i as i64, i % 2 == 0);
+        e.to = to.clone();
+        e.cc = cc.clone();
+        e.flags.keywords = (0..i).map(|k| format!("$label{k}")).collect();
+        e.in_reply_to = Some(format!("parent-{i}@example.org"));
+        e.references = (0..i).map(|r| format!("ref-{r}@example.org")).collect();
+        written.push(e);
+    }
+    store.apply(fid, FolderChanges { upserts: written.clone(), fresh: true, ..Default::default() }).unwrap();
+    let mut read = Vec::new();
+    store
+        .each_envelope_head(fid, |h| {
+            read.push((
+                h.uid,
+                h.flags,
+                h.keywords.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                h.from.iter().map(|a| (a.name.map(str::to_string), a.email.to_string())).collect::<Vec<_>>(),
+                h.message_id.map(str::to_string),
+                h.in_reply_to.map(str::to_string),
+                h.references.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            ))
+        })
+        .unwrap();
+    for ((what, _, _), (e, r)) in cases.iter().zip(written.iter().zip(&read)) {
+        let from: Vec<_> = e.from.iter().map(|a| (a.name.clone(), a.email.clone())).collect();
+        assert_eq!(
+            r,
+            &(
+                e.uid,
+                e.flags.flags,
+                e.flags.keywords.clone(),
+                from,
+                e.message_id.clone(),
+                e.in_reply_to.clone(),
+                e.references.clone()
+            ),
+            "{what}"
+        );
+    }
+    assert_eq!(read.len(), cases.len());
+}

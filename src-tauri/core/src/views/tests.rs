@@ -298,6 +298,7 @@ fn conversation_rows_carry_the_flags_of_every_message() {
     assert_eq!(lunch.envelope.uid, 2);
     assert!(!lunch.envelope.flags.flags.seen, "message 1 is unread");
     assert!(lunch.envelope.has_attachment, "message 2 has one");
+    assert_eq!(lunch.envelope.received, 350, "dated by its newest message, the reply in Sent");
 
     // Reading message 1 shows at once, without rebuilding the view.
     let fid = store.folder_id("a", "INBOX").unwrap().unwrap();
