@@ -29,7 +29,9 @@
 //! takes 1.7 to 2.5 s, about 0.7 s of it reading and converting and the rest committing (a
 //! plain batch on `mail` commits 0.6 s faster but cannot carry the version), and memory grows by
 //! about 220 MB, most of which sled's page cache keeps either way. The 3 → 4 step (into blocks)
-//! adds about 1.5 s at that size. It happens once, while Tern starts.
+//! adds about 1.5 s at that size; the 4 → 5 step reads the 100,000 date keys and writes about
+//! 520 runs (the chain from 2 to 5 took 5.5 s on a machine busy with other work). It happens
+//! once, while Tern starts.
 //!
 //! # History
 //!
@@ -38,6 +40,7 @@
 //! | 2       | the first versioned cache: the layout of [`super`] without `snippet`  |
 //! | 3       | [`Envelope::snippet`] appended to every envelope (`None` until set)  |
 //! | 4       | envelopes kept in blocks of 64 UIDs (`b` keys) instead of one value each (`e` keys) |
+//! | 5       | the newest-first index kept in runs of up to 256 entries (`r` keys) instead of a key per message (`d` keys) |
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -46,8 +49,8 @@ use sled::transaction::TransactionError;
 use std::collections::BTreeMap;
 
 use super::{
-    Address, BLOCK, Envelope, FlagState, MAIL_TREE, META_TREE, SCHEMA, SCHEMA_KEY, block_key, decode, encode,
-    encode_block,
+    Address, BLOCK, DateEntry, Envelope, FlagState, MAIL_TREE, META_TREE, SCHEMA, SCHEMA_KEY, block_key,
+    decode, encode, encode_block, write_runs,
 };
 use crate::error::{Error, Result};
 
@@ -56,7 +59,7 @@ use crate::error::{Error, Result};
 type Step = fn(&sled::Db) -> Result<()>;
 
 /// The steps, by the version they start from, oldest first. A new schema version appends one.
-pub(super) const STEPS: &[(u32, Step)] = &[(2, v2_to_v3), (3, v3_to_v4)];
+pub(super) const STEPS: &[(u32, Step)] = &[(2, v2_to_v3), (3, v3_to_v4), (4, v4_to_v5)];
 
 /// What opening did to the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +82,9 @@ pub(super) fn prepare(db: &sled::Db) -> Result<Outcome> {
         return Ok(Outcome::Created);
     };
     if found == SCHEMA {
-        // A 3 → 4 step interrupted after its commit left old envelopes behind.
+        // A 3 → 4 or 4 → 5 step interrupted after its commit left old keys behind.
         remove_v3_envelopes(db)?;
+        remove_v4_dates(db)?;
         return Ok(Outcome::Current);
     }
     let Some(steps) = plan(found) else {
@@ -263,10 +267,15 @@ fn v3_to_v4(db: &sled::Db) -> Result<()> {
 
 /// Removes the envelopes of the version 3 layout (`e` keys) from a cache at version 4 or later.
 pub(super) fn remove_v3_envelopes(db: &sled::Db) -> Result<()> {
+    remove_prefix(db, b'e')
+}
+
+/// Removes every key of `mail` that starts with `tag`.
+fn remove_prefix(db: &sled::Db, tag: u8) -> Result<()> {
     let mail = db.open_tree(MAIL_TREE)?;
     let mut batch = sled::Batch::default();
     let mut any = false;
-    for key in mail.scan_prefix([b'e']).keys() {
+    for key in mail.scan_prefix([tag]).keys() {
         batch.remove(key?);
         any = true;
     }
@@ -274,4 +283,47 @@ pub(super) fn remove_v3_envelopes(db: &sled::Db) -> Result<()> {
         mail.apply_batch(batch)?;
     }
     Ok(())
+}
+
+/// The key of a message's entry in the newest-first index of version 4 and before: `d`, the
+/// folder id, then the 12 bytes of its date entry.
+#[cfg(test)]
+pub(super) fn v4_date_key(fid: u64, received: i64, uid: u32) -> [u8; 21] {
+    let mut key = [0u8; 21];
+    key[0] = b'd';
+    key[1..9].copy_from_slice(&fid.to_be_bytes());
+    key[9..].copy_from_slice(&super::date_entry(received, uid));
+    key
+}
+
+/// 4 → 5: the newest-first index moves from a key per message (`d` keys, empty values) into runs
+/// (`r` keys), the same entries in the same order. The runs and the new version commit
+/// together; the old keys are removed after the commit, and [`remove_v4_dates`] finishes that
+/// on the next open if Tern stopped in between.
+fn v4_to_v5(db: &sled::Db) -> Result<()> {
+    let mail = db.open_tree(MAIL_TREE)?;
+    let mut batch = sled::Batch::default();
+    let mut folders: BTreeMap<u64, Vec<DateEntry>> = BTreeMap::new();
+    for key in mail.scan_prefix([b'd']).keys() {
+        let key = key?;
+        let (Some(fid), Some(entry)) = (
+            key.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes),
+            key.get(9..21).and_then(|b| DateEntry::try_from(b).ok()),
+        ) else {
+            return Err(Error::Cache(format!("a date key of {} bytes", key.len())));
+        };
+        folders.entry(fid).or_default().push(entry);
+    }
+    for (fid, entries) in folders {
+        // Scanned in key order: each folder's entries are already newest first.
+        write_runs(&mut batch, fid, &entries);
+    }
+    commit(db, &batch, 5)?;
+    remove_v4_dates(db)
+}
+
+/// Removes the newest-first index of the version 4 layout (`d` keys) from a cache at version 5
+/// or later.
+pub(super) fn remove_v4_dates(db: &sled::Db) -> Result<()> {
+    remove_prefix(db, b'd')
 }

@@ -316,8 +316,10 @@ enum Layout {
     V2,
     /// One value per envelope.
     V3,
-    /// Blocks of [`BLOCK`] UIDs (the current layout).
+    /// Blocks of [`BLOCK`] UIDs, a date key per message.
     V4,
+    /// Blocks, and the newest-first index in runs (the current layout).
+    V5,
 }
 
 /// One cached folder of a hand-built cache.
@@ -410,12 +412,23 @@ impl Fixture {
                 match layout {
                     Layout::V2 => mail.insert(v3_envelope_key(fid, e.uid), encode(&v2(e)).unwrap()).unwrap(),
                     Layout::V3 => mail.insert(v3_envelope_key(fid, e.uid), encode(e).unwrap()).unwrap(),
-                    Layout::V4 => {
+                    Layout::V4 | Layout::V5 => {
                         blocks.entry(e.uid / BLOCK).or_default().insert(e.uid, encode(e).unwrap());
                         None
                     }
                 };
-                mail.insert(date_key(fid, e.received, e.uid), &[]).unwrap();
+                if layout != Layout::V5 {
+                    mail.insert(migrate::v4_date_key(fid, e.received, e.uid), &[]).unwrap();
+                }
+            }
+            if layout == Layout::V5 {
+                let mut entries: Vec<DateEntry> =
+                    cached.envelopes.iter().map(|e| date_entry(e.received, e.uid)).collect();
+                entries.sort_unstable();
+                // Small runs, so the fixture's folders hold several.
+                for run in entries.chunks(7) {
+                    mail.insert(run_key(fid, &run[0]), run.concat()).unwrap();
+                }
             }
             for (number, entries) in blocks {
                 let value =
@@ -544,15 +557,16 @@ fn a_version_2_cache_is_migrated_in_place() {
 fn opening_follows_the_recorded_schema_version() {
     // (recorded version, layout of the envelopes, what opening does, whether the data stays)
     let cases = [
-        (Some(SCHEMA), Layout::V4, Outcome::Current, true),
+        (Some(SCHEMA), Layout::V5, Outcome::Current, true),
+        (Some(4), Layout::V4, Outcome::Migrated(4), true),
         (Some(3), Layout::V3, Outcome::Migrated(3), true),
         (Some(2), Layout::V2, Outcome::Migrated(2), true),
         // Older than any migration step: rebuilt.
         (Some(1), Layout::V2, Outcome::Rebuilt(1), false),
         (Some(0), Layout::V2, Outcome::Rebuilt(0), false),
         // Written by a newer Tern: rebuilt.
-        (Some(SCHEMA + 1), Layout::V4, Outcome::Rebuilt(SCHEMA + 1), false),
-        (Some(99), Layout::V4, Outcome::Rebuilt(99), false),
+        (Some(SCHEMA + 1), Layout::V5, Outcome::Rebuilt(SCHEMA + 1), false),
+        (Some(99), Layout::V5, Outcome::Rebuilt(99), false),
     ];
     let fixture = Fixture::new();
     for (recorded, layout, outcome, kept) in cases {
@@ -611,21 +625,25 @@ fn a_failed_migration_step_writes_nothing_and_the_cache_is_rebuilt() {
 }
 
 #[test]
-fn envelopes_left_behind_by_an_interrupted_move_to_blocks_are_removed() {
+fn keys_left_behind_by_an_interrupted_step_are_removed() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = Fixture::new();
-    let fids = fixture.write(dir.path(), Some(SCHEMA), Layout::V4);
+    let fids = fixture.write(dir.path(), Some(SCHEMA), Layout::V5);
     let fid = fids[&("a".to_string(), "INBOX".to_string())];
     {
-        // As if Tern stopped after the 3 → 4 step committed, before removing the old keys.
+        // As if Tern stopped after the 3 → 4 and 4 → 5 steps committed, before removing the
+        // old keys.
         let db = raw_db(dir.path());
-        let old = encode(&fixture.folders[0].envelopes[0]).unwrap();
-        db.open_tree(MAIL_TREE).unwrap().insert(v3_envelope_key(fid, 1), old).unwrap();
+        let first = &fixture.folders[0].envelopes[0];
+        let mail = db.open_tree(MAIL_TREE).unwrap();
+        mail.insert(v3_envelope_key(fid, 1), encode(first).unwrap()).unwrap();
+        mail.insert(migrate::v4_date_key(fid, first.received, first.uid), &[]).unwrap();
         db.flush().unwrap();
     }
     assert_eq!(prepare(dir.path()), Outcome::Current);
     let db = raw_db(dir.path());
     assert_eq!(db.open_tree(MAIL_TREE).unwrap().scan_prefix([b'e']).count(), 0);
+    assert_eq!(db.open_tree(MAIL_TREE).unwrap().scan_prefix([b'd']).count(), 0);
     drop(db);
     fixture.assert_held_by(&reopen(dir.path()), &fids);
 }
@@ -856,4 +874,75 @@ fn heads_read_past_the_recipients_exactly() {
         );
     }
     assert_eq!(read.len(), cases.len());
+}
+
+/// The newest-first index in runs: after each change set of a table (first-sync chunks newest
+/// first, new mail, messages of one second, removals that empty runs, an envelope written again
+/// with another arrival time, random sets), every page agrees with a sorted list of what should
+/// be there, every run holds at most [`RUN_MAX`] entries, and the runs are in order.
+#[test]
+fn the_newest_first_index_in_runs_follows_every_change() {
+    type Step = (&'static str, Vec<(u32, i64)>, Vec<u32>);
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut random: Vec<Step> = Vec::new();
+    for round in 0..6u32 {
+        let upserts = (0..150).map(|_| (rng.u32(1..3_000), rng.i64(-5_000..5_000))).collect();
+        let removals = (0..60).map(|_| rng.u32(1..3_000)).collect();
+        random.push((if round % 2 == 0 { "random set" } else { "random set again" }, upserts, removals));
+    }
+    let mut steps: Vec<Step> = vec![
+        ("first screen", (1_951..=2_000).map(|uid| (uid, i64::from(uid) * 60)).collect(), vec![]),
+        ("first chunk, older", (1..=1_950).rev().map(|uid| (uid, i64::from(uid) * 60)).collect(), vec![]),
+        ("new mail", vec![(2_001, 200_000), (2_002, 200_000)], vec![]),
+        ("one second, many messages", (2_003..=2_400).map(|uid| (uid, 150_000)).collect(), vec![]),
+        ("an old message arrives late", vec![(2_401, -1_000_000)], vec![]),
+        ("written again, another time", vec![(10, 300_000), (2_003, -2_000_000)], vec![]),
+        ("removals that empty runs", vec![], (1_000..=1_700).collect()),
+        ("the newest and the oldest go", vec![], vec![2_401, 10, 2_002]),
+    ];
+    steps.extend(random);
+    steps.push(("everything goes", vec![], (1..3_000).collect()));
+
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+    let mut model: BTreeMap<u32, i64> = BTreeMap::new();
+    for (what, upserts, removals) in steps {
+        let envelopes: Vec<Envelope> =
+            upserts.iter().map(|&(uid, received)| env(uid, received, true)).collect();
+        store
+            .apply(
+                fid,
+                FolderChanges { upserts: envelopes, removals: removals.clone(), ..Default::default() },
+            )
+            .unwrap();
+        for (uid, received) in upserts {
+            model.insert(uid, received);
+        }
+        for uid in removals {
+            model.remove(&uid);
+        }
+        let mut expected: Vec<(i64, u32)> = model.iter().map(|(&uid, &received)| (received, uid)).collect();
+        expected.sort_by_key(|&(received, uid)| (std::cmp::Reverse(received), uid));
+        let expected: Vec<u32> = expected.into_iter().map(|(_, uid)| uid).collect();
+        let uids = |offset, limit| -> Vec<u32> {
+            store.page(fid, offset, limit).unwrap().iter().map(|e| e.uid).collect()
+        };
+        assert_eq!(uids(0, 50), expected.iter().take(50).copied().collect::<Vec<_>>(), "{what}: first page");
+        assert_eq!(uids(0, 5_000), expected, "{what}: everything from the runs");
+        for offset in [1, 199, 256, 1_000] {
+            let want: Vec<u32> = expected.iter().skip(offset).take(100).copied().collect();
+            assert_eq!(uids(offset, 100), want, "{what}: page at {offset}");
+        }
+        let runs: Vec<(sled::IVec, sled::IVec)> =
+            store.mail.scan_prefix(prefixed(b'r', fid)).collect::<Result<_, _>>().unwrap();
+        let mut previous: Option<DateEntry> = None;
+        for (key, value) in &runs {
+            let entries: Vec<DateEntry> = run_entries(value).unwrap().collect();
+            assert!(!entries.is_empty() && entries.len() <= RUN_MAX, "{what}: a run of {}", entries.len());
+            assert_eq!(run_start(key).unwrap(), entries[0], "{what}: a run is keyed by its first entry");
+            assert!(entries.windows(2).all(|w| w[0] < w[1]), "{what}: a run in order");
+            assert!(previous.is_none_or(|p| p < entries[0]), "{what}: runs in order");
+            previous = entries.last().copied();
+        }
+    }
 }
