@@ -115,9 +115,9 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-/// WebKitGTK's settings for a window that shows one app: no accelerated compositing (it
-/// doubled the web process's memory, to about 300 MB, while the message list scrolled no
-/// faster: see BENCHMARKS.md), and caches sized for a single document rather than for browsing.
+/// WebKitGTK's settings for a window that shows one app: no accelerated compositing (it took
+/// the web process from about 210 MB to about 300 MB, and the message list scrolled no faster:
+/// see BENCHMARKS.md), and caches sized for a single document rather than for browsing.
 #[cfg(target_os = "linux")]
 fn lean_webview(window: &tauri::WebviewWindow) {
     let applied = window.with_webview(|webview| {

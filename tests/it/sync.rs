@@ -356,6 +356,23 @@ async fn inbox_selected(count: usize, seed: u64) -> (Dovecot, Account, Vec<Row>,
     (server, account, before, session, negotiated)
 }
 
+/// Another client's changes to the selected folder: the messages at positions `expunged` of
+/// `before` expunged, those at `flagged` flagged.
+async fn expunge_and_flag(
+    other: &mut ImapSession,
+    before: &[Row],
+    expunged: [usize; 3],
+    flagged: std::ops::Range<usize>,
+) {
+    let uid = |i: usize| before[i].uid.to_string();
+    let three = expunged.map(uid).join(",");
+    consume(other.uid_store(&three, "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge(&three).await.unwrap()).await;
+    for i in flagged {
+        consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
+    }
+}
+
 /// A syncer on `session` for `account`'s cache.
 fn syncer<'a>(account: &'a Account, session: &'a mut ImapSession, negotiated: &'a Negotiated) -> Syncer<'a> {
     fn ignore(_: SyncProgress) {}
@@ -384,13 +401,7 @@ async fn the_selected_inbox_resyncs_without_selecting_it_again() {
     for _ in 0..2 {
         other.append("INBOX", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
     }
-    let uid = |i: usize| before[i].uid.to_string();
-    let three = [0, 1, 2].map(uid).join(",");
-    consume(other.uid_store(&three, "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
-    consume(other.uid_expunge(&three).await.unwrap()).await;
-    for i in 10..14 {
-        consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
-    }
+    expunge_and_flag(&mut other, &before, [0, 1, 2], 10..14).await;
     // The news reaches this session (the IDLE connection would hear it during IDLE).
     syncer.session.noop().await.unwrap();
     let report = syncer.selected("INBOX").await.unwrap();
@@ -434,13 +445,7 @@ async fn new_inbox_mail_comes_in_before_the_full_check() {
     let mut generator = Generator::new(79);
     other.append("INBOX", Some("(\\Seen)"), None, generator.next_message().bytes).await.unwrap();
     other.append("INBOX", None, None, generator.next_message().bytes).await.unwrap();
-    let uid = |i: usize| before[i].uid.to_string();
-    let three = [5, 6, 7].map(uid).join(",");
-    consume(other.uid_store(&three, "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
-    consume(other.uid_expunge(&three).await.unwrap()).await;
-    for i in 20..24 {
-        consume(other.uid_store(uid(i), "+FLAGS (\\Flagged)").await.unwrap()).await;
-    }
+    expunge_and_flag(&mut other, &before, [5, 6, 7], 20..24).await;
     other.logout().await.unwrap();
     syncer.session.noop().await.unwrap();
 

@@ -76,6 +76,20 @@ const messages = (
     limit,
   );
 
+/** Holds the backend's list reads until `release()`; `asked` counts the reads asked for meanwhile. */
+function holdReads(backend: FakeBackend): { asked: number; release: () => void } {
+  const read = backend.listRows.bind(backend);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const reads = { asked: 0, release: () => release() };
+  backend.listRows = async (...args: Parameters<typeof read>) => {
+    reads.asked++;
+    await held;
+    return read(...args);
+  };
+  return reads;
+}
+
 const options = (list: HTMLElement) => [...list.querySelectorAll<HTMLElement>('[role="option"]')];
 const listCalls = (backend: FakeBackend) =>
   backend.calls.filter((c) => c.method === 'listRows').map((c) => ({ offset: c.args[1], limit: c.args[2] }));
@@ -292,28 +306,20 @@ describe('message list', () => {
     await waitFor(() => expect(options(list).length).toBeGreaterThan(5));
 
     // The list's reads wait until released while ten messages arrive one after another.
-    const read = backend.listRows.bind(backend);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let asked = 0;
-    backend.listRows = async (...args: Parameters<typeof read>) => {
-      asked++;
-      await held;
-      return read(...args);
-    };
+    const reads = holdReads(backend);
     for (let i = 1; i <= 10; i++) {
       await backend.deliver('demo', 'INBOX', { subject: `Burst ${i}` });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     // One refresh is reading; the other nine changes wait for it.
-    const reading = asked;
+    const reading = reads.asked;
     expect(reading).toBeGreaterThan(0);
-    release();
+    reads.release();
 
     await waitFor(() => expect(options(list)[0]).toHaveTextContent('Burst 10'));
     expect(screen.getByText(/^100,010 messages, [\d,]+ unread$/)).toBeInTheDocument();
     // The refresh that was reading, and one more for everything that arrived meanwhile.
-    expect(asked).toBe(2 * reading);
+    expect(reads.asked).toBe(2 * reading);
   });
 
   it('keeps the row the user moved to while new mail was being read, not the one before', async () => {
@@ -326,21 +332,13 @@ describe('message list', () => {
     const second = (await messages(backend, 'INBOX', 1, 1)).rows[0]!;
 
     // The list's reads wait until released: new mail arrives, and j is pressed meanwhile.
-    const read = backend.listRows.bind(backend);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let waiting = 0;
-    backend.listRows = async (...args: Parameters<typeof read>) => {
-      waiting++;
-      await held;
-      return read(...args);
-    };
+    const reads = holdReads(backend);
     await backend.deliver('demo', 'INBOX', { subject: 'Arrived while moving' });
-    await waitFor(() => expect(waiting).toBeGreaterThan(0));
+    await waitFor(() => expect(reads.asked).toBeGreaterThan(0));
     list.focus();
     await fireEvent.keyDown(list, { key: 'j' });
     await waitFor(() => expect(onselectmessage).toHaveBeenLastCalledWith(expect.objectContaining({ uid: second.uid })));
-    release();
+    reads.release();
 
     await waitFor(() => expect(options(list)[0]).toHaveTextContent('Arrived while moving'));
     await waitFor(() => expect(selected(list)).toHaveAttribute('aria-posinset', '3'));
