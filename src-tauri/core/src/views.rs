@@ -11,7 +11,11 @@
 //!   fresh from the cache, so marking a message read invalidates nothing here. Message-IDs are
 //!   kept as the hashes threading compares ([`crate::thread::id_hash`]), not as text.
 //! - **Threads**: per set of folders, the conversations [`crate::thread::conversations`] makes of
-//!   them, kept while no message comes into or leaves those folders.
+//!   them, kept while no message comes into or leaves those folders. They are also saved in the
+//!   cache ([`Views::save`], at exit and after the first build), so that the next start shows
+//!   the conversations without reading and threading every message again: a saved set is used
+//!   only while the date index of each of its folders still holds exactly the messages it was
+//!   built from (same UIDVALIDITY, same digest, every message in exactly one conversation).
 //! - **Views**: per query, the ordered list of rows, kept on the same condition.
 //!
 //! A conversation row stands for every message of its conversation in the folders shown, plus
@@ -19,12 +23,13 @@
 //! the shown folders, is unread while any of them is, flagged or with attachments when any is.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
 use crate::imap::FolderRole;
 use crate::store::{Envelope, EnvelopeHead, FolderId, Store};
-use crate::thread::{self, Conversation, IdHash, MessageKey, ThreadInput};
+use crate::thread::{self, IdHash, MessageKey, ThreadInput};
 
 /// Where the rows come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -249,15 +254,49 @@ impl FolderSummary {
     }
 }
 
+/// One conversation of a thread set: what the rows need of it.
+#[derive(Debug)]
+struct Grouped {
+    /// Its messages, oldest first.
+    messages: Vec<MessageKey>,
+    /// The arrival of its newest message, Unix seconds.
+    latest: i64,
+}
+
 /// The conversations of a set of folders.
 #[derive(Debug)]
 struct Threads {
     /// (folder, membership) of every folder threaded, sorted.
     stamp: Vec<(FolderId, u64)>,
-    conversations: Vec<Conversation>,
+    conversations: Vec<Grouped>,
     /// Per folder threaded, each message's UID and conversation (an index into
     /// `conversations`), by UID.
     of: Vec<(FolderId, Vec<(u32, u32)>)>,
+    /// Whether the cache holds this set as it is ([`Views::save`]).
+    saved: AtomicBool,
+}
+
+/// Bumped whenever what a saved thread set means changes (threading, its inputs, this format),
+/// so that sets saved by another version of Tern are rebuilt rather than trusted.
+const SAVED_THREADS_VERSION: u32 = 1;
+
+/// A thread set as the cache keeps it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SavedThreads {
+    version: u32,
+    /// Per folder threaded (sorted): its id, UIDVALIDITY and [`crate::store::Arrivals`] digest.
+    folders: Vec<(FolderId, u32, u64)>,
+    /// Per conversation: its newest arrival and its messages (folder, UID), oldest first.
+    conversations: Vec<(i64, Vec<(FolderId, u32)>)>,
+}
+
+/// The cache key of the saved thread set of `fids` (sorted).
+fn saved_threads_key(fids: &[FolderId]) -> Vec<u8> {
+    let mut key = b"threads".to_vec();
+    for fid in fids {
+        key.extend_from_slice(&fid.to_be_bytes());
+    }
+    key
 }
 
 impl Threads {
@@ -311,6 +350,8 @@ struct Inner {
     views: HashMap<ListQuery, Arc<Built>>,
     /// Views and thread sets built so far (for the debug log and the tests).
     builds: u64,
+    /// Of those thread sets, the ones read from the cache instead of threaded.
+    restored: u64,
 }
 
 /// Which folders a query reads, and where to find Sent for each account.
@@ -450,13 +491,35 @@ impl Views {
 
         let started = std::time::Instant::now();
         let words: Vec<String> = query.filter.split_whitespace().map(str::to_lowercase).collect();
+        // Newest first without a filter needs only each message's arrival, which the cache's
+        // date index holds: no envelope is read (a start with a saved thread set reads none).
+        let needs_text = !words.is_empty() || query.sort != SortKey::Date;
         let mut summaries: HashMap<FolderId, Arc<FolderSummary>> = HashMap::new();
+        let mut arrivals: HashMap<FolderId, Vec<(u32, i64)>> = HashMap::new();
         for f in &every {
-            if let std::collections::hash_map::Entry::Vacant(slot) = summaries.entry(f.fid) {
-                slot.insert(self.summary(store, f.fid)?);
+            if needs_text {
+                if let std::collections::hash_map::Entry::Vacant(slot) = summaries.entry(f.fid) {
+                    slot.insert(self.summary(store, f.fid)?);
+                }
+            } else if let std::collections::hash_map::Entry::Vacant(slot) = arrivals.entry(f.fid)
+                && layout.shown.iter().any(|shown| shown.fid == f.fid)
+            {
+                let mut messages = store.arrivals(f.fid)?.messages;
+                messages.sort_unstable();
+                slot.insert(messages);
             }
         }
         let summary_of = |key: &MessageKey| summaries.get(&key.folder).and_then(|s| s.get(key.uid));
+        // A shown folder's messages by UID: (uid, arrival, whether it matches the filter).
+        let messages_of = |fid: FolderId| -> Box<dyn Iterator<Item = (u32, i64, bool)> + '_> {
+            if let Some(summary) = summaries.get(&fid) {
+                Box::new(summary.items.iter().map(|s| (s.uid, s.received, s.matches(&words))))
+            } else if let Some(messages) = arrivals.get(&fid) {
+                Box::new(messages.iter().map(|&(uid, received)| (uid, received, true)))
+            } else {
+                Box::new(std::iter::empty())
+            }
+        };
 
         let mut threads = Vec::new();
         // Each row with its date.
@@ -473,21 +536,20 @@ impl Views {
                     if !layout.shown.iter().any(|f| f.fid == *fid) {
                         continue;
                     }
-                    let Some(summary) = summaries.get(fid) else { continue };
                     let mut members = members.iter().peekable();
-                    for s in &summary.items {
-                        while members.next_if(|&&(uid, _)| uid < s.uid).is_some() {}
-                        let Some(&(_, c)) = members.next_if(|&&(uid, _)| uid == s.uid) else { continue };
+                    for (uid, received, matches) in messages_of(*fid) {
+                        while members.next_if(|&&(member, _)| member < uid).is_some() {}
+                        let Some(&(_, c)) = members.next_if(|&&(member, _)| member == uid) else { continue };
                         let (Some(newest), Some(matched)) =
                             (newest.get_mut(c as usize), matched.get_mut(c as usize))
                         else {
                             continue;
                         };
-                        let key = MessageKey { folder: *fid, uid: s.uid };
-                        if newest.is_none_or(|best| (s.received, key) >= best) {
-                            *newest = Some((s.received, key));
+                        let key = MessageKey { folder: *fid, uid };
+                        if newest.is_none_or(|best| (received, key) >= best) {
+                            *newest = Some((received, key));
                         }
-                        if !*matched && s.matches(&words) {
+                        if matches {
                             *matched = true;
                         }
                     }
@@ -506,14 +568,10 @@ impl Views {
             }
         } else {
             for f in &layout.shown {
-                let Some(summary) = summaries.get(&f.fid) else { continue };
-                for s in summary.items.iter().filter(|s| s.matches(&words)) {
-                    let row = RowRef {
-                        key: MessageKey { folder: f.fid, uid: s.uid },
-                        conversation: None,
-                        threads: 0,
-                    };
-                    keyed.push((row, s.received));
+                for (uid, received, _) in messages_of(f.fid).filter(|&(_, _, matches)| matches) {
+                    let row =
+                        RowRef { key: MessageKey { folder: f.fid, uid }, conversation: None, threads: 0 };
+                    keyed.push((row, received));
                 }
             }
         }
@@ -640,6 +698,12 @@ impl Views {
         {
             return Ok(threads.clone());
         }
+        let started = std::time::Instant::now();
+        if let Some(restored) = restore(store, &fids, stamp.clone()) {
+            tracing::debug!(messages = restored.of.iter().map(|(_, m)| m.len()).sum::<usize>(), conversations = restored.conversations.len(), elapsed = ?started.elapsed(), "conversations read from the cache");
+            self.lock().restored += 1;
+            return Ok(self.keep_threads(fids, restored));
+        }
         let summaries = fids.iter().map(|&f| Ok((f, self.summary(store, f)?))).collect::<Result<Vec<_>>>()?;
         let started = std::time::Instant::now();
         let inputs: Vec<ThreadInput<'_>> = summaries
@@ -655,7 +719,10 @@ impl Views {
                 })
             })
             .collect();
-        let conversations = thread::conversations(&inputs);
+        let conversations: Vec<Grouped> = thread::conversations(&inputs)
+            .into_iter()
+            .map(|c| Grouped { messages: c.messages, latest: c.latest })
+            .collect();
         let mut of: Vec<(FolderId, Vec<(u32, u32)>)> = summaries
             .iter()
             .map(|(fid, summary)| (*fid, summary.items.iter().map(|s| (s.uid, u32::MAX)).collect()))
@@ -671,15 +738,114 @@ impl Views {
             }
         }
         tracing::debug!(messages = inputs.len(), conversations = conversations.len(), elapsed = ?started.elapsed(), "conversations threaded");
-        let threads = Arc::new(Threads { stamp, conversations, of });
+        Ok(self.keep_threads(fids, Threads { stamp, conversations, of, saved: AtomicBool::new(false) }))
+    }
+
+    fn keep_threads(&self, fids: Vec<FolderId>, threads: Threads) -> Arc<Threads> {
+        let threads = Arc::new(threads);
         let mut inner = self.lock();
         if inner.threads.len() >= KEPT_THREADS {
             inner.threads.clear();
         }
         inner.threads.insert(fids, threads.clone());
         inner.builds += 1;
-        Ok(threads)
+        threads
     }
+
+    /// Saves in the cache every thread set built since the last save that still matches the
+    /// cache, so that the next start reads it instead of threading again. A set whose folders
+    /// changed meanwhile (a sync is under way) is left for a later save.
+    pub fn save(&self, store: &Store) -> Result<()> {
+        let sets: Vec<(Vec<FolderId>, Arc<Threads>)> = self
+            .lock()
+            .threads
+            .iter()
+            .filter(|(_, t)| !t.saved.load(Ordering::Acquire))
+            .map(|(fids, t)| (fids.clone(), t.clone()))
+            .collect();
+        for (fids, threads) in sets {
+            let started = std::time::Instant::now();
+            let current = || fids.iter().map(|&f| (f, store.membership(f))).collect::<Vec<_>>();
+            if current() != threads.stamp {
+                continue;
+            }
+            let mut folders = Vec::with_capacity(fids.len());
+            for (fid, members) in &threads.of {
+                let arrivals = store.arrivals(*fid)?;
+                let mut uids: Vec<u32> = arrivals.messages.iter().map(|&(uid, _)| uid).collect();
+                uids.sort_unstable();
+                // The set must cover exactly what the cache holds now: a change may be written
+                // and not yet counted in the membership.
+                if !uids.iter().eq(members.iter().map(|(uid, _)| uid)) {
+                    break;
+                }
+                let uidvalidity = store.folder_state(*fid)?.map_or(0, |s| s.uidvalidity);
+                folders.push((*fid, uidvalidity, arrivals.digest));
+            }
+            if folders.len() != threads.of.len() || current() != threads.stamp {
+                continue;
+            }
+            let saved = SavedThreads {
+                version: SAVED_THREADS_VERSION,
+                folders,
+                conversations: threads
+                    .conversations
+                    .iter()
+                    .map(|c| (c.latest, c.messages.iter().map(|m| (m.folder, m.uid)).collect()))
+                    .collect(),
+            };
+            let bytes = postcard::to_stdvec(&saved)
+                .map_err(|e| crate::error::Error::Cache(format!("encoding conversations: {e}")))?;
+            let size = bytes.len();
+            store.put_derived(&saved_threads_key(&fids), bytes)?;
+            threads.saved.store(true, Ordering::Release);
+            tracing::debug!(conversations = threads.conversations.len(), bytes = size, elapsed = ?started.elapsed(), "conversations saved");
+        }
+        Ok(())
+    }
+}
+
+/// The thread set of `fids` (sorted) as saved in the cache, if the cache still holds exactly the
+/// messages it was built from; `None` otherwise (it is then built again).
+fn restore(store: &Store, fids: &[FolderId], stamp: Vec<(FolderId, u64)>) -> Option<Threads> {
+    let bytes = store.derived(&saved_threads_key(fids)).ok()??;
+    let saved: SavedThreads = postcard::from_bytes(&bytes).ok()?;
+    if saved.version != SAVED_THREADS_VERSION || saved.folders.len() != fids.len() {
+        return None;
+    }
+    let mut of: Vec<(FolderId, Vec<(u32, u32)>)> = Vec::with_capacity(fids.len());
+    for (&fid, &(saved_fid, uidvalidity, digest)) in fids.iter().zip(&saved.folders) {
+        let state = store.folder_state(fid).ok()?.map_or(0, |s| s.uidvalidity);
+        let arrivals = store.arrivals(fid).ok()?;
+        if saved_fid != fid || state != uidvalidity || arrivals.digest != digest {
+            return None;
+        }
+        let mut members: Vec<(u32, u32)> =
+            arrivals.messages.iter().map(|&(uid, _)| (uid, u32::MAX)).collect();
+        members.sort_unstable();
+        of.push((fid, members));
+    }
+    // Every cached message in exactly one conversation, and nothing else.
+    let mut conversations = Vec::with_capacity(saved.conversations.len());
+    for (c, (latest, messages)) in saved.conversations.into_iter().enumerate() {
+        let c = u32::try_from(c).ok()?;
+        for &(fid, uid) in &messages {
+            let (_, members) = of.iter_mut().find(|(f, _)| *f == fid)?;
+            let i = members.binary_search_by_key(&uid, |&(member, _)| member).ok()?;
+            if members[i].1 != u32::MAX {
+                return None;
+            }
+            members[i].1 = c;
+        }
+        conversations.push(Grouped {
+            messages: messages.into_iter().map(|(folder, uid)| MessageKey { folder, uid }).collect(),
+            latest,
+        });
+    }
+    if of.iter().any(|(_, members)| members.iter().any(|&(_, c)| c == u32::MAX)) {
+        return None;
+    }
+    Some(Threads { stamp, conversations, of, saved: AtomicBool::new(true) })
 }
 
 /// The row for `r`: the message's envelope as cached now, with its conversation's flags.

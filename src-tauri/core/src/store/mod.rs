@@ -79,6 +79,9 @@ const SCHEMA_KEY: &str = "schema";
 const FOLDERS_TREE: &str = "folders";
 /// The tree of everything else.
 const MAIL_TREE: &str = "mail";
+/// What can be rebuilt from the rest of the cache, kept to save the work at the next start
+/// (see [`Store::derived`]).
+const DERIVED_TREE: &str = "derived";
 
 /// Memory for sled's page cache. Its default (1 GiB) lets a large initial sync keep every page it
 /// wrote in memory; the lists read through their own in-memory views and the first page is a
@@ -99,6 +102,8 @@ pub struct Store {
     mail: sled::Tree,
     /// Downloaded message contents under a size budget (see `bodies`).
     bodies: sled::Tree,
+    /// What was derived from the mail to save work at the next start (see [`Store::derived`]).
+    derived: sled::Tree,
     /// Newest-first UID order of folders whose list was paged past the first screen: makes
     /// page N cost O(page) instead of a scan of N pages. Dropped whenever the folder changes.
     positions: Arc<Mutex<Positions>>,
@@ -108,6 +113,15 @@ pub struct Store {
 
 /// The position indexes, and a counter of invalidations so an index built while a write landed
 /// is not kept.
+/// The messages of a folder as its date index holds them (see [`Store::arrivals`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Arrivals {
+    /// (UID, arrival time), newest first.
+    pub messages: Vec<(u32, i64)>,
+    /// Changes whenever `messages` does (the same within one build of Tern).
+    pub digest: u64,
+}
+
 #[derive(Debug, Default)]
 struct Positions {
     /// Bumped by every invalidation.
@@ -202,6 +216,13 @@ fn date_entry(received: i64, uid: u32) -> DateEntry {
     entry
 }
 
+/// The arrival time a date entry holds (the inverse of [`date_entry`]).
+fn entry_received(entry: &DateEntry) -> i64 {
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&entry[..8]);
+    ((!u64::from_be_bytes(head)) ^ (1 << 63)) as i64
+}
+
 fn entry_uid(entry: &[u8]) -> Option<u32> {
     let tail: [u8; 4] = entry.get(entry.len().checked_sub(4)?..)?.try_into().ok()?;
     Some(u32::from_be_bytes(tail))
@@ -267,7 +288,8 @@ impl Store {
         let folders = db.open_tree(FOLDERS_TREE)?;
         let mail = db.open_tree(MAIL_TREE)?;
         let bodies = db.open_tree(bodies::BODIES_TREE)?;
-        Ok(Self { db, folders, mail, bodies, positions: Arc::default(), writing: Arc::default() })
+        let derived = db.open_tree(DERIVED_TREE)?;
+        Ok(Self { db, folders, mail, bodies, derived, positions: Arc::default(), writing: Arc::default() })
     }
 
     /// The cached folder list of an account (empty if never listed).
@@ -460,6 +482,36 @@ impl Store {
             push(uid)?;
         }
         Ok(out)
+    }
+
+    /// Every cached message of a folder as (UID, arrival time), newest first, read from the
+    /// date index alone (no envelope is decoded), with a digest of them: the digest changes
+    /// whenever a message comes or goes (or its arrival time does), not with flags or snippets.
+    pub fn arrivals(&self, fid: FolderId) -> Result<Arrivals> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        let mut messages = Vec::new();
+        for run in self.mail.scan_prefix(prefixed(b'r', fid)).values() {
+            let run = run?;
+            std::hash::Hasher::write(&mut hasher, &run);
+            for entry in run_entries(&run)? {
+                if let Some(uid) = entry_uid(&entry) {
+                    messages.push((uid, entry_received(&entry)));
+                }
+            }
+        }
+        Ok(Arrivals { messages, digest: std::hash::Hasher::finish(&hasher) })
+    }
+
+    /// Data derived from the rest of the cache and kept under `key` by [`Self::put_derived`];
+    /// whoever reads it checks that it still matches (it survives any change to the mail).
+    pub fn derived(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
+        Ok(self.derived.get(key)?)
+    }
+
+    /// Keeps derived data under `key` (replacing what was there).
+    pub fn put_derived(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        self.derived.insert(key, value)?;
+        Ok(())
     }
 
     fn positions_of(&self, fid: FolderId) -> Result<Arc<Vec<u32>>> {

@@ -946,3 +946,42 @@ fn the_newest_first_index_in_runs_follows_every_change() {
         }
     }
 }
+
+#[test]
+fn arrivals_come_from_the_date_index_and_their_digest_follows_membership_only() {
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("a", "INBOX").unwrap();
+    let upserts = vec![env(1, 100, true), env(2, -50, false), env(3, 300, true), env(700, 300, true)];
+    store.apply(fid, FolderChanges { upserts, ..Default::default() }).unwrap();
+    let first = store.arrivals(fid).unwrap();
+    // Newest first, equal times by UID, times before 1970 included.
+    assert_eq!(first.messages, vec![(3, 300), (700, 300), (1, 100), (2, -50)]);
+    assert_eq!(store.arrivals(fid).unwrap(), first, "reading again gives the same");
+
+    let flag = FlagState {
+        flags: MessageFlags { seen: true, flagged: true, ..Default::default() },
+        keywords: vec![],
+    };
+    let cases: Vec<(&str, FolderChanges, bool)> = vec![
+        ("a flag changed", FolderChanges { flag_updates: vec![(2, flag, 9)], ..Default::default() }, false),
+        (
+            "a message arrived",
+            FolderChanges { upserts: vec![env(701, 200, false)], ..Default::default() },
+            true,
+        ),
+        ("a message left", FolderChanges { removals: vec![1], ..Default::default() }, true),
+        ("another message left", FolderChanges { removals: vec![3], ..Default::default() }, true),
+    ];
+    let mut before = first;
+    for (name, changes, moves) in cases {
+        store.apply(fid, changes).unwrap();
+        let after = store.arrivals(fid).unwrap();
+        assert_eq!(after.digest != before.digest, moves, "{name}");
+        before = after;
+    }
+    store.apply(fid, FolderChanges { upserts: vec![env(3, 301, true)], ..Default::default() }).unwrap();
+    let back = store.arrivals(fid).unwrap();
+    assert_ne!(back.digest, before.digest);
+    assert_eq!(back.messages, vec![(3, 301), (700, 300), (701, 200), (2, -50)]);
+    assert!(store.arrivals(store.folder_id_or_create("a", "Empty").unwrap()).unwrap().messages.is_empty());
+}

@@ -528,9 +528,9 @@ fn bytes_held(views: &Views) -> (usize, usize) {
     }
     let summaries = total;
     for t in inner.threads.values() {
-        total += heap(t.conversations.capacity() * size_of::<Conversation>());
+        total += heap(t.conversations.capacity() * size_of::<Grouped>());
         for c in &t.conversations {
-            total += heap(c.messages.capacity() * size_of::<MessageKey>()) + heap(c.subject.capacity());
+            total += heap(c.messages.capacity() * size_of::<MessageKey>());
         }
         total += t.of.iter().map(|(_, members)| heap(size_of_val(&members[..]))).sum::<usize>();
     }
@@ -545,7 +545,7 @@ fn digest(built: &Built) -> u64 {
         row.key.hash(&mut h);
         if let Some(c) = row.conversation {
             let conv = &built.threads[usize::from(row.threads)].conversations[c as usize];
-            (&conv.messages, conv.latest, &conv.subject).hash(&mut h);
+            (&conv.messages, conv.latest).hash(&mut h);
         }
     }
     h.finish()
@@ -636,4 +636,147 @@ fn hundred_thousand_cold() {
         start.elapsed(),
         digest(&built)
     );
+}
+
+/// Rows of `q` at a fresh start over `store`, and whether its conversations were read from the
+/// cache rather than threaded.
+fn at_start(store: &Store, q: &ListQuery) -> (Vec<String>, bool) {
+    let views = Views::default();
+    let (shown, _, _) = rows(&views, store, q);
+    let restored = views.lock().restored > 0;
+    (shown, restored)
+}
+
+/// The key of account `a`'s inbox thread set (its Inbox and Sent).
+fn inbox_set_key(store: &Store) -> Vec<u8> {
+    let mut fids =
+        vec![store.folder_id("a", "INBOX").unwrap().unwrap(), store.folder_id("a", "Sent").unwrap().unwrap()];
+    fids.sort_unstable();
+    saved_threads_key(&fids)
+}
+
+/// Rows of `q` at a fresh start that threads everything again (what was saved left aside).
+fn rebuilt_rows(store: &Store, q: &ListQuery) -> Vec<String> {
+    let key = inbox_set_key(store);
+    let saved = store.derived(&key).unwrap();
+    store.put_derived(&key, Vec::new()).unwrap();
+    let (shown, restored) = at_start(store, q);
+    assert!(!restored);
+    if let Some(saved) = saved {
+        store.put_derived(&key, saved.to_vec()).unwrap();
+    }
+    shown
+}
+
+#[test]
+fn saved_conversations_are_used_at_the_next_start_only_while_the_cache_holds_the_same_messages() {
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    type Change = Box<dyn FnOnce(&Store)>;
+    let in_folder = |path: &'static str, changes: FolderChanges| -> Change {
+        Box::new(move |store: &Store| {
+            let fid = store.folder_id("a", path).unwrap().unwrap();
+            store.apply(fid, changes).unwrap();
+        })
+    };
+    // A reply (uid, subject, its id, the id it answers, arrival).
+    let reply = |uid, subject, id, parent: &'static [&'static str; 1], received| FolderChanges {
+        upserts: vec![envelope(&Mail {
+            reply_to: Some(parent[0]),
+            references: parent,
+            ..mail(uid, "Zed", subject, id, received)
+        })],
+        ..Default::default()
+    };
+    let flagged = FlagState { flags: MessageFlags { flagged: true, ..Default::default() }, keywords: vec![] };
+    let cases: Vec<(&str, Change, bool)> = vec![
+        ("nothing changed", Box::new(|_: &Store| {}), true),
+        (
+            "only flags changed",
+            in_folder("INBOX", FolderChanges { flag_updates: vec![(4, flagged, 5)], ..Default::default() }),
+            true,
+        ),
+        (
+            "a reply arrived in the inbox",
+            in_folder("INBOX", reply(9, "Re: Zebra", "m9", &["m4"], 500)),
+            false,
+        ),
+        (
+            "a message left the inbox",
+            in_folder("INBOX", FolderChanges { removals: vec![2], ..Default::default() }),
+            false,
+        ),
+        ("a reply was sent", in_folder("Sent", reply(2, "Re: Invoice 12", "s2", &["m3"], 600)), false),
+        (
+            "the inbox was fetched again under a new UIDVALIDITY, same UIDs and times, other messages",
+            Box::new(|store: &Store| {
+                let fid = store.folder_id("a", "INBOX").unwrap().unwrap();
+                store.clear_folder(fid).unwrap();
+                let state = crate::store::FolderState { uidvalidity: 77, ..Default::default() };
+                let upserts = vec![
+                    envelope(&mail(1, "New", "One", "n1", 100)),
+                    envelope(&Mail {
+                        reply_to: Some("n1"),
+                        references: &["n1"],
+                        ..mail(2, "New", "Re: One", "n2", 300)
+                    }),
+                    envelope(&Mail {
+                        reply_to: Some("n2"),
+                        references: &["n1", "n2"],
+                        ..mail(3, "New", "Re: One", "n3", 200)
+                    }),
+                    envelope(&mail(4, "New", "Four", "n4", 400)),
+                ];
+                store
+                    .apply(fid, FolderChanges { upserts, state: Some(state), ..Default::default() })
+                    .unwrap();
+            }),
+            false,
+        ),
+        (
+            "what was saved is unreadable",
+            Box::new(|store: &Store| store.put_derived(&inbox_set_key(store), vec![1, 2, 3]).unwrap()),
+            false,
+        ),
+    ];
+    for (name, change, restored) in cases {
+        let (_dir, store) = fixture();
+        let first = Views::default();
+        rows(&first, &store, &q);
+        first.save(&store).unwrap();
+        change(&store);
+        // What a start that threads everything again shows.
+        let expected = rebuilt_rows(&store, &q);
+        let (shown, was_restored) = at_start(&store, &q);
+        assert_eq!(shown, expected, "{name}");
+        assert_eq!(was_restored, restored, "{name}: read from the cache");
+    }
+}
+
+#[test]
+fn conversations_are_saved_once_and_not_while_the_cache_is_ahead_of_them() {
+    let (_dir, store) = fixture();
+    let q = query(inbox("a"), SortKey::Date, true, "", true);
+    let views = Views::default();
+    rows(&views, &store, &q);
+    views.save(&store).unwrap();
+    let saved = |store: &Store| store.derived(&inbox_set_key(store)).unwrap().map(|v| v.to_vec());
+    let first = saved(&store).expect("saved");
+    // Saving again writes nothing new.
+    views.save(&store).unwrap();
+    assert_eq!(saved(&store).unwrap(), first);
+
+    // A message arrives: the set in memory is behind the cache, and is not saved over the old one.
+    let fid = store.folder_id("a", "INBOX").unwrap().unwrap();
+    let upserts = vec![envelope(&mail(9, "Zed", "Lone", "m9", 500))];
+    store.apply(fid, FolderChanges { upserts, ..Default::default() }).unwrap();
+    views.lock().threads.values().for_each(|t| t.saved.store(false, Ordering::Release));
+    views.save(&store).unwrap();
+    assert_eq!(saved(&store).unwrap(), first, "an outdated set is not saved");
+    // Once the list is read again, the new set is saved and used at the next start.
+    rows(&views, &store, &q);
+    views.save(&store).unwrap();
+    assert_ne!(saved(&store).unwrap(), first);
+    let (shown, restored) = at_start(&store, &q);
+    assert!(restored);
+    assert_eq!(shown[0], "a/INBOX/9×1");
 }
