@@ -203,6 +203,35 @@ fn tree_memory(root: u32) -> (f64, f64, String) {
     (rss, pss, each.join(", "))
 }
 
+/// The reference for the app's memory: the same app with no account, on its welcome screen (what
+/// the WebView and the shell hold before any mail).
+async fn empty_window_memory() -> Figure {
+    let empty = tempfile::tempdir().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    with_app(empty.path(), &[], move |driver| async move {
+        wait_for(&driver, "//h1[contains(., 'Welcome to Tern')]").await;
+        let (pid, _) = app_process().expect("the app's process");
+        let _ = tx.send(settled_memory(pid).await);
+        drop(driver);
+    })
+    .await;
+    let (rss, pss, each) = rx.await.expect("the empty window's memory");
+    Figure::plain(
+        "app_empty_memory_pss".into(),
+        pss,
+        "MB",
+        format!(
+            "the app with no account, on its welcome screen: the floor under app_*_memory_pss ({each}); RSS summed: {rss:.0} MB"
+        ),
+    )
+}
+
+/// [`tree_memory`] after two quiet seconds.
+async fn settled_memory(pid: u32) -> (f64, f64, String) {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tree_memory(pid)
+}
+
 /// One measured figure.
 struct Figure {
     name: String,
@@ -210,6 +239,13 @@ struct Figure {
     unit: &'static str,
     runs: Vec<f64>,
     note: String,
+}
+
+impl Figure {
+    /// A figure of one sample.
+    fn plain(name: String, value: f64, unit: &'static str, note: String) -> Self {
+        Self { name, value, unit, runs: vec![], note }
+    }
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -278,6 +314,14 @@ async fn measure(driver: WebDriver, mode: &'static str, messages: u64, full: boo
     if !full {
         return out;
     }
+    // Memory as the inbox first shows, before anything is scrolled.
+    let (_, pss, each) = settled_memory(pid).await;
+    out.push(Figure::plain(
+        format!("app_{mode}_memory_pss_at_start"),
+        pss,
+        "MB",
+        format!("2 s after the first rows painted, nothing scrolled ({each})"),
+    ));
     // Start from the small Sent folder, then open the inbox: the first time builds its view.
     wait_for(&driver, &folder("Sent")).await;
     choose(&driver, "Sent", 1, 999).await;
@@ -347,17 +391,15 @@ async fn measure(driver: WebDriver, mode: &'static str, messages: u64, full: boo
     }
 
     // Memory with the 100,000-message inbox open and scrolled through: the app and its WebView.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (rss, pss, each) = tree_memory(pid);
-    out.push(Figure {
-        name: format!("app_{mode}_memory_pss"),
-        value: pss,
-        unit: "MB",
-        runs: vec![],
-        note: format!(
+    let (rss, pss, each) = settled_memory(pid).await;
+    out.push(Figure::plain(
+        format!("app_{mode}_memory_pss"),
+        pss,
+        "MB",
+        format!(
             "the app and its WebView processes, inbox open ({each}); RSS summed: {rss:.0} MB (shared pages counted in each)"
         ),
-    });
+    ));
 
     let list = wait_for(&driver, LIST).await;
     let places = [0.5, 0.1, 0.9, 0.33, 0.77, 0.05, 0.6, 0.99, 0.25, 0.45];
@@ -416,7 +458,7 @@ async fn message_list_in_the_real_webview() {
 
     // The first start after the sync threads the inbox (and saves its conversations); every
     // later start, the one users live with, reads them back.
-    let mut figures = Vec::new();
+    let mut figures = vec![empty_window_memory().await];
     let runs = [
         ("conversations_first_start", true, false),
         ("conversations", true, true),

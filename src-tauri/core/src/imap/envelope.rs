@@ -46,9 +46,19 @@ pub fn flag_state(fetch: &Fetch) -> FlagState {
 /// with the requested data, and those must not overwrite a cached row with a blank one (the
 /// next resync picks their change up through CHANGEDSINCE or the flag scan).
 pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
+    let mut env = bare_envelope(fetch)?;
+    if let Some(raw) = fetch.header() {
+        apply_headers(&mut env, raw);
+    }
+    env.thread_id = thread_id(&env);
+    Some(env)
+}
+
+/// The envelope of a FETCH response without what its header fields say (see [`envelope`]).
+fn bare_envelope(fetch: &Fetch) -> Option<Envelope> {
     let uid = fetch.uid?;
     let received = fetch.internal_date()?.timestamp();
-    let mut env = Envelope {
+    Some(Envelope {
         uid,
         flags: flag_state(fetch),
         received,
@@ -65,12 +75,57 @@ pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
         thread_id: 0,
         modseq: fetch.modseq.unwrap_or(0),
         snippet: None,
-    };
-    if let Some(raw) = fetch.header() {
-        apply_headers(&mut env, raw);
+    })
+}
+
+/// FETCH responses of [`ENVELOPE_ITEMS`] taken apart in two steps, so that the reading task does
+/// only the first: [`Self::push`] keeps what the IMAP parser already decoded and copies the raw
+/// header fields into one buffer (the response's own buffers are freed where they were
+/// allocated, which costs a third less than freeing them on another thread);
+/// [`Self::into_envelopes`] then parses the headers, wherever the caller runs it (the initial
+/// sync runs it with the cache write, on the blocking pool, while the next chunk is read).
+#[derive(Debug, Default)]
+pub struct PendingEnvelopes {
+    /// Each envelope without its header fields, and where its header bytes lie in `headers`.
+    bare: Vec<(Envelope, std::ops::Range<usize>)>,
+    headers: Vec<u8>,
+}
+
+impl PendingEnvelopes {
+    /// Takes a FETCH response in; one that lacks the envelope's items is left out (as by
+    /// [`envelope`]).
+    pub fn push(&mut self, fetch: &Fetch) {
+        if let Some(env) = bare_envelope(fetch) {
+            let start = self.headers.len();
+            self.headers.extend_from_slice(fetch.header().unwrap_or_default());
+            self.bare.push((env, start..self.headers.len()));
+        }
     }
-    env.thread_id = thread_id(&env);
-    Some(env)
+
+    /// Envelopes taken in so far.
+    pub fn len(&self) -> usize {
+        self.bare.len()
+    }
+
+    /// True before the first envelope.
+    pub fn is_empty(&self) -> bool {
+        self.bare.is_empty()
+    }
+
+    /// The envelopes, in the order their responses came, exactly as [`envelope`] builds them.
+    pub fn into_envelopes(self) -> Vec<Envelope> {
+        let headers = self.headers;
+        self.bare
+            .into_iter()
+            .map(|(mut env, range)| {
+                if let Some(raw) = headers.get(range).filter(|raw| !raw.is_empty()) {
+                    apply_headers(&mut env, raw);
+                }
+                env.thread_id = thread_id(&env);
+                env
+            })
+            .collect()
+    }
 }
 
 /// Fills the header-derived fields of `env` from raw header bytes. Unparsable headers leave the
@@ -234,5 +289,82 @@ mod tests {
         assert_ne!(thread_id(&other), ids[0]);
         assert_eq!(reply2.references, vec!["root@x".to_string(), "r1@x".to_string()]);
         assert_eq!(reply.in_reply_to.as_deref(), Some("root@x"));
+    }
+
+    /// FETCH responses as async-imap hands them over, from what a server sends.
+    async fn fetched(responses: &[String]) -> Vec<Fetch> {
+        use futures::TryStreamExt;
+        use tokio::io::AsyncWriteExt;
+        let (client, mut server) = tokio::io::duplex(1 << 20);
+        let script = format!("A0001 OK logged in\r\n{}A0002 OK done\r\n", responses.concat());
+        server.write_all(script.as_bytes()).await.unwrap();
+        let mut session = async_imap::Client::new(client).login("u", "p").await.map_err(|(e, _)| e).unwrap();
+        let fetches = session.fetch("1:*", ENVELOPE_ITEMS).await.unwrap().try_collect().await.unwrap();
+        drop(server);
+        fetches
+    }
+
+    #[tokio::test]
+    async fn envelopes_whose_headers_are_parsed_later_are_the_same() {
+        let response = |seq: u32, uid: u32, flags: &str, structure: &str, headers: Option<&str>| {
+            let mut r = format!(
+                "* {seq} FETCH (UID {uid} FLAGS ({flags}) INTERNALDATE \"17-Jul-2024 02:44:25 -0700\" \
+                 RFC822.SIZE {} MODSEQ ({}) BODYSTRUCTURE {structure}",
+                100 + uid,
+                7 + uid
+            );
+            if let Some(headers) = headers {
+                let headers = headers.replace('\n', "\r\n");
+                r += &format!(
+                    " BODY[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)] {{{}}}\r\n{headers}",
+                    headers.len()
+                );
+            }
+            r + ")\r\n"
+        };
+        let plain = r#"("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL NIL NIL)"#;
+        let with_pdf = r#"(("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL NIL NIL)("application" "pdf" ("name" "a.pdf") NIL NIL "base64" 100 NIL ("attachment" ("filename" "a.pdf")) NIL NIL) "mixed" ("boundary" "x") NIL NIL NIL)"#;
+        let responses = [
+            response(
+                1,
+                10,
+                "\\Seen $Label",
+                with_pdf,
+                Some(
+                    "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\nFrom: Ann <ann@example.org>\nTo: b@example.org, Cy <c@example.org>\nDate: Tue, 16 Jul 2024 10:00:00 +0000\nMessage-ID: <m10@example.org>\n\n",
+                ),
+            ),
+            // An unsolicited flag update in between: no envelope.
+            "* 2 FETCH (UID 11 FLAGS (\\Seen) MODSEQ (30))\r\n".to_string(),
+            response(3, 12, "", plain, None),
+            response(
+                4,
+                13,
+                "\\Answered",
+                plain,
+                Some(
+                    "Subject: Re: Hi\nFrom: bob@example.org\nIn-Reply-To: <m10@example.org>\nReferences: <m1@example.org> <m10@example.org>\n\n",
+                ),
+            ),
+        ];
+        let fetches = fetched(&responses).await;
+        assert_eq!(fetches.len(), 4);
+        let at_once: Vec<Envelope> = fetches.iter().filter_map(envelope).collect();
+        let mut pending = PendingEnvelopes::default();
+        for fetch in &fetches {
+            pending.push(fetch);
+        }
+        assert_eq!(pending.len(), 3);
+        let later = pending.into_envelopes();
+        assert_eq!(later, at_once);
+        let summary: Vec<(u32, &str, bool, usize, u64)> = later
+            .iter()
+            .map(|e| (e.uid, e.subject.as_str(), e.has_attachment, e.to.len(), e.modseq))
+            .collect();
+        assert_eq!(
+            summary,
+            [(10, "Grüße", true, 2, 17), (12, "", false, 0, 19), (13, "Re: Hi", false, 0, 20)]
+        );
+        assert_eq!(later[2].references, ["m1@example.org", "m10@example.org"]);
     }
 }

@@ -36,7 +36,7 @@ use futures::TryStreamExt;
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 
 use crate::error::{Error, Result};
-use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, envelope, flag_state};
+use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
 use crate::imap::namespace::namespaces;
 use crate::imap::raw::{esearch_all, exchange};
 use crate::imap::stream::ImapStream;
@@ -577,23 +577,24 @@ impl Syncer<'_> {
         let mut top = total;
         let mut chunk = FIRST_SCREEN;
         let mut done = 0;
-        // While chunk k is written on the blocking pool, chunk k+1 is fetched: the server and
-        // the cache work at the same time. Each response becomes its envelope as it arrives, so
-        // its buffers are freed on the thread that allocated them (handing thousands of parsed
-        // responses to another thread cost a third more CPU). At most one write is outstanding,
-        // so chunks land (and progress is reported) in order.
+        // While chunk k is parsed and written on the blocking pool, chunk k+1 is fetched: the
+        // server, the reading task and the cache work at the same time. The reading task only
+        // copies each response's header fields out ([`PendingEnvelopes`]), so it keeps up with
+        // the server; their parsing (mail-parser) goes with the cache write. At most one write
+        // is outstanding, so chunks land (and progress is reported) in order.
         let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
         while top > 0 {
             let low = top.saturating_sub(chunk - 1).max(1);
-            let fetched = self.fetch_envelopes(&format!("{low}:{top}"), false).await;
+            let fetched = self.fetch_pending(&format!("{low}:{top}")).await;
             if let Some((write, written)) = pending.take() {
                 self.finish_write(write, path, written, total).await?;
             }
-            let upserts = fetched?;
+            let fetched = fetched?;
             done += top - low + 1;
             let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
             let store = self.store.clone();
             let write = tokio::task::spawn_blocking(move || {
+                let upserts = fetched.into_envelopes();
                 store.apply(
                     fid,
                     FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
@@ -771,6 +772,21 @@ impl Syncer<'_> {
 
     /// FETCHes envelopes by sequence set or UID set, each parsed as it arrives (its response
     /// is freed at once, where it was read).
+    /// `FETCH set ENVELOPE_ITEMS` (by sequence number), the headers left to parse.
+    async fn fetch_pending(&mut self, set: &str) -> Result<PendingEnvelopes> {
+        let limit = self.timeouts.command;
+        let session = &mut *self.session;
+        timed(limit, "fetching messages", async move {
+            let mut responses = session.fetch(set, ENVELOPE_ITEMS).await?;
+            let mut out = PendingEnvelopes::default();
+            while let Some(fetch) = responses.try_next().await? {
+                out.push(&fetch);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn fetch_envelopes(&mut self, set: &str, by_uid: bool) -> Result<Vec<Envelope>> {
         async fn parsed(
             mut responses: impl futures::Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
