@@ -290,14 +290,8 @@ struct SavedThreads {
     conversations: Vec<(i64, Vec<(FolderId, u32)>)>,
 }
 
-/// The cache key of the saved thread set of `fids` (sorted).
-fn saved_threads_key(fids: &[FolderId]) -> Vec<u8> {
-    let mut key = b"threads".to_vec();
-    for fid in fids {
-        key.extend_from_slice(&fid.to_be_bytes());
-    }
-    key
-}
+/// The name under which thread sets are saved in the cache (with the ids of their folders).
+const SAVED_THREADS: &str = "threads";
 
 impl Threads {
     /// The conversation of message `key` (an index into `conversations`).
@@ -797,7 +791,7 @@ impl Views {
             let bytes = postcard::to_stdvec(&saved)
                 .map_err(|e| crate::error::Error::Cache(format!("encoding conversations: {e}")))?;
             let size = bytes.len();
-            store.put_derived(&saved_threads_key(&fids), bytes)?;
+            store.put_derived(SAVED_THREADS, &fids, bytes)?;
             threads.saved.store(true, Ordering::Release);
             tracing::debug!(conversations = threads.conversations.len(), bytes = size, elapsed = ?started.elapsed(), "conversations saved");
         }
@@ -808,7 +802,7 @@ impl Views {
 /// The thread set of `fids` (sorted) as saved in the cache, if the cache still holds exactly the
 /// messages it was built from; `None` otherwise (it is then built again).
 fn restore(store: &Store, fids: &[FolderId], stamp: Vec<(FolderId, u64)>) -> Option<Threads> {
-    let bytes = store.derived(&saved_threads_key(fids)).ok()??;
+    let bytes = store.derived(SAVED_THREADS, fids).ok()??;
     let saved: SavedThreads = postcard::from_bytes(&bytes).ok()?;
     if saved.version != SAVED_THREADS_VERSION || saved.folders.len() != fids.len() {
         return None;

@@ -141,6 +141,17 @@ fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
     postcard::from_bytes(bytes).map_err(|e| Error::Cache(format!("decoding: {e}")))
 }
 
+/// The key of derived data: its name, a zero byte, then the folder ids it comes from.
+fn derived_key(name: &str, fids: &[FolderId]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 1 + 8 * fids.len());
+    key.extend_from_slice(name.as_bytes());
+    key.push(0);
+    for fid in fids {
+        key.extend_from_slice(&fid.to_be_bytes());
+    }
+    key
+}
+
 fn folder_key(account_id: &str, path: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(2 + account_id.len() + path.len());
     key.push(b'f');
@@ -371,10 +382,12 @@ impl Store {
         self.drop_folder_contents(fid)
     }
 
-    /// Forgets a folder entirely (deleted on the server).
+    /// Forgets a folder entirely (deleted on the server, or its account removed), with what was
+    /// derived from it.
     pub fn forget_folder(&self, account_id: &str, path: &str) -> Result<()> {
         if let Some(fid) = self.folder_id(account_id, path)? {
             self.clear_folder(fid)?;
+            self.forget_derived(fid)?;
             self.mail.remove(folder_key(account_id, path))?;
         }
         Ok(())
@@ -502,15 +515,28 @@ impl Store {
         Ok(Arrivals { messages, digest: std::hash::Hasher::finish(&hasher) })
     }
 
-    /// Data derived from the rest of the cache and kept under `key` by [`Self::put_derived`];
+    /// Data derived from folders `fids` (sorted) and kept as `name` by [`Self::put_derived`];
     /// whoever reads it checks that it still matches (it survives any change to the mail).
-    pub fn derived(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
-        Ok(self.derived.get(key)?)
+    pub fn derived(&self, name: &str, fids: &[FolderId]) -> Result<Option<sled::IVec>> {
+        Ok(self.derived.get(derived_key(name, fids))?)
     }
 
-    /// Keeps derived data under `key` (replacing what was there).
-    pub fn put_derived(&self, key: &[u8], value: Vec<u8>) -> Result<()> {
-        self.derived.insert(key, value)?;
+    /// Keeps data derived from folders `fids` (sorted) as `name`, replacing what was there. It
+    /// goes when any of those folders is forgotten.
+    pub fn put_derived(&self, name: &str, fids: &[FolderId], value: Vec<u8>) -> Result<()> {
+        self.derived.insert(derived_key(name, fids), value)?;
+        Ok(())
+    }
+
+    /// Removes what was derived from folder `fid` (with others or alone).
+    fn forget_derived(&self, fid: FolderId) -> Result<()> {
+        for key in self.derived.iter().keys() {
+            let key = key?;
+            let Some(at) = key.iter().position(|&b| b == 0) else { continue };
+            if key[at + 1..].chunks_exact(8).any(|chunk| chunk == fid.to_be_bytes()) {
+                self.derived.remove(key)?;
+            }
+        }
         Ok(())
     }
 

@@ -985,3 +985,26 @@ fn arrivals_come_from_the_date_index_and_their_digest_follows_membership_only() 
     assert_eq!(back.messages, vec![(3, 301), (700, 300), (701, 200), (2, -50)]);
     assert!(store.arrivals(store.folder_id_or_create("a", "Empty").unwrap()).unwrap().messages.is_empty());
 }
+
+#[test]
+fn derived_data_goes_with_any_folder_it_came_from() {
+    let (_dir, store) = open();
+    let inbox = store.folder_id_or_create("a", "INBOX").unwrap();
+    let sent = store.folder_id_or_create("a", "Sent").unwrap();
+    let other = store.folder_id_or_create("b", "INBOX").unwrap();
+    store.put_derived("threads", &[inbox, sent], vec![1]).unwrap();
+    store.put_derived("threads", &[sent], vec![2]).unwrap();
+    store.put_derived("threads", &[other], vec![3]).unwrap();
+    store.put_derived("other", &[inbox], vec![4]).unwrap();
+    assert_eq!(store.derived("threads", &[inbox, sent]).unwrap().as_deref(), Some(&[1u8][..]));
+    assert!(store.derived("threads", &[inbox]).unwrap().is_none(), "another set of folders");
+
+    store.forget_folder("a", "Sent").unwrap();
+    assert!(store.derived("threads", &[inbox, sent]).unwrap().is_none());
+    assert!(store.derived("threads", &[sent]).unwrap().is_none());
+    assert_eq!(store.derived("threads", &[other]).unwrap().as_deref(), Some(&[3u8][..]));
+    assert_eq!(store.derived("other", &[inbox]).unwrap().as_deref(), Some(&[4u8][..]));
+    store.forget_account("a").unwrap();
+    assert!(store.derived("other", &[inbox]).unwrap().is_none());
+    assert_eq!(store.derived("threads", &[other]).unwrap().as_deref(), Some(&[3u8][..]));
+}

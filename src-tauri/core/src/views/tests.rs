@@ -647,23 +647,23 @@ fn at_start(store: &Store, q: &ListQuery) -> (Vec<String>, bool) {
     (shown, restored)
 }
 
-/// The key of account `a`'s inbox thread set (its Inbox and Sent).
-fn inbox_set_key(store: &Store) -> Vec<u8> {
+/// The folders of account `a`'s inbox thread set (its Inbox and Sent), sorted.
+fn inbox_set(store: &Store) -> Vec<FolderId> {
     let mut fids =
         vec![store.folder_id("a", "INBOX").unwrap().unwrap(), store.folder_id("a", "Sent").unwrap().unwrap()];
     fids.sort_unstable();
-    saved_threads_key(&fids)
+    fids
 }
 
 /// Rows of `q` at a fresh start that threads everything again (what was saved left aside).
 fn rebuilt_rows(store: &Store, q: &ListQuery) -> Vec<String> {
-    let key = inbox_set_key(store);
-    let saved = store.derived(&key).unwrap();
-    store.put_derived(&key, Vec::new()).unwrap();
+    let fids = inbox_set(store);
+    let saved = store.derived(SAVED_THREADS, &fids).unwrap();
+    store.put_derived(SAVED_THREADS, &fids, Vec::new()).unwrap();
     let (shown, restored) = at_start(store, q);
     assert!(!restored);
     if let Some(saved) = saved {
-        store.put_derived(&key, saved.to_vec()).unwrap();
+        store.put_derived(SAVED_THREADS, &fids, saved.to_vec()).unwrap();
     }
     shown
 }
@@ -734,7 +734,9 @@ fn saved_conversations_are_used_at_the_next_start_only_while_the_cache_holds_the
         ),
         (
             "what was saved is unreadable",
-            Box::new(|store: &Store| store.put_derived(&inbox_set_key(store), vec![1, 2, 3]).unwrap()),
+            Box::new(|store: &Store| {
+                store.put_derived(SAVED_THREADS, &inbox_set(store), vec![1, 2, 3]).unwrap()
+            }),
             false,
         ),
     ];
@@ -759,7 +761,7 @@ fn conversations_are_saved_once_and_not_while_the_cache_is_ahead_of_them() {
     let views = Views::default();
     rows(&views, &store, &q);
     views.save(&store).unwrap();
-    let saved = |store: &Store| store.derived(&inbox_set_key(store)).unwrap().map(|v| v.to_vec());
+    let saved = |store: &Store| store.derived(SAVED_THREADS, &inbox_set(store)).unwrap().map(|v| v.to_vec());
     let first = saved(&store).expect("saved");
     // Saving again writes nothing new.
     views.save(&store).unwrap();
@@ -779,4 +781,9 @@ fn conversations_are_saved_once_and_not_while_the_cache_is_ahead_of_them() {
     let (shown, restored) = at_start(&store, &q);
     assert!(restored);
     assert_eq!(shown[0], "a/INBOX/9×1");
+
+    // Removing the account takes what was saved with it.
+    let fids = inbox_set(&store);
+    store.forget_account("a").unwrap();
+    assert!(store.derived(SAVED_THREADS, &fids).unwrap().is_none());
 }
