@@ -46,12 +46,16 @@ pub fn flag_state(fetch: &Fetch) -> FlagState {
 /// with the requested data, and those must not overwrite a cached row with a blank one (the
 /// next resync picks their change up through CHANGEDSINCE or the flag scan).
 pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
-    let mut env = bare_envelope(fetch)?;
-    if let Some(raw) = fetch.header() {
+    Some(with_headers(bare_envelope(fetch)?, fetch.header()))
+}
+
+/// Completes an envelope from [`bare_envelope`] with its raw header fields, if any.
+fn with_headers(mut env: Envelope, raw: Option<&[u8]>) -> Envelope {
+    if let Some(raw) = raw.filter(|raw| !raw.is_empty()) {
         apply_headers(&mut env, raw);
     }
     env.thread_id = thread_id(&env);
-    Some(env)
+    env
 }
 
 /// The envelope of a FETCH response without what its header fields say (see [`envelope`]).
@@ -115,16 +119,7 @@ impl PendingEnvelopes {
     /// The envelopes, in the order their responses came, exactly as [`envelope`] builds them.
     pub fn into_envelopes(self) -> Vec<Envelope> {
         let headers = self.headers;
-        self.bare
-            .into_iter()
-            .map(|(mut env, range)| {
-                if let Some(raw) = headers.get(range).filter(|raw| !raw.is_empty()) {
-                    apply_headers(&mut env, raw);
-                }
-                env.thread_id = thread_id(&env);
-                env
-            })
-            .collect()
+        self.bare.into_iter().map(|(env, range)| with_headers(env, headers.get(range))).collect()
     }
 }
 

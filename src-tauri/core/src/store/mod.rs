@@ -111,8 +111,6 @@ pub struct Store {
     writing: Arc<Mutex<()>>,
 }
 
-/// The position indexes, and a counter of invalidations so an index built while a write landed
-/// is not kept.
 /// The messages of a folder as its date index holds them (see [`Store::arrivals`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Arrivals {
@@ -122,6 +120,8 @@ pub struct Arrivals {
     pub digest: u64,
 }
 
+/// The position indexes, and a counter of invalidations so an index built while a write landed
+/// is not kept.
 #[derive(Debug, Default)]
 struct Positions {
     /// Bumped by every invalidation.

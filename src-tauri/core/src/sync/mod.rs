@@ -770,8 +770,6 @@ impl Syncer<'_> {
         }
     }
 
-    /// FETCHes envelopes by sequence set or UID set, each parsed as it arrives (its response
-    /// is freed at once, where it was read).
     /// `FETCH set ENVELOPE_ITEMS` (by sequence number), the headers left to parse.
     async fn fetch_pending(&mut self, set: &str) -> Result<PendingEnvelopes> {
         let limit = self.timeouts.command;
@@ -787,6 +785,8 @@ impl Syncer<'_> {
         .await
     }
 
+    /// FETCHes envelopes by sequence set or UID set, each parsed as it arrives (its response
+    /// is freed at once, where it was read).
     async fn fetch_envelopes(&mut self, set: &str, by_uid: bool) -> Result<Vec<Envelope>> {
         async fn parsed(
             mut responses: impl futures::Stream<Item = async_imap::error::Result<Fetch>> + Unpin,
