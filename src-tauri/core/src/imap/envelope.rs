@@ -8,7 +8,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use async_imap::imap_proto::BodyStructure;
+use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, SectionPath};
 use async_imap::types::{Fetch, Flag};
 use mail_parser::{HeaderValue, MessageParser};
 
@@ -23,9 +23,13 @@ pub const FLAG_ITEMS: &str = "(UID FLAGS)";
 
 /// Flags and keywords of a FETCH response.
 pub fn flag_state(fetch: &Fetch) -> FlagState {
+    flags_of(fetch.flags())
+}
+
+fn flags_of<'f>(list: impl Iterator<Item = Flag<'f>>) -> FlagState {
     let mut flags = MessageFlags::default();
     let mut keywords = Vec::new();
-    for flag in fetch.flags() {
+    for flag in list {
         match flag {
             Flag::Seen => flags.seen = true,
             Flag::Answered => flags.answered = true,
@@ -46,7 +50,93 @@ pub fn flag_state(fetch: &Fetch) -> FlagState {
 /// with the requested data, and those must not overwrite a cached row with a blank one (the
 /// next resync picks their change up through CHANGEDSINCE or the flag scan).
 pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
-    Some(with_headers(bare_envelope(fetch)?, fetch.header()))
+    let items = Items::of_fetch(fetch);
+    Some(with_headers(bare_envelope(&items)?, items.header))
+}
+
+/// The format of INTERNALDATE (RFC 3501 2.3.3), as async-imap reads it.
+const INTERNALDATE: &str = "%d-%b-%Y %H:%M:%S %z";
+
+/// An INTERNALDATE as a Unix time: what `DateTime::parse_from_str(date, INTERNALDATE)` gives
+/// (async-imap's reading), with the format taken apart once rather than for every message.
+fn internal_date(date: &str) -> Option<i64> {
+    static FORMAT: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
+        std::sync::LazyLock::new(|| chrono::format::StrftimeItems::new(INTERNALDATE).collect());
+    let mut parsed = chrono::format::Parsed::new();
+    chrono::format::parse(&mut parsed, date, FORMAT.iter()).ok()?;
+    parsed.to_datetime().ok().map(|d| d.timestamp())
+}
+
+/// What an envelope takes from one FETCH response, whether async-imap's [`Fetch`] or the
+/// attributes of a response read off the connection (the pipelined initial sync,
+/// [`PendingEnvelopes::push_attributes`]).
+struct Items<'a> {
+    uid: Option<u32>,
+    size: Option<u32>,
+    modseq: Option<u64>,
+    flags: FlagState,
+    received: Option<i64>,
+    structure: Option<&'a BodyStructure<'a>>,
+    header: Option<&'a [u8]>,
+}
+
+impl<'a> Items<'a> {
+    fn of_fetch(fetch: &'a Fetch) -> Self {
+        Self {
+            uid: fetch.uid,
+            size: fetch.size,
+            modseq: fetch.modseq,
+            flags: flag_state(fetch),
+            received: fetch.internal_date().map(|d| d.timestamp()),
+            structure: fetch.bodystructure(),
+            header: fetch.header(),
+        }
+    }
+
+    /// The same reading as async-imap's [`Fetch`] accessors: the first of each item counts.
+    fn of_attributes(attributes: &'a [AttributeValue<'a>]) -> Self {
+        let mut items = Self {
+            uid: None,
+            size: None,
+            modseq: None,
+            flags: FlagState::default(),
+            received: None,
+            structure: None,
+            header: None,
+        };
+        let mut seen_flags = false;
+        let mut seen_date = false;
+        for attribute in attributes {
+            match attribute {
+                AttributeValue::Uid(uid) => items.uid = Some(*uid),
+                AttributeValue::Rfc822Size(size) => items.size = Some(*size),
+                AttributeValue::ModSeq(modseq) => items.modseq = Some(*modseq),
+                AttributeValue::Flags(list) if !seen_flags => {
+                    seen_flags = true;
+                    items.flags = flags_of(list.iter().map(|f| Flag::from(f.as_ref())));
+                }
+                AttributeValue::InternalDate(date) if !seen_date => {
+                    seen_date = true;
+                    items.received = internal_date(date);
+                }
+                AttributeValue::BodyStructure(structure) if items.structure.is_none() => {
+                    items.structure = Some(structure);
+                }
+                AttributeValue::BodySection {
+                    section: Some(SectionPath::Full(MessageSection::Header)),
+                    data: Some(header),
+                    ..
+                }
+                | AttributeValue::Rfc822Header(Some(header))
+                    if items.header.is_none() =>
+                {
+                    items.header = Some(header);
+                }
+                _ => {}
+            }
+        }
+        items
+    }
 }
 
 /// Completes an envelope from [`bare_envelope`] with its raw header fields, if any.
@@ -59,15 +149,15 @@ fn with_headers(mut env: Envelope, raw: Option<&[u8]>) -> Envelope {
 }
 
 /// The envelope of a FETCH response without what its header fields say (see [`envelope`]).
-fn bare_envelope(fetch: &Fetch) -> Option<Envelope> {
-    let uid = fetch.uid?;
-    let received = fetch.internal_date()?.timestamp();
+fn bare_envelope(items: &Items<'_>) -> Option<Envelope> {
+    let uid = items.uid?;
+    let received = items.received?;
     Some(Envelope {
         uid,
-        flags: flag_state(fetch),
+        flags: items.flags.clone(),
         received,
         date: received,
-        size: fetch.size.unwrap_or(0),
+        size: items.size.unwrap_or(0),
         subject: String::new(),
         from: vec![],
         to: vec![],
@@ -75,15 +165,15 @@ fn bare_envelope(fetch: &Fetch) -> Option<Envelope> {
         message_id: None,
         in_reply_to: None,
         references: vec![],
-        has_attachment: fetch.bodystructure().is_some_and(has_attachment),
+        has_attachment: items.structure.is_some_and(has_attachment),
         thread_id: 0,
-        modseq: fetch.modseq.unwrap_or(0),
+        modseq: items.modseq.unwrap_or(0),
         snippet: None,
     })
 }
 
 /// FETCH responses of [`ENVELOPE_ITEMS`] taken apart in two steps, so that the reading task does
-/// only the first: [`Self::push`] keeps what the IMAP parser already decoded and copies the raw
+/// only the first: [`Self::push_attributes`] keeps what the IMAP parser already decoded and copies the raw
 /// header fields into one buffer (the response's own buffers are freed where they were
 /// allocated, which costs a third less than freeing them on another thread);
 /// [`Self::into_envelopes`] then parses the headers, wherever the caller runs it (the initial
@@ -96,12 +186,13 @@ pub struct PendingEnvelopes {
 }
 
 impl PendingEnvelopes {
-    /// Takes a FETCH response in; one that lacks the envelope's items is left out (as by
-    /// [`envelope`]).
-    pub fn push(&mut self, fetch: &Fetch) {
-        if let Some(env) = bare_envelope(fetch) {
+    /// Takes in a FETCH response read off the connection, by its attributes; one that lacks
+    /// the envelope's items is left out (as by [`envelope`]).
+    pub fn push_attributes(&mut self, attributes: &[AttributeValue<'_>]) {
+        let items = Items::of_attributes(attributes);
+        if let Some(env) = bare_envelope(&items) {
             let start = self.headers.len();
-            self.headers.extend_from_slice(fetch.header().unwrap_or_default());
+            self.headers.extend_from_slice(items.header.unwrap_or_default());
             self.bare.push((env, start..self.headers.len()));
         }
     }
@@ -299,6 +390,24 @@ mod tests {
         fetches
     }
 
+    #[test]
+    fn internal_dates_read_as_async_imap_reads_them() {
+        for date in [
+            "17-Jul-2024 02:44:25 -0700",
+            " 3-Dec-2026 21:05:00 +0000",
+            "03-Dec-2026 21:05:00 +0530",
+            "29-Feb-2024 23:59:59 -1200",
+            "31-Feb-2024 00:00:00 +0000",
+            "17-Jul-2024 02:44:25",
+            "17-Foo-2024 02:44:25 -0700",
+            "",
+        ] {
+            let expected = chrono::DateTime::parse_from_str(date, INTERNALDATE).ok().map(|d| d.timestamp());
+            assert_eq!(internal_date(date), expected, "{date:?}");
+        }
+        assert_eq!(internal_date("17-Jul-2024 02:44:25 -0700"), Some(1_721_209_465));
+    }
+
     #[tokio::test]
     async fn envelopes_whose_headers_are_parsed_later_are_the_same() {
         let response = |seq: u32, uid: u32, flags: &str, structure: &str, headers: Option<&str>| {
@@ -345,9 +454,14 @@ mod tests {
         let fetches = fetched(&responses).await;
         assert_eq!(fetches.len(), 4);
         let at_once: Vec<Envelope> = fetches.iter().filter_map(envelope).collect();
+        // Read off the connection by the pipelined initial sync, their headers parsed later:
+        // the same envelopes.
         let mut pending = PendingEnvelopes::default();
-        for fetch in &fetches {
-            pending.push(fetch);
+        for raw in &responses {
+            let (_, parsed) = async_imap::imap_proto::Response::parse(raw.as_bytes()).unwrap();
+            if let async_imap::imap_proto::Response::Fetch(_, attributes) = &parsed {
+                pending.push_attributes(attributes);
+            }
         }
         assert_eq!(pending.len(), 3);
         let later = pending.into_envelopes();

@@ -186,6 +186,9 @@ impl IdleTask {
         }
         let report = syncer.selected(INBOX).await?;
         self.announce(&report);
+        for folder in report.announced.iter().filter_map(|mailbox| other_folder(mailbox)) {
+            let _ = self.news.send(IdleNews::Moved(folder)).await;
+        }
         Ok(())
     }
 

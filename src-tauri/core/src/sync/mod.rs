@@ -29,7 +29,7 @@ pub mod uidset;
 
 use std::collections::{HashMap, HashSet};
 
-use async_imap::imap_proto::Response;
+use async_imap::imap_proto::{MailboxDatum, RequestId, Response, Status};
 use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
@@ -83,6 +83,10 @@ pub struct SyncReport {
     pub changed_uids: Vec<u32>,
     /// UIDs removed from the cache.
     pub removed_uids: Vec<u32>,
+    /// Other folders whose STATUS the server sent unasked (NOTIFY) while the initial sync read
+    /// its pipelined answers itself; the answers that async-imap reads go to the session's
+    /// queue of unsolicited responses instead.
+    pub announced: Vec<String>,
 }
 
 impl SyncReport {
@@ -550,6 +554,7 @@ impl Syncer<'_> {
             added_uids: Vec::new(),
             changed_uids: Vec::new(),
             removed_uids: Vec::new(),
+            announced: Vec::new(),
         })
     }
 
@@ -574,22 +579,46 @@ impl Syncer<'_> {
         let incomplete = Self::state_for(server, false);
         self.store.apply(fid, FolderChanges { state: Some(incomplete.clone()), ..Default::default() })?;
         let total = server.exists;
-        let mut top = total;
-        let mut chunk = FIRST_SCREEN;
-        let mut done = 0;
-        // While chunk k is parsed and written on the blocking pool, chunk k+1 is fetched: the
-        // server, the reading task and the cache work at the same time. The reading task only
-        // copies each response's header fields out ([`PendingEnvelopes`]), so it keeps up with
-        // the server; their parsing (mail-parser) goes with the cache write. At most one write
-        // is outstanding, so chunks land (and progress is reported) in order.
-        let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
+        // Newest first: the first screen, then chunks down to message 1.
+        let mut ranges = Vec::new();
+        let (mut top, mut chunk) = (total, FIRST_SCREEN);
         while top > 0 {
             let low = top.saturating_sub(chunk - 1).max(1);
-            let fetched = self.fetch_pending(&format!("{low}:{top}")).await;
-            if let Some((write, written)) = pending.take() {
-                self.finish_write(write, path, written, total).await?;
-            }
-            let fetched = fetched?;
+            ranges.push((low, top));
+            top = low - 1;
+            chunk = CHUNK;
+        }
+        // The FETCHes are pipelined (RFC 3501 5.5): from the second chunk on, the next FETCH is
+        // always queued at the server while the current one is read, so the server never waits
+        // a round trip between chunks. The first screen is asked alone, so that nothing
+        // competes with it. While chunk k is parsed and written on the blocking pool, chunk k+1
+        // is read: the server, the reading task and the cache work at the same time. The
+        // reading task only copies each response's header fields out ([`PendingEnvelopes`]), so
+        // it keeps up with the server; their parsing (mail-parser) goes with the cache write. At
+        // most one write is outstanding, so chunks land (and progress is reported) in order.
+        let mut ranges = ranges.into_iter();
+        let mut sent = std::collections::VecDeque::new();
+        if let Some((low, top)) = ranges.next() {
+            sent.push_back((self.send_fetch(low, top).await?, low, top));
+        }
+        let mut done = 0;
+        let mut announced = Vec::new();
+        let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
+        while let Some((tag, low, top)) = sent.pop_front() {
+            let first = done == 0 && pending.is_none();
+            let step = self
+                .pipeline_step(&tag, &mut sent, &mut ranges, pending.take(), (path, total), &mut announced)
+                .await;
+            let fetched = match step {
+                Ok(fetched) => fetched,
+                Err(error) => {
+                    if !matches!(error, Error::ConnectionLost(_)) {
+                        // The connection is sound: read what is still coming, for the next command.
+                        self.discard_fetches(sent).await;
+                    }
+                    return Err(error);
+                }
+            };
             done += top - low + 1;
             let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
             let store = self.store.clone();
@@ -600,14 +629,15 @@ impl Syncer<'_> {
                     FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
                 )
             });
-            if chunk == FIRST_SCREEN {
-                // The first screen goes to the cache (and the UI) before anything else is asked.
-                self.finish_write(write, path, done, total).await?;
+            if first {
+                // The first screen goes to the cache (and the UI) before anything else is read.
+                if let Err(error) = self.finish_write(write, path, done, total).await {
+                    self.discard_fetches(sent).await;
+                    return Err(error);
+                }
             } else {
                 pending = Some((write, done));
             }
-            top = low - 1;
-            chunk = CHUNK;
         }
         if let Some((write, written)) = pending.take() {
             self.finish_write(write, path, written, total).await?;
@@ -618,7 +648,9 @@ impl Syncer<'_> {
                 FolderChanges { state: Some(Self::state_for(server, true)), ..Default::default() },
             )?;
         }
-        self.report(fid, path, mode, done, 0, 0)
+        let mut report = self.report(fid, path, mode, done, 0, 0)?;
+        report.announced = announced;
+        Ok(report)
     }
 
     /// Waits for a chunk's cache write and reports progress once it is readable.
@@ -770,19 +802,81 @@ impl Syncer<'_> {
         }
     }
 
-    /// `FETCH set ENVELOPE_ITEMS` (by sequence number), the headers left to parse.
-    async fn fetch_pending(&mut self, set: &str) -> Result<PendingEnvelopes> {
+    /// Sends `FETCH low:top ENVELOPE_ITEMS` (by sequence number) without waiting for its answer,
+    /// which [`Self::read_fetch`] reads.
+    async fn send_fetch(&mut self, low: u32, top: u32) -> Result<RequestId> {
+        let limit = self.timeouts.command;
+        let session = &mut *self.session;
+        timed(limit, "fetching messages", session.run_command(format!("FETCH {low}:{top} {ENVELOPE_ITEMS}")))
+            .await
+    }
+
+    /// Reads the answer to the FETCH tagged `tag`: its envelopes, the headers left to parse.
+    /// The folders of STATUS responses in between go to `announced` (NOTIFY news of other
+    /// folders, see [`SyncReport::announced`]); other untagged responses are passed over, as
+    /// the initial sync never read them from async-imap's queue either.
+    async fn read_fetch(&mut self, tag: &RequestId, announced: &mut Vec<String>) -> Result<PendingEnvelopes> {
         let limit = self.timeouts.command;
         let session = &mut *self.session;
         timed(limit, "fetching messages", async move {
-            let mut responses = session.fetch(set, ENVELOPE_ITEMS).await?;
             let mut out = PendingEnvelopes::default();
-            while let Some(fetch) = responses.try_next().await? {
-                out.push(&fetch);
+            loop {
+                let Some(response) = session.read_response().await? else {
+                    return Err(async_imap::error::Error::ConnectionLost);
+                };
+                match response.parsed() {
+                    Response::Fetch(_, attributes) => out.push_attributes(attributes),
+                    Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
+                        announced.push(mailbox.to_string());
+                    }
+                    Response::Done { tag: done, status, outcome } if done == tag => {
+                        let information = outcome.information.as_deref().unwrap_or_default().to_string();
+                        return match status {
+                            Status::Ok => Ok(out),
+                            Status::No => Err(async_imap::error::Error::No(information)),
+                            _ => Err(async_imap::error::Error::Bad(information)),
+                        };
+                    }
+                    _ => {}
+                }
             }
-            Ok(out)
         })
         .await
+    }
+
+    /// One step of the pipelined initial sync: reads the answer to the FETCH tagged `tag`, tops
+    /// the queue at the server up to two FETCHes from `ranges`, and waits for the previous
+    /// chunk's cache write (`pending`).
+    async fn pipeline_step(
+        &mut self,
+        tag: &RequestId,
+        sent: &mut std::collections::VecDeque<(RequestId, u32, u32)>,
+        ranges: &mut impl Iterator<Item = (u32, u32)>,
+        pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)>,
+        (path, total): (&str, u32),
+        announced: &mut Vec<String>,
+    ) -> Result<PendingEnvelopes> {
+        let fetched = self.read_fetch(tag, announced).await;
+        if fetched.is_ok() {
+            while sent.len() < 2 {
+                let Some((low, top)) = ranges.next() else { break };
+                sent.push_back((self.send_fetch(low, top).await?, low, top));
+            }
+        }
+        if let Some((write, written)) = pending {
+            self.finish_write(write, path, written, total).await?;
+        }
+        fetched
+    }
+
+    /// Reads the answers to FETCHes already sent, so the session is ready for its next command.
+    async fn discard_fetches(&mut self, sent: std::collections::VecDeque<(RequestId, u32, u32)>) {
+        for (tag, ..) in sent {
+            if let Err(error) = self.read_fetch(&tag, &mut Vec::new()).await {
+                tracing::debug!(%error, "an unread FETCH answer was lost");
+                return;
+            }
+        }
     }
 
     /// FETCHes envelopes by sequence set or UID set, each parsed as it arrives (its response
@@ -809,3 +903,6 @@ impl Syncer<'_> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests;
