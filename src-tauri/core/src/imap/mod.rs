@@ -7,7 +7,8 @@
 //! [`envelope`] turns FETCH responses into cached envelopes. [`folders`] lists the mailboxes of a session and works out their roles
 //! (Inbox, Sent, Drafts...) from SPECIAL-USE, falling back to well-known names; [`namespace`]
 //! says which folders are the user's own. [`raw`] runs the few commands whose answers async-imap
-//! cannot parse (NAMESPACE, ESEARCH). [`stream`] is the byte stream under a session: TCP, TLS,
+//! cannot parse (NAMESPACE, ESEARCH), and [`pipeline`] reads the answers to a first download's
+//! pipelined FETCHes through one buffer. [`stream`] is the byte stream under a session: TCP, TLS,
 //! and DEFLATE compression (RFC 4978) on top when the server offers it.
 //!
 //! Every network step runs under a timeout from [`Timeouts`], and every failure is mapped to a
@@ -20,6 +21,7 @@ pub mod envelope;
 pub mod folders;
 pub mod namespace;
 pub mod parts;
+pub mod pipeline;
 pub mod raw;
 pub mod stream;
 pub mod tls;

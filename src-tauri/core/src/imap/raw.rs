@@ -25,10 +25,15 @@ static NEXT_TAG: AtomicU32 = AtomicU32::new(1);
 /// Longest response line accepted (literals included), so a hostile server cannot exhaust memory.
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
+/// A tag for a command Tern writes itself.
+pub(crate) fn next_tag() -> String {
+    format!("T{}", NEXT_TAG.fetch_add(1, Ordering::Relaxed))
+}
+
 /// Runs `command` and returns its untagged response lines (after `* `, literals inlined, CRLF
 /// removed) once the server completed it with OK.
 pub async fn exchange(session: &mut ImapSession, command: &str, limit: Duration) -> Result<Vec<Vec<u8>>> {
-    let tag = format!("T{}", NEXT_TAG.fetch_add(1, Ordering::Relaxed));
+    let tag = next_tag();
     let run = async {
         let stream = session.get_mut();
         stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await.map_err(lost)?;

@@ -29,7 +29,7 @@ pub mod uidset;
 
 use std::collections::{HashMap, HashSet};
 
-use async_imap::imap_proto::{MailboxDatum, RequestId, Response, Status};
+use async_imap::imap_proto::{MailboxDatum, Response};
 use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
@@ -38,6 +38,7 @@ pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 use crate::error::{Error, Result};
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
 use crate::imap::namespace::namespaces;
+use crate::imap::pipeline::Pipeline;
 use crate::imap::raw::{esearch_all, exchange};
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
@@ -319,6 +320,19 @@ async fn timed<T>(
     }
 }
 
+/// Waits for a chunk's cache write and reports progress once it is readable.
+async fn finish_write(
+    write: tokio::task::JoinHandle<Result<()>>,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    path: &str,
+    done: u32,
+    total: u32,
+) -> Result<()> {
+    write.await.map_err(|e| Error::Cache(format!("writing fetched messages failed: {e}")))??;
+    progress(SyncProgress { path: path.to_string(), done, total });
+    Ok(())
+}
+
 /// Runs a step that already maps its errors under the command timeout.
 async fn timed_result<T>(
     limit: std::time::Duration,
@@ -596,52 +610,75 @@ impl Syncer<'_> {
         // reading task only copies each response's header fields out ([`PendingEnvelopes`]), so
         // it keeps up with the server; their parsing (mail-parser) goes with the cache write. At
         // most one write is outstanding, so chunks land (and progress is reported) in order.
-        let mut ranges = ranges.into_iter();
-        let mut sent = std::collections::VecDeque::new();
-        if let Some((low, top)) = ranges.next() {
-            sent.push_back((self.send_fetch(low, top).await?, low, top));
-        }
-        let mut done = 0;
+        let (store, progress) = (self.store, self.progress);
         let mut announced = Vec::new();
-        let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
-        while let Some((tag, low, top)) = sent.pop_front() {
-            let first = done == 0 && pending.is_none();
-            let step = self
-                .pipeline_step(&tag, &mut sent, &mut ranges, pending.take(), (path, total), &mut announced)
-                .await;
-            let fetched = match step {
-                Ok(fetched) => fetched,
-                Err(error) => {
-                    if !matches!(error, Error::ConnectionLost(_)) {
-                        // The connection is sound: read what is still coming, for the next command.
-                        self.discard_fetches(sent).await;
-                    }
-                    return Err(error);
-                }
-            };
-            done += top - low + 1;
-            let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
-            let store = self.store.clone();
-            let write = tokio::task::spawn_blocking(move || {
-                let upserts = fetched.into_envelopes();
-                store.apply(
-                    fid,
-                    FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
-                )
-            });
-            if first {
-                // The first screen goes to the cache (and the UI) before anything else is read.
-                if let Err(error) = self.finish_write(write, path, done, total).await {
-                    self.discard_fetches(sent).await;
-                    return Err(error);
-                }
-            } else {
-                pending = Some((write, done));
+        let mut pipe = Pipeline::new(self.session, self.timeouts.command);
+        let mut done = 0;
+        let fetched: Result<()> = async {
+            let mut ranges = ranges.into_iter();
+            let mut asked = std::collections::VecDeque::new();
+            if let Some((low, top)) = ranges.next() {
+                pipe.send(&format!("FETCH {low}:{top} {ENVELOPE_ITEMS}")).await?;
+                asked.push_back((low, top));
             }
+            let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
+            while let Some((low, top)) = asked.pop_front() {
+                let mut chunk = PendingEnvelopes::default();
+                pipe.answer(|response| match response {
+                    Response::Fetch(_, attributes) => chunk.push_attributes(attributes),
+                    Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
+                        announced.push(mailbox.to_string());
+                    }
+                    _ => {}
+                })
+                .await?;
+                while pipe.waiting() < 2 {
+                    let Some((low, top)) = ranges.next() else { break };
+                    pipe.send(&format!("FETCH {low}:{top} {ENVELOPE_ITEMS}")).await?;
+                    asked.push_back((low, top));
+                }
+                if let Some((write, written)) = pending.take() {
+                    finish_write(write, progress, path, written, total).await?;
+                }
+                let first = done == 0;
+                done += top - low + 1;
+                let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
+                let store = store.clone();
+                let write = tokio::task::spawn_blocking(move || {
+                    let upserts = chunk.into_envelopes();
+                    store.apply(
+                        fid,
+                        FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
+                    )
+                });
+                if first {
+                    // The first screen goes to the cache (and the UI) before anything else is read.
+                    finish_write(write, progress, path, done, total).await?;
+                } else {
+                    pending = Some((write, done));
+                }
+            }
+            if let Some((write, written)) = pending.take() {
+                finish_write(write, progress, path, written, total).await?;
+            }
+            Ok(())
         }
-        if let Some((write, written)) = pending.take() {
-            self.finish_write(write, path, written, total).await?;
-        }
+        .await;
+        // Unless the connection is gone, the answers still owed (after a refused FETCH or a failed
+        // write) are read, so the session is in step for its next command.
+        let settled = match &fetched {
+            Err(Error::ConnectionLost(_)) => Ok(()),
+            _ => {
+                pipe.finish(|response| {
+                    if let Response::MailboxData(MailboxDatum::Status { mailbox, .. }) = response {
+                        announced.push(mailbox.to_string());
+                    }
+                })
+                .await
+            }
+        };
+        fetched?;
+        settled?;
         if total == 0 {
             self.store.apply(
                 fid,
@@ -651,19 +688,6 @@ impl Syncer<'_> {
         let mut report = self.report(fid, path, mode, done, 0, 0)?;
         report.announced = announced;
         Ok(report)
-    }
-
-    /// Waits for a chunk's cache write and reports progress once it is readable.
-    async fn finish_write(
-        &self,
-        write: tokio::task::JoinHandle<Result<()>>,
-        path: &str,
-        done: u32,
-        total: u32,
-    ) -> Result<()> {
-        write.await.map_err(|e| Error::Cache(format!("writing fetched messages failed: {e}")))??;
-        (self.progress)(SyncProgress { path: path.to_string(), done, total });
-        Ok(())
     }
 
     /// QRESYNC, CONDSTORE and full-scan resyncs. `selected`: the folder was not selected for
@@ -799,83 +823,6 @@ impl Syncer<'_> {
             let uids = timed(limit, "listing UIDs", self.session.uid_search("ALL")).await?;
             drain(self.session);
             Ok(uids)
-        }
-    }
-
-    /// Sends `FETCH low:top ENVELOPE_ITEMS` (by sequence number) without waiting for its answer,
-    /// which [`Self::read_fetch`] reads.
-    async fn send_fetch(&mut self, low: u32, top: u32) -> Result<RequestId> {
-        let limit = self.timeouts.command;
-        let session = &mut *self.session;
-        timed(limit, "fetching messages", session.run_command(format!("FETCH {low}:{top} {ENVELOPE_ITEMS}")))
-            .await
-    }
-
-    /// Reads the answer to the FETCH tagged `tag`: its envelopes, the headers left to parse.
-    /// The folders of STATUS responses in between go to `announced` (NOTIFY news of other
-    /// folders, see [`SyncReport::announced`]); other untagged responses are passed over, as
-    /// the initial sync never read them from async-imap's queue either.
-    async fn read_fetch(&mut self, tag: &RequestId, announced: &mut Vec<String>) -> Result<PendingEnvelopes> {
-        let limit = self.timeouts.command;
-        let session = &mut *self.session;
-        timed(limit, "fetching messages", async move {
-            let mut out = PendingEnvelopes::default();
-            loop {
-                let Some(response) = session.read_response().await? else {
-                    return Err(async_imap::error::Error::ConnectionLost);
-                };
-                match response.parsed() {
-                    Response::Fetch(_, attributes) => out.push_attributes(attributes),
-                    Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
-                        announced.push(mailbox.to_string());
-                    }
-                    Response::Done { tag: done, status, outcome } if done == tag => {
-                        let information = outcome.information.as_deref().unwrap_or_default().to_string();
-                        return match status {
-                            Status::Ok => Ok(out),
-                            Status::No => Err(async_imap::error::Error::No(information)),
-                            _ => Err(async_imap::error::Error::Bad(information)),
-                        };
-                    }
-                    _ => {}
-                }
-            }
-        })
-        .await
-    }
-
-    /// One step of the pipelined initial sync: reads the answer to the FETCH tagged `tag`, tops
-    /// the queue at the server up to two FETCHes from `ranges`, and waits for the previous
-    /// chunk's cache write (`pending`).
-    async fn pipeline_step(
-        &mut self,
-        tag: &RequestId,
-        sent: &mut std::collections::VecDeque<(RequestId, u32, u32)>,
-        ranges: &mut impl Iterator<Item = (u32, u32)>,
-        pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)>,
-        (path, total): (&str, u32),
-        announced: &mut Vec<String>,
-    ) -> Result<PendingEnvelopes> {
-        let fetched = self.read_fetch(tag, announced).await;
-        if fetched.is_ok() {
-            while sent.len() < 2 {
-                let Some((low, top)) = ranges.next() else { break };
-                sent.push_back((self.send_fetch(low, top).await?, low, top));
-            }
-        }
-        if let Some((write, written)) = pending {
-            self.finish_write(write, path, written, total).await?;
-        }
-        fetched
-    }
-
-    /// Reads the answers to FETCHes already sent, so the session is ready for its next command.
-    async fn discard_fetches(&mut self, sent: std::collections::VecDeque<(RequestId, u32, u32)>) {
-        for (tag, ..) in sent {
-            if let Err(error) = self.read_fetch(&tag, &mut Vec::new()).await {
-                tracing::debug!(%error, "an unread FETCH answer was lost");
-                return;
-            }
         }
     }
 
