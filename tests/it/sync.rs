@@ -276,6 +276,10 @@ async fn a_sync_cut_off_midway_is_completed_by_the_next_one() {
     }
     let partial = account.engine.cached_envelopes(&account.id, "INBOX").unwrap().len();
     assert!((1..20_000).contains(&partial), "{partial} cached after the cut");
+    // Nothing the cut-off sync read is still being written once it has returned.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = account.engine.cached_envelopes(&account.id, "INBOX").unwrap().len();
+    assert_eq!(later, partial, "the cache grew after the sync returned");
     let states = account.engine.folder_states(&account.id).unwrap();
     assert!(!states.iter().find(|(p, _)| p == "INBOX").unwrap().1.complete, "{states:?}");
 

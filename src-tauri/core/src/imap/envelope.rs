@@ -186,6 +186,12 @@ pub struct PendingEnvelopes {
 }
 
 impl PendingEnvelopes {
+    /// Room for `n` responses of about the usual size (the list's header fields are a few
+    /// hundred bytes), so that a chunk is not copied over as it grows.
+    pub fn with_capacity(n: usize) -> Self {
+        Self { bare: Vec::with_capacity(n), headers: Vec::with_capacity(n * 512) }
+    }
+
     /// Takes in a FETCH response read off the connection, by its attributes; one that lacks
     /// the envelope's items is left out (as by [`envelope`]).
     pub fn push_attributes(&mut self, attributes: &[AttributeValue<'_>]) {

@@ -134,7 +134,14 @@ struct Positions {
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
-    postcard::to_stdvec(value).map_err(|e| Error::Cache(format!("encoding: {e}")))
+    encode_into(value, 256)
+}
+
+/// Encodes `value` into a buffer of `capacity` bytes to start with: postcard's own vector starts
+/// empty and reallocates at every doubling, for every envelope a sync writes.
+fn encode_into<T: serde::Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>> {
+    postcard::to_extend(value, Vec::with_capacity(capacity))
+        .map_err(|e| Error::Cache(format!("encoding: {e}")))
 }
 
 fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
@@ -200,7 +207,9 @@ fn block_entries(block: &[u8]) -> Result<Vec<(u32, &[u8])>> {
 /// Encodes a block's entries (ascending by UID).
 fn encode_block<'a>(entries: impl Iterator<Item = (u32, &'a [u8])>) -> Result<Vec<u8>> {
     let entries: Vec<(u32, Raw<'_>)> = entries.map(|(uid, bytes)| (uid, Raw(bytes))).collect();
-    encode(&entries)
+    // Each entry: its UID and its length (varints of up to 5 bytes each), then its bytes.
+    let size = 5 + entries.iter().map(|(_, raw)| 10 + raw.0.len()).sum::<usize>();
+    encode_into(&entries, size)
 }
 
 /// The encoded envelope of `uid` in a stored block.

@@ -614,6 +614,8 @@ impl Syncer<'_> {
         let mut announced = Vec::new();
         let mut pipe = Pipeline::new(self.session, self.timeouts.command);
         let mut done = 0;
+        // The chunk being written while the next is read.
+        let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
         let fetched: Result<()> = async {
             let mut ranges = ranges.into_iter();
             let mut asked = std::collections::VecDeque::new();
@@ -621,9 +623,8 @@ impl Syncer<'_> {
                 pipe.send(&format!("FETCH {low}:{top} {ENVELOPE_ITEMS}")).await?;
                 asked.push_back((low, top));
             }
-            let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
             while let Some((low, top)) = asked.pop_front() {
-                let mut chunk = PendingEnvelopes::default();
+                let mut chunk = PendingEnvelopes::with_capacity((top - low + 1) as usize);
                 pipe.answer(|response| match response {
                     Response::Fetch(_, attributes) => chunk.push_attributes(attributes),
                     Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
@@ -664,6 +665,11 @@ impl Syncer<'_> {
             Ok(())
         }
         .await;
+        // A chunk still being written when the reading failed lands before the sync returns, so
+        // that nothing this sync read is written after it (and over what the next one writes).
+        if let Some((write, _)) = pending.take() {
+            let _ = write.await;
+        }
         // Unless the connection is gone, the answers still owed (after a refused FETCH or a failed
         // write) are read, so the session is in step for its next command.
         let settled = match &fetched {
