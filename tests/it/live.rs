@@ -366,6 +366,58 @@ async fn an_opened_message_comes_from_the_cache_the_next_time_even_offline() {
     live.supervisor.shutdown().await;
 }
 
+/// Reads keep their folder open on the command connection for the next read; polls, syncs and
+/// flag changes still see and make every change, as they leave it first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_on_in_a_folder_keeps_it_open_and_polls_still_see_its_changes() {
+    let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 4, 53).unwrap();
+    server.seed(DEFAULT_USER, "Lists", 2, 54).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let at = caught_up(&live, "Archive", 4).await;
+    let id = live.account.id.clone();
+    let open = |uid: u32| {
+        let supervisor = &live.supervisor;
+        let id = id.clone();
+        async move { supervisor.message_content(&id, "Archive", uid).await.unwrap().expect("the message") }
+    };
+
+    // Two reads in a row, then one in another folder and one back.
+    let (first, second) = (open(1).await, open(2).await);
+    assert!(!first.shown.is_empty() && !second.shown.is_empty());
+    assert_ne!(first, second);
+    assert!(live.supervisor.message_content(&id, "Lists", 1).await.unwrap().is_some());
+    assert!(!open(3).await.shown.is_empty());
+
+    // Archive is open on the command connection now; the poll must still see another client's
+    // new message there.
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.append("Archive", None, None, Generator::new(55).next_message().bytes).await.unwrap();
+    let at = live
+        .wait_for(at, "the polled arrival", |e| changed_in(e, "Archive").is_some_and(|(a, _, _)| a == [5]))
+        .await;
+
+    // A read, then a flag change in the same folder: the change reaches the server, and the
+    // next read opens the folder again.
+    assert!(!open(5).await.shown.is_empty());
+    let rows = live.account.engine.cached_envelopes(&id, "Archive").unwrap();
+    let was_seen = rows.iter().find(|e| e.uid == 4).unwrap().flags.flags.seen;
+    let change = FlagChange { seen: Some(!was_seen), flagged: None };
+    live.supervisor.set_flags(&id, "Archive", vec![4], change).await.unwrap();
+    // (The row of message 5 may change with it: opening it gave it a snippet.)
+    live.wait_for(at, "the changed row", |e| {
+        changed_in(e, "Archive").is_some_and(|(_, c, _)| c.contains(&4))
+    })
+    .await;
+    assert!(!open(4).await.shown.is_empty());
+    other.examine("Archive").await.unwrap();
+    let seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
+    assert_eq!(seen.contains(&4), !was_seen, "the server has the change: {seen:?}");
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn marking_read_shows_at_once_and_reaches_the_server() {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();

@@ -511,14 +511,14 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     if let Some(other) = other.as_mut() {
         let from = mail::uid_next(other, folder).await?;
         first = Some(from);
-        for index in 1..=2 {
+        for index in 1..=3 {
             let (message, len) = mail::html_newsletter(plan.token, index, plan.email);
             other.append(folder, None, None, &message).await?;
             html_len = Some(len);
         }
         uids = mail::marked_uids(other, folder, from, plan.token).await?;
-        if uids.len() != 2 {
-            return Err(format!("appended 2 newsletters, found {uids:?}").into());
+        if uids.len() != 3 {
+            return Err(format!("appended 3 newsletters, found {uids:?}").into());
         }
         supervisor.sync_now(id, Some(folder.to_string())).await?;
     } else {
@@ -546,6 +546,15 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     if engine.cached_content(id, folder, uid)?.is_none() {
         say("the opened message was not kept in the content cache");
     }
+    // Reading on: another message of the same folder, not downloaded yet (the folder is still
+    // open on the command connection).
+    let mut next = None;
+    if let Some(&third) = uids.get(2) {
+        let started = Instant::now();
+        let content = supervisor.message_content(id, folder, third).await?.ok_or("the message is gone")?;
+        render(&content);
+        next = Some(started.elapsed().as_secs_f64() * 1e3);
+    }
     let mut cached = Vec::new();
     for _ in 0..7 {
         let started = Instant::now();
@@ -569,11 +578,17 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         ),
     };
     say(&format!(
-        "open {what}: uncached {uncached:.1} ms, cached {cached:.2?} ms, render alone {renders:.2?} ms"
+        "open {what}: uncached {uncached:.1} ms (the next one in the folder {}), cached {cached:.2?} ms, render alone {renders:.2?} ms",
+        next.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "not measured".into())
     ));
     report.push(Metric::new("open_message_uncached", uncached, "ms").note(&format!(
-        "first open of {what} after it was synced: message_content (FETCH of the shown parts, decode, cache) + HTML policy"
+        "first open of {what} after it was synced: message_content (EXAMINE, FETCH of the shown parts, decode, cache) + HTML policy"
     )));
+    if let Some(next) = next {
+        report.push(Metric::new("open_message_uncached_next", next, "ms").note(
+            "right after it, the first open of another such message in the same folder (reading on: the folder is still open)",
+        ));
+    }
     report.push(
         Metric::new("open_message_cached", median(&cached), "ms")
             .runs(&cached)

@@ -84,6 +84,20 @@ pub(crate) struct AccountTask {
     pub(crate) locks: FolderLocks,
     /// Inbox messages whose text is downloaded in the background, next first.
     pub(crate) prefetch: VecDeque<u32>,
+    /// The folder the command connection keeps open read-only after a read ([`Self::examined`]),
+    /// so that reading on in the same folder costs no EXAMINE; anything else on the connection
+    /// leaves it first ([`Self::leave`]).
+    pub(crate) open: Mutex<Option<OpenFolder>>,
+}
+
+/// A folder left open by a read, as its EXAMINE described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpenFolder {
+    path: String,
+    uidvalidity: u32,
+    /// UIDNEXT when it was opened: the session knows no message from this UID on, since it
+    /// has not looked again (a message that arrived later needs a new EXAMINE).
+    uidnext: u32,
 }
 
 /// How many of the newest inbox messages have their text downloaded in the background.
@@ -201,6 +215,8 @@ impl AccountTask {
         attempts: &mut u32,
     ) -> Result<()> {
         let cancel = self.cancel.clone();
+        // A new connection has nothing open.
+        super::locked(&self.open).take();
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
             caught_up = self.sync(session, negotiated, Target::All) => { caught_up?; }
@@ -274,7 +290,7 @@ impl AccountTask {
                     Some(Request::Attached { path, uid, section, reply }) => {
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 fetch_content_at(s, uid, Some(&section), limit).await
                             })
                             .await;
@@ -286,7 +302,7 @@ impl AccountTask {
                         // Large files take many round trips: the limit is per piece.
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 save_part(s, uid, &section, &dest, limit).await
                             })
                             .await;
@@ -297,7 +313,7 @@ impl AccountTask {
                     Some(Request::Source { path, uid, reply }) => {
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, async |s: &mut ImapSession| {
+                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 fetch_source(s, uid, limit).await
                             })
                             .await;
@@ -375,6 +391,9 @@ impl AccountTask {
         let limit = self.engine.timeouts().command;
         {
             let _guard = self.locks.lock(path).await;
+            // SELECT closes whatever a read left open (RFC 3501 6.3.1), and a failed one leaves
+            // nothing open.
+            super::locked(&self.open).take();
             match tokio::time::timeout(limit, session.select(path)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
@@ -405,27 +424,70 @@ impl AccountTask {
         Ok(())
     }
 
-    /// Runs `op` with `path` opened read-only (EXAMINE: reading never changes a message on the
-    /// server), under the folder's lock, and leaves the folder afterwards. `Ok(None)` when the
-    /// folder is gone.
+    /// Runs `op`, which reads messages up to UID `newest`, with `path` opened read-only
+    /// (EXAMINE: reading never changes a message on the server), under the folder's lock.
+    /// `Ok(None)` when the folder is gone.
+    ///
+    /// The folder stays open afterwards, so the next read in it (the next message the user
+    /// opens, the next background download) goes straight to its FETCH: on a large folder the
+    /// EXAMINE is most of an uncached open. It is opened again when the read asks for a message
+    /// newer than the session knows of, or when the cache's UIDVALIDITY is no longer the one
+    /// it was opened with. Syncs, polls and flag changes leave it first ([`Self::leave`]); a
+    /// read that fails leaves it at once.
     async fn examined<T>(
         &self,
         session: &mut ImapSession,
         negotiated: &Negotiated,
         path: &str,
+        newest: u32,
         op: impl AsyncFnOnce(&mut ImapSession) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
         let _guard = self.locks.lock(path).await;
-        match tokio::time::timeout(limit, session.examine(path)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
-            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
-            Err(_) => return Err(Error::ConnectionLost(format!("the server did not open {path} in time"))),
-        }
+        let open = super::locked(&self.open).take();
+        let kept = match open {
+            Some(open) if open.path == path && newest < open.uidnext => {
+                let store = self.engine.store();
+                let cached = match store.folder_id(&self.account_id, path)? {
+                    Some(fid) => store.folder_state(fid)?.map(|state| state.uidvalidity),
+                    None => None,
+                };
+                (cached == Some(open.uidvalidity)).then_some(open)
+            }
+            _ => None,
+        };
+        let open = match kept {
+            Some(open) => open,
+            // EXAMINE closes the folder open before; a failed one leaves none open (RFC 3501 6.3.2).
+            None => match tokio::time::timeout(limit, session.examine(path)).await {
+                Ok(Ok(mailbox)) => OpenFolder {
+                    path: path.to_string(),
+                    uidvalidity: mailbox.uid_validity.unwrap_or(0),
+                    uidnext: mailbox.uid_next.unwrap_or(0),
+                },
+                Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
+                Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+                Err(_) => {
+                    return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
+                }
+            },
+        };
         let outcome = op(session).await;
-        deselect(session, negotiated, limit).await?;
+        if outcome.is_ok() {
+            *super::locked(&self.open) = Some(open);
+        } else {
+            deselect(session, negotiated, limit).await?;
+        }
         outcome
+    }
+
+    /// Leaves the folder a read left open, if any: a session's STATUS of its own open folder
+    /// shows that folder as the session last saw it, so syncs and polls must not run beside it.
+    async fn leave(&self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
+        if super::locked(&self.open).take().is_some() {
+            deselect(session, negotiated, self.engine.timeouts().command).await?;
+        }
+        Ok(())
     }
 
     /// Downloads a message's content on the command connection and caches it.
@@ -443,7 +505,7 @@ impl AccountTask {
         }
         let limit = self.engine.timeouts().command;
         let content = self
-            .examined(session, negotiated, path, async |s: &mut ImapSession| {
+            .examined(session, negotiated, path, uid, async |s: &mut ImapSession| {
                 fetch_content(s, uid, limit).await
             })
             .await?;
@@ -517,8 +579,9 @@ impl AccountTask {
         let store = self.engine.store();
         let fid = store.folder_id_or_create(&self.account_id, INBOX)?;
         let limit = self.engine.timeouts().command;
+        let newest = uids.iter().copied().max().unwrap_or(0);
         let fetched = self
-            .examined(session, negotiated, INBOX, async |s: &mut ImapSession| {
+            .examined(session, negotiated, INBOX, newest, async |s: &mut ImapSession| {
                 let mut out = Vec::new();
                 for uid in uids {
                     if let Some(content) = fetch_content(s, uid, limit).await? {
@@ -540,6 +603,7 @@ impl AccountTask {
         negotiated: &Negotiated,
         target: Target,
     ) -> Result<Vec<SyncReport>> {
+        self.leave(session, negotiated).await?;
         let store = self.engine.store();
         let progress = progress_events(&self.events, &self.account_id);
         let mut syncer = Syncer {

@@ -11,7 +11,10 @@
 //!   syncs the folders the IDLE connection names (NOTIFY) and polls every folder's counts (one
 //!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. After
 //!   a sync it leaves the folder (UNSELECT), because a session's STATUS of its own selected
-//!   folder does not show other sessions' changes. It also runs "sync now" requests from the UI. On any
+//!   folder does not show other sessions' changes. Reads (a message's text, an attachment, its
+//!   source, the background downloads) EXAMINE their folder and keep it open for the next read
+//!   there; a sync, a poll or a flag change leaves it first. It also runs "sync now" requests
+//!   from the UI. On any
 //!   fault it drops both connections and reconnects after a jittered, capped exponential
 //!   [`backoff`]; a refused password or an untrusted certificate stops the retries until the
 //!   user acts ([`Supervisor::retry`]). At most two connections per account are open.
@@ -314,6 +317,7 @@ impl Supervisor {
             requests: inbox,
             locks: account::FolderLocks::default(),
             prefetch: Default::default(),
+            open: Default::default(),
         };
         let task = tokio::spawn(task.run());
         let previous =
