@@ -447,11 +447,14 @@ impl AccountTask {
         let open = super::locked(&self.open).take();
         let kept = match open {
             Some(open) if open.path == path && newest < open.uidnext => {
+                // (A cache that cannot say means a new EXAMINE, never a folder left open unknown.)
                 let store = self.engine.store();
-                let cached = match store.folder_id(&self.account_id, path)? {
-                    Some(fid) => store.folder_state(fid)?.map(|state| state.uidvalidity),
-                    None => None,
-                };
+                let cached = store
+                    .folder_id(&self.account_id, path)
+                    .ok()
+                    .flatten()
+                    .and_then(|fid| store.folder_state(fid).ok().flatten())
+                    .map(|state| state.uidvalidity);
                 (cached == Some(open.uidvalidity)).then_some(open)
             }
             _ => None,
