@@ -65,7 +65,9 @@ use tern_core::imap::Password;
 use tern_core::imap::envelope::{ENVELOPE_ITEMS, envelope};
 use tern_core::secrets::SecretStore;
 use tern_core::store::{FolderChanges, Store};
-use tern_core::sync::{CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, Syncer, negotiate};
+use tern_core::sync::{
+    CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, SyncReport, Syncer, negotiate,
+};
 use tern_tests::sample::Generator;
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
@@ -487,30 +489,13 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         let cpu_before = cpu_seconds();
         let sampler = RssSampler::start();
         let started = Instant::now();
-        // What `Engine::sync_folder` does, with the moment the login ends taken: the floor's
-        // client is logged in before its clock starts, so the ratio is taken from there.
+        // The floor's client is logged in before its clock starts, so the ratio is taken from
+        // the end of the login.
         let (sync, logged_in, ended) = {
             let (e, id, folder) = (e.clone(), account.id.clone(), folder.to_string());
-            tokio::spawn(async move {
-                let session = e.login(&id).await?;
-                let logged_in = Instant::now();
-                let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await?;
-                let report = Syncer {
-                    session: &mut session,
-                    store: e.store(),
-                    account_id: &id,
-                    negotiated: &negotiated,
-                    progress: &progress,
-                    timeouts: tern_core::imap::Timeouts::default(),
-                }
-                .folder(&folder)
-                .await?;
-                let ended = Instant::now();
-                let _ = session.logout().await;
-                Ok::<_, BoxError>((report, logged_in, ended))
-            })
-            .await
-            .map_err(|err| format!("the sync task failed: {err}"))??
+            tokio::spawn(async move { sync_by_hand(&e, e.store(), &id, &folder, &progress).await })
+                .await
+                .map_err(|err| format!("the sync task failed: {err}"))??
         };
         let total = ended - logged_in;
         let with_login = ended - started;
@@ -1011,15 +996,39 @@ async fn toggle_flagged(session: &mut tern_core::imap::ImapSession, uids: &[u32]
 
 /// Login time, and time from after login to the first 50 rows in a cache: the engine's
 /// `sync_folder` steps run by hand on a fresh [`Store`].
+/// What `Engine::sync_folder` does (login, `negotiate`, `Syncer::folder`, logout), into `store`,
+/// with the moments the login and the sync ended.
+async fn sync_by_hand(
+    engine: &Engine,
+    store: &Store,
+    id: &str,
+    folder: &str,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Res<(SyncReport, Instant, Instant)> {
+    let session = engine.login(id).await?;
+    let logged_in = Instant::now();
+    let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await?;
+    let report = Syncer {
+        session: &mut session,
+        store,
+        account_id: id,
+        negotiated: &negotiated,
+        progress,
+        timeouts: tern_core::imap::Timeouts::default(),
+    }
+    .folder(folder)
+    .await?;
+    let ended = Instant::now();
+    let _ = session.logout().await;
+    Ok((report, logged_in, ended))
+}
+
 async fn first_screen_after_login(engine: &Engine, id: &str, folder: &str, work: &Path) -> Res<(f64, f64)> {
     let mut logins = Vec::new();
     let mut afters = Vec::new();
     for rep in 0..3 {
         let store = Store::open(&work.join(format!("direct-{rep}")))?;
         let started = Instant::now();
-        let session = engine.login(id).await?;
-        let logged_in = Instant::now();
-        logins.push((logged_in - started).as_secs_f64() * 1e3);
         let first: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         let slot = first.clone();
         let progress = move |_: SyncProgress| {
@@ -1028,19 +1037,10 @@ async fn first_screen_after_login(engine: &Engine, id: &str, folder: &str, work:
                 *s = Some(Instant::now());
             }
         };
-        let (mut session, negotiated) = negotiate(session, SessionOptions::default()).await?;
-        let mut syncer = Syncer {
-            session: &mut session,
-            store: &store,
-            account_id: id,
-            negotiated: &negotiated,
-            progress: &progress,
-            timeouts: tern_core::imap::Timeouts::default(),
-        };
-        syncer.folder(folder).await?;
+        let (_, logged_in, _) = sync_by_hand(engine, &store, id, folder, &progress).await?;
+        logins.push((logged_in - started).as_secs_f64() * 1e3);
         let at = first.lock().unwrap_or_else(|p| p.into_inner()).ok_or("no progress reported")?;
         afters.push((at - logged_in).as_secs_f64() * 1e3);
-        let _ = session.logout().await;
     }
     say(&format!("login {logins:.1?} ms; first rows after login {afters:.1?} ms"));
     Ok((median(&logins), median(&afters)))

@@ -91,7 +91,7 @@ pub(crate) struct AccountTask {
 }
 
 /// A folder left open by a read, as its EXAMINE described it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct OpenFolder {
     path: String,
     uidvalidity: u32,
