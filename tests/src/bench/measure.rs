@@ -40,13 +40,49 @@ pub fn status_kib(field: &str) -> Option<u64> {
 
 /// CPU time (user + system) this process has used so far, in seconds (Linux; 0 elsewhere).
 pub fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
-    // Fields after the command name (which is in parentheses and may hold spaces): utime and
-    // stime are the 12th and 13th of them, in clock ticks (100 per second on Linux).
-    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else { return 0.0 };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    stat_fields("self").map_or(0.0, |f| f.ticks(&[11, 12]) / 100.0)
+}
+
+/// CPU time (user + system) used so far by the process `pid` and all its children, the ones
+/// still running and the ones it has reaped, in seconds (Linux; 0 elsewhere). For a server
+/// whose master forks a process per connection (Dovecot), this is the whole server's CPU:
+/// the difference between two readings is what it spent in between, even on connections that
+/// ended meanwhile.
+pub fn tree_cpu_seconds(pid: u32) -> f64 {
+    let Some(master) = stat_fields(&pid.to_string()) else { return 0.0 };
+    // The master's own time and the time of the children it has waited for.
+    let mut total = master.ticks(&[11, 12, 13, 14]);
+    let Ok(entries) = std::fs::read_dir("/proc") else { return total / 100.0 };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else { continue };
+        if let Some(child) = stat_fields(name).filter(|f| f.field(1) == Some(pid.to_string().as_str())) {
+            // A live child: its own time and that of its children (Dovecot's have none).
+            total += child.ticks(&[11, 12, 13, 14]);
+        }
+    }
+    total / 100.0
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name (which is in parentheses and may
+/// hold spaces): state, ppid, ... utime (11), stime (12), cutime (13), cstime (14).
+struct StatFields(Vec<String>);
+
+impl StatFields {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(String::as_str)
+    }
+
+    /// The sum of these fields, in clock ticks (100 per second on Linux).
+    fn ticks(&self, at: &[usize]) -> f64 {
+        at.iter().filter_map(|&i| self.field(i)?.parse::<f64>().ok()).sum()
+    }
+}
+
+fn stat_fields(pid: &str) -> Option<StatFields> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    Some(StatFields(rest.split_whitespace().map(str::to_string).collect()))
 }
 
 /// Resident memory now, KiB.

@@ -71,7 +71,7 @@ use tern_core::sync::{
 use tern_tests::sample::Generator;
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
-use measure::{Metric, Report, RssSampler, cpu_seconds, dir_size, median, rss_kib};
+use measure::{Metric, Report, RssSampler, cpu_seconds, dir_size, median, rss_kib, tree_cpu_seconds};
 use raw::{RawClient, RawServer, Trust};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -460,7 +460,14 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
     let mut engine_dir = PathBuf::new();
     let mut engine = None;
     let mut account_id = String::new();
+    // The CPU the local server spends on each FETCH, and the CPU of the client reading it (the
+    // floor's client, or Tern): on two cores the server and the client share, the sum bounds
+    // the time.
+    let server_cpu = || target.fixture.and_then(Dovecot::pid).map_or(0.0, tree_cpu_seconds);
+    let (mut floor_cpu, mut floor_server_cpu, mut sync_cpu, mut sync_server_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for rep in 0..reps.max(3) {
+        let (cpu_before, server_before) = (cpu_seconds(), server_cpu());
         let (back, fetched) = on_worker(client, |mut c| async move {
             let r = c.uid_fetch_all(ENVELOPE_ITEMS).await;
             (c, r)
@@ -468,7 +475,14 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         .await?;
         client = back;
         let (t, bytes) = fetched?;
-        say(&format!("raw floor: {:.3} s for {:.1} MB", t.as_secs_f64(), bytes as f64 / 1e6));
+        let (cpu, server) = (cpu_seconds() - cpu_before, server_cpu() - server_before);
+        say(&format!(
+            "raw floor: {:.3} s for {:.1} MB ({cpu:.2} s of CPU; the server {server:.2} s)",
+            t.as_secs_f64(),
+            bytes as f64 / 1e6
+        ));
+        floor_cpu.push(cpu);
+        floor_server_cpu.push(server);
         floor_runs.push(t.as_secs_f64());
         floor_bytes = bytes;
         if rep >= reps {
@@ -486,7 +500,7 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             }
         };
         let rss_before = rss_kib();
-        let cpu_before = cpu_seconds();
+        let (cpu_before, server_before) = (cpu_seconds(), server_cpu());
         let sampler = RssSampler::start();
         let started = Instant::now();
         // The floor's client is logged in before its clock starts, so the ratio is taken from
@@ -499,7 +513,9 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         };
         let total = ended - logged_in;
         let with_login = ended - started;
-        let cpu = cpu_seconds() - cpu_before;
+        let (cpu, server) = (cpu_seconds() - cpu_before, server_cpu() - server_before);
+        sync_cpu.push(cpu);
+        sync_server_cpu.push(server);
         let peak = sampler.stop();
         let first_at =
             first.lock().unwrap_or_else(|p| p.into_inner()).map(|t| t - started).unwrap_or(with_login);
@@ -513,7 +529,7 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             say(&format!("initial sync saw {} messages ({n} at the start)", sync.total));
         }
         say(&format!(
-            "initial sync #{}: {:.3} s after login ({:.3} s with it; {cpu:.2} s of CPU), first rows after {:.1} ms, RSS {:.0} MB before, peak {:.0} MB",
+            "initial sync #{}: {:.3} s after login ({:.3} s with it; {cpu:.2} s of CPU; the server {server:.2} s), first rows after {:.1} ms, RSS {:.0} MB before, peak {:.0} MB",
             rep + 1,
             total.as_secs_f64(),
             with_login.as_secs_f64(),
@@ -566,6 +582,28 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             .runs(&with_logins)
             .note("the same syncs from before the login (TCP, TLS, greeting, LOGIN)"),
     );
+    report.push(
+        Metric::new("raw_floor_cpu", median(&floor_cpu), "s")
+            .runs(&floor_cpu)
+            .note("CPU of the harness's process while the floor's client read the FETCH"),
+    );
+    report.push(
+        Metric::new("initial_sync_cpu", median(&sync_cpu), "s")
+            .runs(&sync_cpu)
+            .note("CPU of the harness's process during each initial sync (Tern's engine)"),
+    );
+    if target.fixture.is_some() {
+        report.push(
+            Metric::new("raw_floor_server_cpu", median(&floor_server_cpu), "s").runs(&floor_server_cpu).note(
+                "CPU of the Dovecot fixture (imap, imap-login, ...) while it answered the floor's FETCH",
+            ),
+        );
+        report.push(
+            Metric::new("initial_sync_server_cpu", median(&sync_server_cpu), "s")
+                .runs(&sync_server_cpu)
+                .note("CPU of the Dovecot fixture during each initial sync (login, SELECT, the FETCHes)"),
+        );
+    }
     report.push(
         Metric::new("initial_first_rows", median(&firsts), "ms")
             .runs(&firsts)
