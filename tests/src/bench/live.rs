@@ -69,7 +69,7 @@ pub fn listen_for_wakes() {
 }
 
 /// Event batches as the UI would receive them, stamped on arrival.
-type Batches = mpsc::UnboundedReceiver<(Instant, Vec<LiveEvent>)>;
+pub type Batches = mpsc::UnboundedReceiver<(Instant, Vec<LiveEvent>)>;
 
 /// Pause between one arrival being seen (by both clients) and the next APPEND. Longer than
 /// Dovecot's 500 ms notification delay: a timer armed by one change (or by another session
@@ -84,18 +84,23 @@ const ARRIVAL_LIMIT: Duration = Duration::from_secs(10);
 /// Starts the live engine (default timings) on one account; its event batches come out of the
 /// receiver.
 fn start(engine: Arc<Engine>, id: &str) -> (Supervisor, Batches) {
+    start_with(engine, id, LiveSettings::default())
+}
+
+/// [`start`] with other settings.
+pub fn start_with(engine: Arc<Engine>, id: &str, settings: LiveSettings) -> (Supervisor, Batches) {
     let (tx, rx) = mpsc::unbounded_channel();
     let sink: EventSink = Arc::new(move |batch| {
         let _ = tx.send((Instant::now(), batch));
     });
-    let supervisor = Supervisor::new(engine, LiveSettings::default(), sink);
+    let supervisor = Supervisor::new(engine, settings, sink);
     supervisor.start(id);
     (supervisor, rx)
 }
 
 /// Waits until the account is online, caught up and quiet for two seconds; returns whether the
 /// server pushes (IDLE running).
-async fn wait_online(rx: &mut Batches) -> Res<bool> {
+pub async fn wait_online(rx: &mut Batches) -> Res<bool> {
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut online = None;
     loop {

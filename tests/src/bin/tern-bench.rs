@@ -18,7 +18,9 @@
 //!    progress callback (the first screen is in the cache), peak memory, cache size on disk; and
 //!    where the time goes (fetch + IMAP parsing, header parsing, cache writes).
 //! 3. **Resync without changes**, 4. **resync after 100 flag changes, 10 expunges and 10
-//!    APPENDs** (QRESYNC).
+//!    APPENDs** (QRESYNC): standalone (`sync_folder`, its login included) and, on the fixture,
+//!    as the running app does it (on the live engine's logged-in command connection), with the
+//!    bytes it moves.
 //! 5. **New mail** (`bench/live.rs`): the live engine on the account while another session
 //!    APPENDs 50 messages one at a time (20 with `--quick`): p50 and p99 from the APPEND to the
 //!    UI's event batch, next to the server's own floor measured on the same arrivals by a raw
@@ -63,13 +65,15 @@ use tern_core::Engine;
 use tern_core::account::{ImapServer, NewAccount, Security};
 use tern_core::imap::Password;
 use tern_core::imap::envelope::{ENVELOPE_ITEMS, envelope};
+use tern_core::live::LiveSettings;
 use tern_core::secrets::SecretStore;
+use tern_core::settings::AppSettings;
 use tern_core::store::{FolderChanges, Store};
 use tern_core::sync::{
     CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, SyncReport, Syncer, negotiate,
 };
 use tern_tests::sample::Generator;
-use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
+use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
 
 use measure::{Metric, Report, RssSampler, cpu_seconds, dir_size, median, rss_kib, tree_cpu_seconds};
 use raw::{RawClient, RawServer, Trust};
@@ -688,6 +692,7 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         resync_with_changes(&engine, target, id, &token, n, &mut report).await?;
         if target.fixture.is_some() {
             resync_breakdown(&engine, id, &mut report).await?;
+            resync_live(engine.clone(), target, id, &mut report).await?;
         }
     }
 
@@ -924,6 +929,68 @@ async fn resync_breakdown(engine: &Engine, id: &str, report: &mut Report) -> Res
         Metric::new("phase_resync_server_changes", ms(fetched), "ms")
             .note("its UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)"),
     );
+    Ok(())
+}
+
+/// The resync after 120 changes as the running app does it (the fixture only): on the account's
+/// command connection, which the live engine keeps logged in, so no login or logout is timed.
+/// The engine runs without IDLE and without polls, so only the asked sync touches the folder,
+/// and without background downloads; the account is re-pointed at a counting proxy (which keeps
+/// its cache) for the bytes each resync moves.
+async fn resync_live(engine: Arc<Engine>, target: &Target<'_>, id: &str, report: &mut Report) -> Res<()> {
+    let Some(server) = target.fixture else { return Ok(()) };
+    let folder = target.folder.as_str();
+    let saved = engine.settings();
+    engine.set_settings(AppSettings { prefetch: false, ..saved.clone() })?;
+    let proxy = Proxy::start(server.tls_addr())?;
+    let mut via = target.account.clone();
+    via.imap.port = proxy.port();
+    let password = Password::new(target.password.clone());
+    if engine.add_account(via, password.clone()).await?.id != id {
+        return Err("re-pointing the account made a new one".into());
+    }
+    let settings =
+        LiveSettings { idle: false, poll_interval: Duration::from_secs(3600), ..LiveSettings::default() };
+    let (supervisor, mut rx) = live::start_with(engine.clone(), id, settings);
+    let measured = async {
+        live::wait_online(&mut rx).await?;
+        let (mut times, mut bytes, mut down) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..3 {
+            // Rounds 3 to 5: other messages than the standalone resyncs changed.
+            make_changes(&engine, id, 3 + round).await?;
+            proxy.reset_traffic();
+            let started = Instant::now();
+            let reports = supervisor.sync_now(id, Some(folder.to_string())).await?;
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+            let traffic = proxy.reset_traffic();
+            bytes.push(traffic.total() as f64 / 1e3);
+            down.push(traffic.to_client as f64 / 1e3);
+            let sync = reports.first().ok_or("the sync reported nothing")?;
+            say(&format!(
+                "resync after 120 changes, on the live connection: {:.1} ms, {:?} changed {} removed {} added {}; {} B down, {} B up",
+                times[round], sync.mode, sync.changed, sync.removed, sync.added, traffic.to_client, traffic.to_server
+            ));
+            if sync.changed != 100 || sync.removed != 10 || sync.added != 10 {
+                return Err(format!("the live resync reported {sync:?}").into());
+            }
+        }
+        Ok::<_, BoxError>((times, bytes, down))
+    }
+    .await;
+    supervisor.shutdown().await;
+    engine.add_account(target.account.clone(), password).await?;
+    engine.set_settings(saved)?;
+    let (times, bytes, down) = measured?;
+    report.push(
+        Metric::new("resync_120_changes_live", median(&times), "ms")
+            .runs(&times)
+            .target(150.0)
+            .note("the same changes, synced as the running app does: Supervisor::sync_now on the command connection it keeps logged in (through a counting proxy)"),
+    );
+    report.push(Metric::new("resync_120_changes_bytes", median(&bytes), "KB").runs(&bytes).note(&format!(
+        "bytes on the wire (TLS included, both ways) for that resync; {:.1} KB from the server",
+        median(&down)
+    )));
     Ok(())
 }
 
