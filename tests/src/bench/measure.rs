@@ -47,8 +47,23 @@ pub fn cpu_seconds() -> f64 {
 /// still running and the ones it has reaped, in seconds (Linux; 0 elsewhere). For a server
 /// whose master forks a process per connection (Dovecot), this is the whole server's CPU:
 /// the difference between two readings is what it spent in between, even on connections that
-/// ended meanwhile.
+/// ended meanwhile. Read while the server is quiet: a child that has just exited is, for a
+/// moment, neither listed nor counted with its parent yet, so this reads until two readings
+/// 20 ms apart agree (at most half a second).
 pub fn tree_cpu_seconds(pid: u32) -> f64 {
+    let mut last = tree_cpu_once(pid);
+    for _ in 0..25 {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = tree_cpu_once(pid);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    last
+}
+
+fn tree_cpu_once(pid: u32) -> f64 {
     let Some(master) = stat_fields(&pid.to_string()) else { return 0.0 };
     // The master's own time and the time of the children it has waited for.
     let mut total = master.ticks(&[11, 12, 13, 14]);
