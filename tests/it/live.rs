@@ -398,7 +398,7 @@ async fn reading_on_in_a_folder_keeps_it_open_and_polls_still_see_its_changes() 
         .await;
 
     // A read, then a flag change in the same folder: the change reaches the server, and the
-    // next read opens the folder again.
+    // next read goes on in the folder the change left open.
     assert!(!open(5).await.shown.is_empty());
     let rows = live.account.engine.cached_envelopes(&id, "Archive").unwrap();
     let was_seen = rows.iter().find(|e| e.uid == 4).unwrap().flags.flags.seen;
@@ -413,6 +413,87 @@ async fn reading_on_in_a_folder_keeps_it_open_and_polls_still_see_its_changes() 
     other.examine("Archive").await.unwrap();
     let seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
     assert_eq!(seen.contains(&4), !was_seen, "the server has the change: {seen:?}");
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}
+
+/// A folder sync, a flag change or a read leaves the folder open on the command connection, and
+/// the next sync of that folder goes on in it (a NOOP and one CHANGEDSINCE fetch, no STATUS or
+/// SELECT): each such sync still brings in every change another client made meanwhile, reads
+/// in between still find new messages, and a full sync (which leaves the folder first) does
+/// too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncing_a_folder_again_goes_on_in_it_and_sees_every_change() {
+    let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 6, 56).unwrap();
+    // Only the syncs the test asks for: no poll within its time.
+    let live = Live::start(&server, None, push_only()).await;
+    caught_up(&live, "Archive", 6).await;
+    let id = live.account.id.clone();
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    other.select("Archive").await.unwrap();
+    let mut generator = Generator::new(57);
+    let sync = || {
+        let (supervisor, id) = (&live.supervisor, id.clone());
+        async move {
+            let reports = supervisor.sync_now(&id, Some("Archive".into())).await.unwrap();
+            let report = reports.into_iter().next().expect("a report");
+            (report.added_uids, report.changed_uids, report.removed_uids)
+        }
+    };
+    async fn store(other: &mut tern_core::imap::ImapSession, uid: &str, change: &str) {
+        let _: Vec<_> =
+            futures::TryStreamExt::try_collect(other.uid_store(uid, change).await.unwrap()).await.unwrap();
+    }
+    async fn expunge(other: &mut tern_core::imap::ImapSession, uid: &str) {
+        store(other, uid, "+FLAGS.SILENT (\\Deleted)").await;
+        let _: Vec<_> =
+            futures::TryStreamExt::try_collect(other.uid_expunge(uid).await.unwrap()).await.unwrap();
+    }
+
+    // The first sync after a change selects the folder, and keeps it open.
+    store(&mut other, "1", "+FLAGS.SILENT (\\Flagged)").await;
+    assert_eq!(sync().await, (vec![], vec![1], vec![]));
+    // The next one goes on in it: a flag change, an expunge and an arrival, all seen.
+    store(&mut other, "2", "+FLAGS.SILENT (\\Flagged)").await;
+    expunge(&mut other, "3").await;
+    other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    assert_eq!(sync().await, (vec![7], vec![2], vec![3]));
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+
+    // A flag change in it reaches the server, and the sync after it too.
+    let rows = live.account.engine.cached_envelopes(&id, "Archive").unwrap();
+    let was_seen = rows.iter().find(|e| e.uid == 4).unwrap().flags.flags.seen;
+    live.supervisor
+        .set_flags(&id, "Archive", vec![4], FlagChange { seen: Some(!was_seen), flagged: None })
+        .await
+        .unwrap();
+    expunge(&mut other, "5").await;
+    other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    assert_eq!(sync().await, (vec![8], vec![], vec![5]));
+    let seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
+    assert_eq!(seen.contains(&4), !was_seen, "the server has the change: {seen:?}");
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+
+    // Reads in between: one in the open folder, then one of a message that arrived after the
+    // session last looked, which opens the folder again.
+    let open = |uid: u32| {
+        let (supervisor, id) = (&live.supervisor, id.clone());
+        async move { supervisor.message_content(&id, "Archive", uid).await.unwrap().expect("the message") }
+    };
+    assert!(!open(6).await.shown.is_empty());
+    other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    assert_eq!(sync().await, (vec![9], vec![], vec![]));
+    assert!(!open(9).await.shown.is_empty());
+    store(&mut other, "6", "+FLAGS.SILENT (\\Flagged)").await;
+    assert_eq!(sync().await, (vec![], vec![6], vec![]));
+
+    // A full sync leaves the folder first, and still sees what changed in it.
+    expunge(&mut other, "7").await;
+    let reports = live.supervisor.sync_now(&id, None).await.unwrap();
+    let archive = reports.iter().find(|r| r.path == "Archive").expect("Archive synced");
+    assert_eq!(archive.removed_uids, vec![7]);
     other.logout().await.unwrap();
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;

@@ -84,19 +84,20 @@ pub(crate) struct AccountTask {
     pub(crate) locks: FolderLocks,
     /// Inbox messages whose text is downloaded in the background, next first.
     pub(crate) prefetch: VecDeque<u32>,
-    /// The folder the command connection keeps open read-only after a read ([`Self::examined`]),
-    /// so that reading on in the same folder costs no EXAMINE; anything else on the connection
-    /// leaves it first ([`Self::leave`]).
+    /// The folder the command connection keeps open after a read ([`Self::examined`]), a sync of
+    /// it or a flag change in it, so that reading on or syncing it again costs no EXAMINE or
+    /// SELECT; polls and anything in another folder leave it first ([`Self::leave`]).
     pub(crate) open: Mutex<Option<OpenFolder>>,
 }
 
-/// A folder left open by a read, as its EXAMINE described it.
+/// A folder left open on the command connection, as its EXAMINE or SELECT (or the last sync
+/// in it) described it.
 #[derive(Debug)]
 pub(crate) struct OpenFolder {
     path: String,
     uidvalidity: u32,
-    /// UIDNEXT when it was opened: the session knows no message from this UID on, since it
-    /// has not looked again (a message that arrived later needs a new EXAMINE).
+    /// UIDNEXT as the session last saw it: the session knows no message from this UID on,
+    /// since it has not looked again (a read of a message that arrived later opens it again).
     uidnext: u32,
 }
 
@@ -395,7 +396,14 @@ impl AccountTask {
             // nothing open.
             super::locked(&self.open).take();
             match tokio::time::timeout(limit, session.select(path)).await {
-                Ok(Ok(_)) => {}
+                Ok(Ok(mailbox)) => {
+                    // The sync after the STORE goes on in it (see `Self::sync`).
+                    *super::locked(&self.open) = Some(OpenFolder {
+                        path: path.to_string(),
+                        uidvalidity: mailbox.uid_validity.unwrap_or(0),
+                        uidnext: mailbox.uid_next.unwrap_or(0),
+                    });
+                }
                 Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
                 Err(_) => {
                     return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
@@ -600,13 +608,28 @@ impl AccountTask {
     }
 
     /// Runs a sync on the command connection and publishes what changed.
+    ///
+    /// A sync of the folder already open on the connection (left open by a read, a flag change
+    /// or the previous sync of it) goes on in it, with QRESYNC and a complete cache: a NOOP
+    /// brings the session's view of it up to date, and one `CHANGEDSINCE` fetch names every
+    /// change, as on the IDLE connection ([`Syncer::selected`]). That spares the STATUS and the
+    /// SELECT, which cost a large folder the most (and cost more still on a Dovecot session
+    /// that had the folder open before another client changed it). Every other sync leaves
+    /// the open folder first. A folder sync that selected its folder keeps it open afterwards.
     async fn sync(
         &self,
         session: &mut ImapSession,
         negotiated: &Negotiated,
         target: Target,
     ) -> Result<Vec<SyncReport>> {
-        self.leave(session, negotiated).await?;
+        let folder = match &target {
+            Target::Folder(path) => Some(path.clone()),
+            _ => None,
+        };
+        let stay = folder.as_deref().is_some_and(|path| self.still_open(path, negotiated));
+        if !stay {
+            self.leave(session, negotiated).await?;
+        }
         let store = self.engine.store();
         let progress = progress_events(&self.events, &self.account_id);
         let mut syncer = Syncer {
@@ -629,11 +652,80 @@ impl AccountTask {
                 }
             }
         }
-        let outcome = self.sync_into(&mut syncer, store, negotiated, target, &mut reports).await;
-        if outcome.is_ok() && !reports.is_empty() {
-            deselect(syncer.session, negotiated, self.engine.timeouts().command).await?;
+        let limit = self.engine.timeouts().command;
+        let outcome = match folder.as_deref() {
+            Some(path) if stay => self.sync_open(&mut syncer, path, &mut reports).await,
+            _ => self.sync_into(&mut syncer, store, negotiated, target, &mut reports).await,
+        };
+        if let Err(error) = outcome {
+            // Whatever the failed sync left open is not known to be current.
+            super::locked(&self.open).take();
+            if !matches!(error, Error::ConnectionLost(_) | Error::Timeout { .. }) {
+                let _ = deselect(syncer.session, negotiated, limit).await;
+            }
+            return Err(error);
         }
-        outcome.map(|()| reports)
+        // A folder sync that selected its folder (anything but "unchanged", which never needs
+        // to) keeps it open for the next sync or read there; it is only of use with QRESYNC.
+        let kept = match (folder, reports.first()) {
+            (Some(path), Some(report)) if report.mode != SyncMode::Unchanged && negotiated.caps.qresync => {
+                store
+                    .folder_id(&self.account_id, &path)?
+                    .and_then(|fid| store.folder_state(fid).ok().flatten())
+                    .map(|state| OpenFolder { path, uidvalidity: state.uidvalidity, uidnext: state.uidnext })
+            }
+            _ => None,
+        };
+        match kept {
+            Some(open) => *super::locked(&self.open) = Some(open),
+            None => {
+                super::locked(&self.open).take();
+                if !reports.is_empty() {
+                    deselect(syncer.session, negotiated, limit).await?;
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Whether a sync of `path` can go on in the folder open on the connection: it is that
+    /// folder, the server offers QRESYNC, and the cache holds the folder completely under the
+    /// UIDVALIDITY it was opened with (a cache that cannot say means no).
+    fn still_open(&self, path: &str, negotiated: &Negotiated) -> bool {
+        if !negotiated.caps.qresync {
+            return false;
+        }
+        let open = super::locked(&self.open);
+        let Some(open) = open.as_ref().filter(|open| open.path == path) else { return false };
+        let store = self.engine.store();
+        let state = store
+            .folder_id(&self.account_id, path)
+            .ok()
+            .flatten()
+            .and_then(|fid| store.folder_state(fid).ok().flatten());
+        state.is_some_and(|state| state.complete && state.uidvalidity == open.uidvalidity)
+    }
+
+    /// The sync of the folder open on the connection ([`Self::sync`]).
+    async fn sync_open(
+        &self,
+        syncer: &mut Syncer<'_>,
+        path: &str,
+        reports: &mut Vec<SyncReport>,
+    ) -> Result<()> {
+        let _guard = self.locks.lock(path).await;
+        let limit = self.engine.timeouts().command;
+        match tokio::time::timeout(limit, syncer.session.noop()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Error::ConnectionLost(format!("checking {path}: {e}"))),
+            Err(_) => {
+                return Err(Error::ConnectionLost(format!("the server did not answer for {path} in time")));
+            }
+        }
+        let report = syncer.selected(path).await?;
+        publish(&self.engine, &self.events, &self.account_id, &report);
+        reports.push(report);
+        Ok(())
     }
 
     async fn sync_into(

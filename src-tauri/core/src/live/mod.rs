@@ -9,12 +9,14 @@
 //! - An account task ([`account`]) holds the *command connection*: it logs in, catches up with
 //!   everything (folder list and every folder), starts the *IDLE connection* ([`idle`]), then
 //!   syncs the folders the IDLE connection names (NOTIFY) and polls every folder's counts (one
-//!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. After
-//!   a sync it leaves the folder (UNSELECT), because a session's STATUS of its own selected
-//!   folder does not show other sessions' changes. Reads (a message's text, an attachment, its
-//!   source, the background downloads) EXAMINE their folder and keep it open for the next read
-//!   there; a sync, a poll or a flag change leaves it first. It also runs "sync now" requests
-//!   from the UI. On any
+//!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. Reads
+//!   (a message's text, an attachment, its source, the background downloads) EXAMINE their
+//!   folder, and a folder sync or a flag change SELECTs it; either keeps it open, so the next
+//!   read there goes straight to its FETCH and, with QRESYNC, the next sync of it is a NOOP and
+//!   one `CHANGEDSINCE` fetch, without STATUS or SELECT. Polls, full syncs and anything in
+//!   another folder leave it first (UNSELECT), because a session's STATUS of its own selected
+//!   folder does not show other sessions' changes. It also runs "sync now" requests from the
+//!   UI. On any
 //!   fault it drops both connections and reconnects after a jittered, capped exponential
 //!   [`backoff`]; a refused password or an untrusted certificate stops the retries until the
 //!   user acts ([`Supervisor::retry`]). At most two connections per account are open.
