@@ -489,6 +489,21 @@ async fn syncing_a_folder_again_goes_on_in_it_and_sees_every_change() {
     store(&mut other, "6", "+FLAGS.SILENT (\\Flagged)").await;
     assert_eq!(sync().await, (vec![], vec![6], vec![]));
 
+    // More changes at once than async-imap queues (100): a flag change on 110 messages, and
+    // expunges among them.
+    let mut appended = Vec::new();
+    for _ in 0..110 {
+        other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    }
+    let (added, _, _) = sync().await;
+    appended.extend(added);
+    assert_eq!(appended.len(), 110);
+    store(&mut other, "10:119", "+FLAGS.SILENT (\\Flagged)").await;
+    expunge(&mut other, "118,119").await;
+    let (added, changed, removed) = sync().await;
+    assert_eq!((added, changed.len(), removed), (vec![], 108, vec![118, 119]));
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+
     // A full sync leaves the folder first, and still sees what changed in it.
     expunge(&mut other, "7").await;
     let reports = live.supervisor.sync_now(&id, None).await.unwrap();

@@ -722,6 +722,10 @@ impl AccountTask {
                 return Err(Error::ConnectionLost(format!("the server did not answer for {path} in time")));
             }
         }
+        // What the NOOP brought in (flag updates, VANISHED) the CHANGEDSINCE fetch names again,
+        // all of it; the queue is emptied first, as on the IDLE connection, so that the fetch's
+        // own VANISHED finds room (async-imap keeps 100 unsolicited responses and drops the rest).
+        while syncer.session.unsolicited_responses.try_recv().is_ok() {}
         let report = syncer.selected(path).await?;
         publish(&self.engine, &self.events, &self.account_id, &report);
         reports.push(report);
