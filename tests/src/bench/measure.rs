@@ -68,10 +68,11 @@ fn tree_cpu_once(pid: u32) -> f64 {
     // The master's own time and the time of the children it has waited for.
     let mut total = master.ticks(&[11, 12, 13, 14]);
     let Ok(entries) = std::fs::read_dir("/proc") else { return total / 100.0 };
+    let parent = pid.to_string();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else { continue };
-        if let Some(child) = stat_fields(name).filter(|f| f.field(1) == Some(pid.to_string().as_str())) {
+        if let Some(child) = stat_fields(name).filter(|f| f.field(1) == Some(parent.as_str())) {
             // A live child: its own time and that of its children (Dovecot's have none).
             total += child.ticks(&[11, 12, 13, 14]);
         }

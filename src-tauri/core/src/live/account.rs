@@ -456,13 +456,7 @@ impl AccountTask {
         let kept = match open {
             Some(open) if open.path == path && newest < open.uidnext => {
                 // (A cache that cannot say means a new EXAMINE, never a folder left open unknown.)
-                let store = self.engine.store();
-                let cached = store
-                    .folder_id(&self.account_id, path)
-                    .ok()
-                    .flatten()
-                    .and_then(|fid| store.folder_state(fid).ok().flatten())
-                    .map(|state| state.uidvalidity);
+                let cached = self.cached_state(path).map(|state| state.uidvalidity);
                 (cached == Some(open.uidvalidity)).then_some(open)
             }
             _ => None,
@@ -697,13 +691,14 @@ impl AccountTask {
         }
         let open = super::locked(&self.open);
         let Some(open) = open.as_ref().filter(|open| open.path == path) else { return false };
+        self.cached_state(path).is_some_and(|state| state.complete && state.uidvalidity == open.uidvalidity)
+    }
+
+    /// What the cache holds of `path`'s state; `None` also when the cache cannot say.
+    fn cached_state(&self, path: &str) -> Option<crate::store::FolderState> {
         let store = self.engine.store();
-        let state = store
-            .folder_id(&self.account_id, path)
-            .ok()
-            .flatten()
-            .and_then(|fid| store.folder_state(fid).ok().flatten());
-        state.is_some_and(|state| state.complete && state.uidvalidity == open.uidvalidity)
+        let fid = store.folder_id(&self.account_id, path).ok().flatten()?;
+        store.folder_state(fid).ok().flatten()
     }
 
     /// The sync of the folder open on the connection ([`Self::sync`]).
