@@ -65,19 +65,99 @@ pub fn tree_cpu_seconds(pid: u32) -> f64 {
 
 fn tree_cpu_once(pid: u32) -> f64 {
     let Some(master) = stat_fields(&pid.to_string()) else { return 0.0 };
-    // The master's own time and the time of the children it has waited for.
-    let mut total = master.ticks(&[11, 12, 13, 14]);
-    let Ok(entries) = std::fs::read_dir("/proc") else { return total / 100.0 };
+    // The master's own time and the time of the children it has waited for, then each live
+    // child's own time and that of its children (Dovecot's have none).
+    let own = master.ticks(&[11, 12, 13, 14]);
+    let children: f64 = children(pid).iter().map(|(_, child)| child.ticks(&[11, 12, 13, 14])).sum();
+    (own + children) / 100.0
+}
+
+/// The live children of the process `pid`, each with its `stat` fields (Linux; none elsewhere).
+fn children(pid: u32) -> Vec<(u32, StatFields)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     let parent = pid.to_string();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else { continue };
-        if let Some(child) = stat_fields(name).filter(|f| f.field(1) == Some(parent.as_str())) {
-            // A live child: its own time and that of its children (Dovecot's have none).
-            total += child.ticks(&[11, 12, 13, 14]);
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let child: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let fields = stat_fields(&child.to_string()).filter(|f| f.field(1) == Some(parent.as_str()))?;
+            Some((child, fields))
+        })
+        .collect()
+}
+
+/// The machine's cores split between a local server and this process, as when the server runs
+/// on another machine: the server's processes (and those it forks later) on one half of the
+/// cores this process may use, this process's threads (and those it starts later) on the other.
+/// Undone when dropped. Linux, through `taskset` (util-linux).
+#[derive(Debug)]
+pub struct SplitCores {
+    server: u32,
+    all: String,
+    /// The cores each side got, as `taskset` lists them.
+    pub ours: String,
+    pub theirs: String,
+}
+
+impl SplitCores {
+    /// Splits the cores; `None` with fewer than two, or where `taskset` is missing or refused.
+    pub fn apply(server: u32) -> Option<Self> {
+        let all = affinity(std::process::id())?;
+        let cores = expand_cpu_list(&all)?;
+        if cores.len() < 2 {
+            return None;
+        }
+        let (ours, theirs) = cores.split_at(cores.len() / 2);
+        let list = |cores: &[u32]| cores.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let split = Self { server, all, ours: list(ours), theirs: list(theirs) };
+        let mut server_tree = vec![server];
+        server_tree.extend(children(server).into_iter().map(|(pid, _)| pid));
+        for pid in server_tree {
+            set_affinity(pid, &split.theirs)?;
+        }
+        set_affinity(std::process::id(), &split.ours)?;
+        Some(split)
+    }
+}
+
+impl Drop for SplitCores {
+    fn drop(&mut self) {
+        let _ = set_affinity(std::process::id(), &self.all);
+        let _ = set_affinity(self.server, &self.all);
+        for (pid, _) in children(self.server) {
+            let _ = set_affinity(pid, &self.all);
         }
     }
-    total / 100.0
+}
+
+/// The cores the process `pid` may run on, as `taskset` lists them (`0-3`, `0,2`).
+fn affinity(pid: u32) -> Option<String> {
+    let out = std::process::Command::new("taskset").args(["-c", "-p", &pid.to_string()]).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok().filter(|_| out.status.success())?;
+    Some(text.rsplit_once(':')?.1.trim().to_string())
+}
+
+/// Pins every thread of the process `pid` to `cores`.
+fn set_affinity(pid: u32, cores: &str) -> Option<()> {
+    let status = std::process::Command::new("taskset")
+        .args(["-a", "-c", "-p", cores, &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then_some(())
+}
+
+/// The cores of a list as `taskset` writes it: `0-3,6,8-9`.
+fn expand_cpu_list(list: &str) -> Option<Vec<u32>> {
+    let mut cores = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((low, high)) => cores.extend(low.parse::<u32>().ok()?..=high.parse::<u32>().ok()?),
+            None => cores.push(part.parse().ok()?),
+        }
+    }
+    Some(cores)
 }
 
 /// The fields of `/proc/<pid>/stat` after the command name (which is in parentheses and may
@@ -383,4 +463,24 @@ impl Report {
 
 fn nproc() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_lists_are_read_as_taskset_writes_them() {
+        let table: [(&str, Option<&[u32]>); 6] = [
+            ("0-1", Some(&[0, 1])),
+            ("0", Some(&[0])),
+            ("0,2", Some(&[0, 2])),
+            ("0-3,6,8-9", Some(&[0, 1, 2, 3, 6, 8, 9])),
+            (" 4-5 ", Some(&[4, 5])),
+            ("0-x", None),
+        ];
+        for (list, cores) in table {
+            assert_eq!(expand_cpu_list(list).as_deref(), cores, "{list}");
+        }
+    }
 }

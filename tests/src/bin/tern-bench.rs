@@ -75,7 +75,9 @@ use tern_core::sync::{
 use tern_tests::sample::Generator;
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
 
-use measure::{Metric, Report, RssSampler, cpu_seconds, dir_size, median, rss_kib, tree_cpu_seconds};
+use measure::{
+    Metric, Report, RssSampler, SplitCores, cpu_seconds, dir_size, median, rss_kib, tree_cpu_seconds,
+};
 use raw::{RawClient, RawServer, Trust};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -451,10 +453,9 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         5
     } else if options.push_only {
         1
-    } else if options.quick {
-        3
     } else {
-        2
+        // Three pairs, so that their median is one of them.
+        3
     };
     let mut totals = Vec::new();
     let mut with_logins = Vec::new();
@@ -472,13 +473,8 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for rep in 0..reps.max(3) {
         let (cpu_before, server_before) = (cpu_seconds(), server_cpu());
-        let (back, fetched) = on_worker(client, |mut c| async move {
-            let r = c.uid_fetch_all(ENVELOPE_ITEMS).await;
-            (c, r)
-        })
-        .await?;
-        client = back;
-        let (t, bytes) = fetched?;
+        let (t, bytes);
+        (client, (t, bytes)) = floor_fetch(client).await?;
         let (cpu, server) = (cpu_seconds() - cpu_before, server_cpu() - server_before);
         say(&format!(
             "raw floor: {:.3} s for {:.1} MB ({cpu:.2} s of CPU; the server {server:.2} s)",
@@ -558,6 +554,42 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             e.shutdown()?;
         }
     }
+    // The same pairs with the local server on cores of its own, as when it runs on another
+    // machine: the floor is then what the server delivers, and the ratio shows whether Tern keeps
+    // up with it (above, the server and the client share two cores, so any CPU the client spends
+    // also slows the server down). Not the target's measure; it says where the time goes.
+    let mut split_floors = Vec::new();
+    let mut split_syncs = Vec::new();
+    let mut split_ratios = Vec::new();
+    let mut split_cores = None;
+    if !options.push_only
+        && let Some(split) = target.fixture.and_then(Dovecot::pid).and_then(SplitCores::apply)
+    {
+        for rep in 0..3 {
+            let floor;
+            (client, (floor, _)) = floor_fetch(client).await?;
+            let e = Arc::new(Engine::open(&work.path().join(format!("split-{rep}")), secrets.clone())?);
+            let account = e.add_account(target.account.clone(), password.clone()).await?;
+            let (_, logged_in, ended) = {
+                let (e, id, folder) = (e.clone(), account.id.clone(), folder.to_string());
+                tokio::spawn(async move { sync_by_hand(&e, e.store(), &id, &folder, &|_| {}).await })
+                    .await
+                    .map_err(|err| format!("the sync task failed: {err}"))??
+            };
+            e.shutdown()?;
+            let sync = (ended - logged_in).as_secs_f64();
+            say(&format!(
+                "server on cores {}, client on {}: raw floor {:.3} s, initial sync {sync:.3} s",
+                split.theirs,
+                split.ours,
+                floor.as_secs_f64()
+            ));
+            split_floors.push(floor.as_secs_f64());
+            split_syncs.push(sync);
+            split_ratios.push(sync / floor.as_secs_f64());
+        }
+        split_cores = Some(format!("the server on cores {}, the harness on {}", split.theirs, split.ours));
+    }
     client.logout().await?;
     let floor = median(&floor_runs);
     report.push(
@@ -606,6 +638,23 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             Metric::new("initial_sync_server_cpu", median(&sync_server_cpu), "s")
                 .runs(&sync_server_cpu)
                 .note("CPU of the Dovecot fixture during each initial sync (login, SELECT, the FETCHes)"),
+        );
+    }
+    if let Some(cores) = &split_cores {
+        report.push(
+            Metric::new("raw_floor_own_cores", median(&split_floors), "s")
+                .runs(&split_floors)
+                .note(&format!("the raw floor with {cores}")),
+        );
+        report.push(
+            Metric::new("initial_sync_own_cores", median(&split_syncs), "s")
+                .runs(&split_syncs)
+                .note(&format!("the initial sync (from the end of the login) with {cores}")),
+        );
+        report.push(
+            Metric::new("initial_sync_ratio_own_cores", median(&split_ratios), "x").runs(&split_ratios).note(
+                "each of those syncs over the floor taken just before it, median: whether Tern keeps up with a server that does not share its cores (the target is initial_sync_ratio_paired)",
+            ),
         );
     }
     report.push(
@@ -1329,6 +1378,17 @@ async fn breakdown(server: &Dovecot, report: &mut Report, work: &Path, n: usize)
             .note("Store::apply per chunk + final flush"),
     );
     Ok(())
+}
+
+/// The raw floor once: the envelope FETCH of the whole folder on the raw client, run on one of
+/// the runtime's workers as the syncs are; its time and the bytes read.
+async fn floor_fetch(client: RawClient) -> Res<(RawClient, (Duration, u64))> {
+    let (client, fetched) = on_worker(client, |mut c| async move {
+        let r = c.uid_fetch_all(ENVELOPE_ITEMS).await;
+        (c, r)
+    })
+    .await?;
+    Ok((client, fetched?))
 }
 
 /// Runs `f` on one of the runtime's workers, as the app runs its syncs: a future that `block_on`
