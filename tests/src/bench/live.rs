@@ -275,11 +275,17 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
     // server tells such a session by another path, with its own delay.
     let mut plain = RawIdle::start(plan, None).await?;
     let mut notified = RawIdle::start(plan, Some(&NOTIFY_SETS)).await.ok();
+    // A twin of that client: how far apart the server tells two sessions set up alike is the
+    // spread any one session (Tern's too) sees beside the other.
+    let mut twin = match notified {
+        Some(_) => RawIdle::start(plan, Some(&NOTIFY_SETS)).await.ok(),
+        None => None,
+    };
 
     let mut other = engine.login(plan.id).await?;
     let first = mail::uid_next(&mut other, folder).await?;
     let (mut e2e, mut floor, mut share, mut notice_bytes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut notify_floor, mut notify_share) = (Vec::new(), Vec::new());
+    let (mut notify_floor, mut notify_share, mut twin_spread) = (Vec::new(), Vec::new(), Vec::new());
     let mut own = Vec::new();
     let wakes = WAKES.get().cloned().unwrap_or_default();
     for i in 0..plan.samples {
@@ -288,10 +294,15 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         other.append(folder, None, None, &message).await?;
         let tern_at = next_arrival(&mut rx, folder).await?;
         let exists = plain.next().await?;
+        // Signed: the server may tell Tern's session before the raw client's.
+        let since = |at: Instant| (at - started).as_secs_f64() * 1e3;
         if let Some(client) = &mut notified {
-            let heard = client.next().await?;
-            notify_floor.push((heard.at - started).as_secs_f64() * 1e3);
-            notify_share.push((tern_at - heard.at).as_secs_f64() * 1e3);
+            let heard = since(client.next().await?.at);
+            notify_floor.push(heard);
+            notify_share.push(since(tern_at) - heard);
+            if let Some(twin) = &mut twin {
+                twin_spread.push((since(twin.next().await?.at) - heard).abs());
+            }
         }
         let total = (tern_at - started).as_secs_f64() * 1e3;
         let server = (exists.at - started).as_secs_f64() * 1e3;
@@ -305,7 +316,7 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         tokio::time::sleep(SPACING).await;
     }
     plain.stop().await;
-    if let Some(client) = notified {
+    for client in [notified, twin].into_iter().flatten() {
         client.stop().await;
     }
     let n = plan.samples;
@@ -363,6 +374,19 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
             Metric::new("push_tern_share_notify_p99", p(&notify_share, 99.0), "ms")
                 .target(50.0)
                 .note("p99 of the same"),
+        );
+    }
+    if twin_spread.len() == n {
+        say(&format!(
+            "two raw clients set up alike (IDLE with NOTIFY) told of the same arrival: apart by p50 {:.1} / p99 {:.1} ms",
+            p(&twin_spread, 50.0),
+            p(&twin_spread, 99.0)
+        ));
+        report.push(Metric::new("push_floor_twin_spread", p(&twin_spread, 50.0), "ms").runs(&twin_spread).note(
+            "p50 over arrivals of how far apart the server told two raw clients set up alike (IDLE with NOTIFY as Tern asks it): the server's own spread between sessions",
+        ));
+        report.push(
+            Metric::new("push_floor_twin_spread_p99", p(&twin_spread, 99.0), "ms").note("p99 of the same"),
         );
     }
     if own.len() == n {
