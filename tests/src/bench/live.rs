@@ -10,7 +10,9 @@ use tern_core::account::NewAccount;
 use tern_core::imap::Password;
 use tern_core::imap::content::{MessageContent, Shown};
 use tern_core::live::idle::NOTIFY_SETS;
-use tern_core::live::{AccountState, EventSink, LiveEvent, LiveSettings, PUSH_TARGET, Supervisor};
+use tern_core::live::{
+    AccountState, EventSink, FlagChange, LiveEvent, LiveSettings, PUSH_TARGET, Supervisor,
+};
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
 use tern_core::settings::AppSettings;
 use tern_tests::sample::Generator;
@@ -589,6 +591,40 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         render(&content);
         next.push(started.elapsed().as_secs_f64() * 1e3);
     }
+    // New mail opened as soon as the window lists it: another newsletter arrives while the
+    // folder is open on the command connection (which opened it before the arrival), the IDLE
+    // connection brings it into the cache, and it is opened at once.
+    let mut arrivals = Vec::new();
+    if let Some(other) = other.as_mut() {
+        let mut from = uids.iter().max().map_or(1, |uid| uid + 1);
+        for index in 1..=3 {
+            let (message, _) = mail::html_newsletter(plan.token, NEWSLETTERS + index, plan.email);
+            while rx.try_recv().is_ok() {}
+            other.append(folder, None, None, &message).await?;
+            next_arrival(&mut rx, folder).await?;
+            let &uid = mail::marked_uids(other, folder, from, plan.token)
+                .await?
+                .first()
+                .ok_or("the new newsletter is not on the server")?;
+            from = uid + 1;
+            let started = Instant::now();
+            let content = supervisor.message_content(id, folder, uid).await?.ok_or("the message is gone")?;
+            render(&content);
+            arrivals.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    // Stars in that folder, one after the other, as the window asks for them: each returns once
+    // the server has it and the folder is synced (the first after the reads above selects the
+    // folder, which they opened read-only).
+    let mut stars = Vec::new();
+    if other.is_some() {
+        for &starred in uids.iter().take(3) {
+            let started = Instant::now();
+            let change = FlagChange { seen: None, flagged: Some(true) };
+            supervisor.set_flags(id, folder, vec![starred], change).await?;
+            stars.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
     let mut cached = Vec::new();
     for _ in 0..7 {
         let started = Instant::now();
@@ -612,7 +648,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         ),
     };
     say(&format!(
-        "open {what}: uncached {uncached:.1} ms (the next ones in the folder {}), cached {cached:.2?} ms, render alone {renders:.2?} ms",
+        "open {what}: uncached {uncached:.1} ms (the next ones in the folder {}; new mail {arrivals:.1?} ms), cached {cached:.2?} ms, render alone {renders:.2?} ms",
         if next.is_empty() { "not measured".into() } else { format!("{next:.1?} ms") }
     ));
     report.push(Metric::new("open_message_uncached", uncached, "ms").note(&format!(
@@ -621,6 +657,17 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     if !next.is_empty() {
         report.push(Metric::new("open_message_uncached_next", median(&next), "ms").runs(&next).note(
             "right after it, the first opens of other such messages in the same folder, one after the other (reading on: the folder is still open); median",
+        ));
+    }
+    if !arrivals.is_empty() {
+        report.push(Metric::new("open_message_arrived", median(&arrivals), "ms").runs(&arrivals).note(
+            "new mail opened as soon as the window lists it: a newsletter another client APPENDed while the folder was open on the command connection, synced by the IDLE connection; median of 3",
+        ));
+    }
+    if !stars.is_empty() {
+        say(&format!("stars in the open folder: {stars:.1?} ms"));
+        report.push(Metric::new("flag_change", median(&stars), "ms").runs(&stars).note(
+            "a star as the window sets it (Supervisor::set_flags: the STORE on the command connection and the sync after it), three in a row in the folder the reads left open; median",
         ));
     }
     report.push(
