@@ -418,6 +418,93 @@ async fn reading_on_in_a_folder_keeps_it_open_and_polls_still_see_its_changes() 
     live.supervisor.shutdown().await;
 }
 
+/// New mail is read and starred in the folder left open on the command connection: the IDLE
+/// connection brings the arrival into the cache, and the command connection, which opened the
+/// inbox before it arrived, asks the server with a NOOP to show it (no second EXAMINE or
+/// SELECT). Opening it, opening the next arrival after another client deleted a message,
+/// reading an older one, starring old and new messages and the background download of a later
+/// arrival all reach the server's messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_mail_is_read_and_starred_in_the_folder_left_open() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 4, 61).unwrap();
+    let live = Live::start(&server, None, push_only()).await;
+    let engine = live.account.engine.clone();
+    // Background downloads wait until the last step, so that the reads below are the user's.
+    engine.set_settings(tern_core::settings::AppSettings { prefetch: false, ..engine.settings() }).unwrap();
+    let mut at = caught_up(&live, "INBOX", 4).await;
+    let id = live.account.id.clone();
+    let open = |uid: u32| {
+        let (supervisor, id) = (&live.supervisor, id.clone());
+        async move { supervisor.message_content(&id, "INBOX", uid).await.unwrap().expect("the message") }
+    };
+    let subject_of = |uid: u32| {
+        let rows = engine.cached_envelopes(&id, "INBOX").unwrap();
+        rows.into_iter().find(|e| e.uid == uid).expect("the row").subject
+    };
+
+    // The inbox is open on the command connection from here on.
+    assert!(!open(1).await.shown.is_empty());
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let mut generator = Generator::new(62);
+    let mut arrive = async |at: usize, uid: u32, other: &mut tern_core::imap::ImapSession| {
+        other.append("INBOX", None, None, generator.next_message().bytes).await.unwrap();
+        live.wait_for(at, "the pushed arrival", |e| {
+            changed_in(e, "INBOX").is_some_and(|(a, _, _)| a.contains(&uid))
+        })
+        .await
+    };
+    at = arrive(at, 5, &mut other).await;
+    let fifth = open(5).await;
+    assert!(!fifth.shown.is_empty(), "the new message is read: {:?}", subject_of(5));
+
+    // Another client deletes a message while the inbox is open, and more mail arrives.
+    other.select("INBOX").await.unwrap();
+    consume(other.uid_store("2", "+FLAGS.SILENT (\\Deleted)").await.unwrap()).await;
+    consume(other.uid_expunge("2").await.unwrap()).await;
+    at = live
+        .wait_for(at, "the pushed deletion", |e| changed_in(e, "INBOX").is_some_and(|(_, _, r)| r == [2]))
+        .await;
+    at = arrive(at, 6, &mut other).await;
+    let sixth = open(6).await;
+    assert!(!sixth.shown.is_empty());
+    assert_ne!(fifth, sixth);
+    assert!(!open(3).await.shown.is_empty(), "an older message is read on in the same folder");
+
+    // Stars: the first selects the inbox (the reads left it open read-only), the next are
+    // made in it as it is, one of them on mail that arrived after it was selected.
+    let star = |uid: u32| {
+        let (supervisor, id) = (&live.supervisor, id.clone());
+        async move {
+            let change = FlagChange { seen: None, flagged: Some(true) };
+            supervisor.set_flags(&id, "INBOX", vec![uid], change).await.unwrap()
+        }
+    };
+    star(3).await;
+    at = arrive(at, 7, &mut other).await;
+    star(7).await;
+    star(1).await;
+    other.examine("INBOX").await.unwrap();
+    let mut starred: Vec<u32> = other.uid_search("FLAGGED").await.unwrap().into_iter().collect();
+    starred.sort();
+    assert_eq!(starred, [1, 3, 7], "the server has every star");
+
+    // With background downloads on, the next arrival's text is downloaded without being asked.
+    engine.set_settings(tern_core::settings::AppSettings { prefetch: true, ..engine.settings() }).unwrap();
+    arrive(at, 8, &mut other).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while engine.cached_content(&id, "INBOX", 8).unwrap().is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new message was not downloaded in the background"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+    live.supervisor.shutdown().await;
+}
+
 /// A folder sync, a flag change or a read leaves the folder open on the command connection, and
 /// the next sync of that folder goes on in it (a NOOP and one CHANGEDSINCE fetch, no STATUS or
 /// SELECT): each such sync still brings in every change another client made meanwhile, reads

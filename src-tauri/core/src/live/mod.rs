@@ -11,9 +11,11 @@
 //!   syncs the folders the IDLE connection names (NOTIFY) and polls every folder's counts (one
 //!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. Reads
 //!   (a message's text, an attachment, its source, the background downloads) EXAMINE their
-//!   folder, and a folder sync or a flag change SELECTs it; either keeps it open, so the next
-//!   read there goes straight to its FETCH and, with QRESYNC, the next sync of it is a NOOP and
-//!   one `CHANGEDSINCE` fetch, without STATUS or SELECT. Polls, full syncs and anything in
+//!   folder, and a folder sync or a flag change SELECTs it (unless it is selected already);
+//!   either keeps it open, so the next read or flag change there goes straight to its FETCH or
+//!   STORE (after a NOOP, for mail that arrived since the session last looked) and, with
+//!   QRESYNC, the next sync of it is a NOOP and one `CHANGEDSINCE` fetch, without STATUS or
+//!   SELECT. Polls, full syncs and anything in
 //!   another folder leave it first (UNSELECT), because a session's STATUS of its own selected
 //!   folder does not show other sessions' changes. It also runs "sync now" requests from the
 //!   UI. On any
