@@ -104,6 +104,18 @@ pub(crate) struct OpenFolder {
     writable: bool,
 }
 
+impl OpenFolder {
+    /// The folder `path` as its SELECT (`writable`) or EXAMINE described it.
+    fn of(path: &str, mailbox: &async_imap::types::Mailbox, writable: bool) -> Self {
+        Self {
+            path: path.to_string(),
+            uidvalidity: mailbox.uid_validity.unwrap_or(0),
+            uidnext: mailbox.uid_next.unwrap_or(0),
+            writable,
+        }
+    }
+}
+
 /// How many of the newest inbox messages have their text downloaded in the background.
 const PREFETCH_NEWEST: usize = 30;
 /// Messages downloaded per background step. Each step holds the inbox's lock, so the IDLE
@@ -399,29 +411,13 @@ impl AccountTask {
         {
             let _guard = self.locks.lock(path).await;
             // The folder a sync or an earlier change left selected takes the change as it is (a
-            // NOOP first shows the session messages that arrived since it last looked: a STORE
-            // naming a UID the session does not know changes nothing). Otherwise SELECT, which
-            // closes whatever a read left open (RFC 3501 6.3.1); a failed one leaves nothing open.
+            // STORE naming a UID the session does not know would change nothing, hence the NOOP
+            // of `reuse_open`); otherwise SELECT, and a failed one leaves nothing open.
             let newest = uids.iter().copied().max().unwrap_or(0);
-            let open = super::locked(&self.open).take().filter(|open| {
-                open.path == path
-                    && open.writable
-                    && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity)
-            });
-            let open = match open {
-                Some(open) => {
-                    if newest >= open.uidnext {
-                        look_again(session, path, limit).await?;
-                    }
-                    OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }
-                }
+            let open = match self.reuse_open(session, path, newest, true, limit).await? {
+                Some(open) => open,
                 None => match tokio::time::timeout(limit, session.select(path)).await {
-                    Ok(Ok(mailbox)) => OpenFolder {
-                        path: path.to_string(),
-                        uidvalidity: mailbox.uid_validity.unwrap_or(0),
-                        uidnext: mailbox.uid_next.unwrap_or(0),
-                        writable: true,
-                    },
+                    Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox, true),
                     Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
                     Err(_) => {
                         return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
@@ -477,32 +473,11 @@ impl AccountTask {
     ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
         let _guard = self.locks.lock(path).await;
-        let open = super::locked(&self.open).take();
-        let kept = match open {
-            // (A cache that cannot say means a new EXAMINE, never a folder left open unknown.)
-            Some(open)
-                if open.path == path
-                    && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity) =>
-            {
-                if newest >= open.uidnext {
-                    // The cache holds message `newest`, so the server has it: after the NOOP the
-                    // session knows it too.
-                    look_again(session, path, limit).await?;
-                }
-                Some(OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open })
-            }
-            _ => None,
-        };
-        let open = match kept {
+        let open = match self.reuse_open(session, path, newest, false, limit).await? {
             Some(open) => open,
             // EXAMINE closes the folder open before; a failed one leaves none open (RFC 3501 6.3.2).
             None => match tokio::time::timeout(limit, session.examine(path)).await {
-                Ok(Ok(mailbox)) => OpenFolder {
-                    path: path.to_string(),
-                    uidvalidity: mailbox.uid_validity.unwrap_or(0),
-                    uidnext: mailbox.uid_next.unwrap_or(0),
-                    writable: false,
-                },
+                Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox, false),
                 Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
                 Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
                 Err(_) => {
@@ -517,6 +492,32 @@ impl AccountTask {
             deselect(session, negotiated, limit).await?;
         }
         outcome
+    }
+
+    /// Takes the folder open on the connection for work in `path` up to UID `newest` (which the
+    /// cache holds, so the server has it), if it still serves: the same folder, opened with
+    /// SELECT when `writable` is needed, under the UIDVALIDITY the cache holds (a cache that
+    /// cannot say means no, never a folder left open unknown). A NOOP first shows the session
+    /// messages that arrived since it last looked ([`look_again`]). `None` leaves the caller to
+    /// open the folder, which closes whatever was open (RFC 3501 6.3.1, 6.3.2).
+    async fn reuse_open(
+        &self,
+        session: &mut ImapSession,
+        path: &str,
+        newest: u32,
+        writable: bool,
+        limit: Duration,
+    ) -> Result<Option<OpenFolder>> {
+        let open = super::locked(&self.open).take().filter(|open| {
+            open.path == path
+                && (open.writable || !writable)
+                && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity)
+        });
+        let Some(open) = open else { return Ok(None) };
+        if newest >= open.uidnext {
+            look_again(session, path, limit).await?;
+        }
+        Ok(Some(OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }))
     }
 
     /// Leaves the folder a read left open, if any: a session's STATUS of its own open folder
