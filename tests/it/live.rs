@@ -643,3 +643,94 @@ async fn marking_read_shows_at_once_and_reaches_the_server() {
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
 }
+
+/// Opening an unread message and marking it read, as the reader does, opens its folder once on
+/// the server: the read SELECTs it and the change goes on in it. Reading changes no flag on the
+/// server, only the change does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
+    let server = Dovecot::start(DovecotOptions::default().rawlog()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 2, 91).unwrap();
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let mut generator = Generator::new(92);
+    for _ in 0..3 {
+        other.append("Archive", None, None, generator.next_message().bytes).await.unwrap();
+    }
+    let live = Live::start(&server, None, push_only()).await;
+    let engine = live.account.engine.clone();
+    engine.set_settings(tern_core::settings::AppSettings { prefetch: false, ..engine.settings() }).unwrap();
+    caught_up(&live, "Archive", 3).await;
+    let id = live.account.id.clone();
+    let open = |path: &'static str, uid: u32| {
+        let (supervisor, id) = (&live.supervisor, id.clone());
+        async move { supervisor.message_content(&id, path, uid).await.unwrap().expect("the message") }
+    };
+    let opens_of_archive = || {
+        server
+            .commands()
+            .iter()
+            .flatten()
+            .filter(|line| {
+                let line = line.to_ascii_uppercase();
+                line.contains(" SELECT \"ARCHIVE\"") || line.contains(" EXAMINE \"ARCHIVE\"")
+            })
+            .count()
+    };
+
+    // A read elsewhere first, so that the archive is not open on the command connection.
+    assert!(!open("INBOX", 1).await.shown.is_empty());
+    let before = opens_of_archive();
+    for uid in [1, 2] {
+        assert!(!open("Archive", uid).await.shown.is_empty());
+        let read = FlagChange { seen: Some(true), flagged: None };
+        live.supervisor.set_flags(&id, "Archive", vec![uid], read).await.unwrap();
+    }
+    // The last change is on the server, so its command is in the session's log.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !server.commands().iter().flatten().any(|line| line.to_ascii_uppercase().contains("UID STORE 2 ")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the change is not in the log: {:?}",
+            server.commands()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(opens_of_archive() - before, 1, "two reads and two changes opened the archive once");
+
+    other.examine("Archive").await.unwrap();
+    let mut seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
+    seen.sort();
+    assert_eq!(seen, [1, 2], "the changes reached the server, and the reads changed nothing");
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}
+
+/// Mail that lands in another folder while the account is starting (after that folder's
+/// catch-up, before the IDLE connection has NOTIFY on) shows without waiting for a poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_arriving_elsewhere_while_starting_is_not_left_for_the_next_poll() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 2, 93).unwrap();
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let live = Live::start(&server, None, push_only()).await;
+    // As soon as the archive's catch-up is in the cache (the window hears of it a little later),
+    // while the IDLE connection is still starting.
+    let (engine, id) = (live.account.engine.clone(), live.account.id.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while engine.cached_envelopes(&id, "Archive").map_or(0, |rows| rows.len()) < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the archive was not caught up");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let at = live.count();
+    other.append("Archive", None, None, Generator::new(94).next_message().bytes).await.unwrap();
+    live.wait_for(
+        at,
+        "the new message in the archive",
+        |e| matches!(e, LiveEvent::CountsChanged { path, total: 3, .. } if path == "Archive"),
+    )
+    .await;
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    live.supervisor.shutdown().await;
+}

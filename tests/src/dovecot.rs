@@ -21,6 +21,8 @@
 //! - CONDSTORE, QRESYNC, IDLE, MOVE, UIDPLUS, QUOTA, COMPRESS; [`DovecotOptions::without_qresync`]
 //!   hides CONDSTORE and QRESYNC, [`DovecotOptions::condstore_only`] hides QRESYNC alone,
 //!   [`DovecotOptions::without_idle`] hides IDLE, to exercise fallbacks.
+//! - [`DovecotOptions::rawlog`] keeps what each session says to the server (after TLS and
+//!   login), read back with [`Dovecot::commands`].
 //! - During IDLE, Dovecot sends `* OK Still here` every 2 minutes;
 //!   [`DovecotOptions::idle_notify`] shortens that.
 //! - [`DovecotOptions::without_starttls`] turns TLS off on the plain listener: it then offers
@@ -107,6 +109,8 @@ pub struct DovecotOptions {
     /// `imap_idle_notify_interval` in seconds: how often Dovecot sends `* OK Still here` during
     /// IDLE. `None`: Dovecot's default (2 minutes).
     pub idle_notify_secs: Option<u32>,
+    /// Keep every session's commands ([`Dovecot::commands`]): Dovecot's `rawlog_dir`.
+    pub rawlog: bool,
 }
 
 impl Default for DovecotOptions {
@@ -125,6 +129,7 @@ impl Default for DovecotOptions {
             idle: true,
             notify: true,
             idle_notify_secs: None,
+            rawlog: false,
         }
     }
 }
@@ -170,6 +175,12 @@ impl DovecotOptions {
     /// Sends `* OK Still here` every `secs` seconds during IDLE (Dovecot's default: 2 minutes).
     pub fn idle_notify(mut self, secs: u32) -> Self {
         self.idle_notify_secs = Some(secs);
+        self
+    }
+
+    /// Keeps what every session says to the server, for [`Dovecot::commands`].
+    pub fn rawlog(mut self) -> Self {
+        self.rawlog = true;
         self
     }
 
@@ -348,6 +359,10 @@ impl Dovecot {
         for owned in ["mail", "public", "public/cur", "public/new", "public/tmp"] {
             chown(&dir.join(owned), who.mail_owner)?;
         }
+        if options.rawlog {
+            fs::create_dir_all(dir.join("rawlog"))?;
+            chown(&dir.join("rawlog"), who.mail_owner)?;
+        }
         let (cert_der, _) = certificate(&dir)?;
         let fingerprint = tern_core::imap::tls::fingerprint(&cert_der);
 
@@ -504,6 +519,21 @@ impl Dovecot {
     /// The Dovecot configuration file.
     pub fn config_path(&self) -> &Path {
         &self.conf
+    }
+
+    /// What each session said to the server so far, one list of lines per session, in the
+    /// order the sessions started (needs [`DovecotOptions::rawlog`]; empty without it).
+    pub fn commands(&self) -> Vec<Vec<String>> {
+        let Ok(entries) = fs::read_dir(self.dir.join("rawlog")) else { return vec![] };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "in"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| fs::read_to_string(f).unwrap_or_default().lines().map(str::to_string).collect())
+            .collect()
     }
 
     /// Dovecot's log file.
@@ -849,6 +879,7 @@ impl Dovecot {
             Some(secs) => format!("  imap_idle_notify_interval = {secs} secs\n"),
             None => String::new(),
         };
+        let rawlog = if options.rawlog { format!("  rawlog_dir = {dir}/rawlog\n") } else { String::new() };
         // Settings per local address: the plain listener alone loses TLS.
         let plain_without_tls = if options.starttls {
             String::new()
@@ -929,7 +960,7 @@ namespace inbox {{
 protocol imap {{
   mail_max_userip_connections = 1000
   mail_plugins = $mail_plugins imap_quota imap_zlib
-{capability}{idle_notify}}}
+{capability}{idle_notify}{rawlog}}}
 
 service imap-login {{
   inet_listener imap {{

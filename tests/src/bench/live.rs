@@ -25,7 +25,7 @@ use crate::raw::{Exists, RawClient, RawServer};
 use crate::{Res, SEED, say};
 
 /// When the engine's IDLE connection heard the server report a change: the times of its
-/// [`PUSH_TARGET`] debug events, in order. The only events the harness listens to.
+/// [`PUSH_TARGET`] debug events, in order (the only events it takes: see [`listen_for_wakes`]).
 #[derive(Debug, Clone, Default)]
 struct Wakes(Arc<Mutex<Vec<Instant>>>);
 
@@ -37,25 +37,6 @@ impl Wakes {
 }
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Wakes {
-    fn register_callsite(
-        &self,
-        metadata: &'static tracing::Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        if metadata.target() == PUSH_TARGET {
-            tracing::subscriber::Interest::always()
-        } else {
-            tracing::subscriber::Interest::never()
-        }
-    }
-
-    fn enabled(
-        &self,
-        metadata: &tracing::Metadata<'_>,
-        _: tracing_subscriber::layer::Context<'_, S>,
-    ) -> bool {
-        metadata.target() == PUSH_TARGET
-    }
-
     fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
     }
@@ -63,11 +44,21 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Wakes {
 
 static WAKES: OnceLock<Wakes> = OnceLock::new();
 
-/// Starts noting when the engine's IDLE connection hears of a change (call once, first).
+/// Starts noting when the engine's IDLE connection hears of a change (call once, first). With
+/// `RUST_LOG` set, the engine's log also goes to stderr, filtered by it.
 pub fn listen_for_wakes() {
+    use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
-    let wakes = WAKES.get_or_init(Wakes::default).clone();
-    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(wakes));
+    let wakes = WAKES
+        .get_or_init(Wakes::default)
+        .clone()
+        .with_filter(tracing_subscriber::filter::filter_fn(|metadata| metadata.target() == PUSH_TARGET));
+    let log = std::env::var_os("RUST_LOG").map(|_| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(tracing_subscriber::EnvFilter::from_default_env())
+    });
+    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(wakes).with(log));
 }
 
 /// Event batches as the UI would receive them, stamped on arrival.
@@ -317,7 +308,6 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         notice_bytes.push(exists.bytes as f64);
         tokio::time::sleep(SPACING).await;
     }
-    plain.stop().await;
     for client in [notified, twin].into_iter().flatten() {
         client.stop().await;
     }
@@ -426,23 +416,55 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
         appended += 1_000;
         let sent = started.elapsed();
         let (mut batches, mut events, mut total) = (0usize, 0usize, 0usize);
-        let mut last = started;
+        let (mut last, mut all_in) = (started, started);
         while let Ok(Some((at, batch))) = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
             batches += 1;
             events += batch.len();
             for e in &batch {
                 if let LiveEvent::CountsChanged { path, total: t, .. } = e
                     && path == folder
+                    && *t as usize > total
                 {
                     total = *t as usize;
+                    all_in = at;
                 }
             }
             last = at;
         }
+        let secs = |at: Instant| (at - started).as_secs_f64();
+        // The raw IDLE client stayed on through the burst: when the server told it of the last
+        // arrival is the floor of the trail.
+        let mut floor_in = None;
+        while let Ok(exists) = plain.heard.try_recv() {
+            if exists.count as usize >= total && floor_in.is_none() {
+                floor_in = Some(exists.at);
+            }
+        }
+        if let Some(at) = floor_in {
+            say(&format!(
+                "the raw IDLE client heard of the last arrival {:.2} s after the first APPEND",
+                secs(at)
+            ));
+            report.push(Metric::new("burst_1000_floor_trail", secs(at) - sent.as_secs_f64(), "s").note(
+                "the same for the raw IDLE client, on through the burst: from the last APPEND's answer until the server told it of the last arrival",
+            ));
+        }
         say(&format!(
-            "burst of 1,000 arrivals (appended in {:.2} s): {batches} batches, {events} events, in the cache {:.2} s after the first APPEND; {folder} now {total}",
+            "burst of 1,000 arrivals (appended in {:.2} s): {batches} batches, {events} events; {folder} at its final count ({total}) {:.2} s after the first APPEND, the last event {:.2} s after it",
             sent.as_secs_f64(),
-            (last - started).as_secs_f64()
+            secs(all_in),
+            secs(last),
+        ));
+        report.push(
+            Metric::new("burst_1000_append", sent.as_secs_f64(), "s")
+                .note("another client's 1,000 APPENDs back to back, the server's own pace"),
+        );
+        report.push(
+            Metric::new("burst_1000_trail", secs(all_in) - sent.as_secs_f64(), "s")
+                .note("from the last APPEND's answer until the window's count includes it (the IDLE connection keeping up)"),
+        );
+        report.push(Metric::new("burst_1000_last_event", secs(last) - sent.as_secs_f64(), "s").note(
+            "from the last APPEND's answer until the window's last event (background downloads included)",
         ));
         report.push(
             Metric::new("burst_1000_batches", batches as f64, "batches")
@@ -453,6 +475,8 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
                 .note("events in those batches, all kinds"),
         );
     }
+
+    plain.stop().await;
 
     // Leave the folder as it was.
     let removed = mail::expunge_marked(&mut other, folder, first, plan.token).await?;
@@ -520,8 +544,9 @@ pub struct OpenPlan<'a> {
 }
 
 /// HTML newsletters appended for [`open_message`]: the first is opened uncached, the second
-/// through the counting proxy, the rest one after the other as the next in the folder.
-const NEWSLETTERS: u32 = 6;
+/// through the counting proxy, the next four one after the other as the next in the folder, the
+/// last two read and marked read as the reader does it.
+const NEWSLETTERS: u32 = 8;
 
 /// Opening a message as the reader does (`Supervisor::message_content`, what the shell's
 /// `open_message` command calls, then the HTML policy): uncached (the first open after the
@@ -585,7 +610,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     // other (the folder is still open on the command connection). The second is kept for the
     // bytes, below.
     let mut next = Vec::new();
-    for &later in uids.iter().skip(2) {
+    for &later in uids.iter().skip(2).take(4) {
         let started = Instant::now();
         let content = supervisor.message_content(id, folder, later).await?.ok_or("the message is gone")?;
         render(&content);
@@ -623,6 +648,22 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             let change = FlagChange { seen: None, flagged: Some(true) };
             supervisor.set_flags(id, folder, vec![starred], change).await?;
             stars.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    // Unread mail opened and marked read, as the reader does (the content, then the change):
+    // the first in a folder that is not open on the command connection (a sync of every
+    // folder left it), then the next one there.
+    let mut marked = Vec::new();
+    if other.is_some() {
+        supervisor.sync_now(id, None).await?;
+        for &unread in uids.iter().skip(6) {
+            let started = Instant::now();
+            let content =
+                supervisor.message_content(id, folder, unread).await?.ok_or("the message is gone")?;
+            render(&content);
+            let read = FlagChange { seen: Some(true), flagged: None };
+            supervisor.set_flags(id, folder, vec![unread], read).await?;
+            marked.push(started.elapsed().as_secs_f64() * 1e3);
         }
     }
     let mut cached = Vec::new();
@@ -669,6 +710,16 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         report.push(Metric::new("flag_change", median(&stars), "ms").runs(&stars).note(
             "a star as the window sets it (Supervisor::set_flags: the STORE on the command connection and the sync after it), three in a row in the folder the reads left open; median",
         ));
+    }
+    if let [first, next, ..] = marked[..] {
+        say(&format!("unread mail opened and marked read: {first:.1} ms, then {next:.1} ms"));
+        report.push(Metric::new("read_and_mark_read", first, "ms").note(
+            "an unread message opened (uncached) and marked read as the reader does, in a folder not open on the command connection: message_content + HTML policy + set_flags(seen), until the server has the change",
+        ));
+        report.push(
+            Metric::new("read_and_mark_read_next", next, "ms")
+                .note("right after it, the same for the next unread message of that folder"),
+        );
     }
     report.push(
         Metric::new("open_message_cached", median(&cached), "ms")

@@ -84,14 +84,15 @@ pub(crate) struct AccountTask {
     pub(crate) locks: FolderLocks,
     /// Inbox messages whose text is downloaded in the background, next first.
     pub(crate) prefetch: VecDeque<u32>,
-    /// The folder the command connection keeps open after a read ([`Self::examined`]), a sync of
-    /// it or a flag change in it, so that reading on or syncing it again costs no EXAMINE or
-    /// SELECT; polls and anything in another folder leave it first ([`Self::leave`]).
+    /// The folder the command connection keeps open after a read or a flag change in it
+    /// ([`Self::open_folder`]) or a sync of it, so that reading on, marking read or syncing
+    /// it again costs no second SELECT; polls and anything in another folder leave it first
+    /// ([`Self::leave`]).
     pub(crate) open: Mutex<Option<OpenFolder>>,
 }
 
-/// A folder left open on the command connection, as its EXAMINE or SELECT (or the last sync
-/// in it) described it.
+/// A folder left open on the command connection, as its SELECT (or the last sync in it)
+/// described it.
 #[derive(Debug)]
 pub(crate) struct OpenFolder {
     path: String,
@@ -99,19 +100,15 @@ pub(crate) struct OpenFolder {
     /// UIDNEXT as the session last saw it: the session knows no message from this UID on,
     /// since it has not looked again (a NOOP shows it the later ones, [`look_again`]).
     uidnext: u32,
-    /// Opened with SELECT (a sync or a flag change), so flags can be changed in it; a read's
-    /// EXAMINE opens it read-only.
-    writable: bool,
 }
 
 impl OpenFolder {
-    /// The folder `path` as its SELECT (`writable`) or EXAMINE described it.
-    fn of(path: &str, mailbox: &async_imap::types::Mailbox, writable: bool) -> Self {
+    /// The folder `path` as its SELECT described it.
+    fn of(path: &str, mailbox: &async_imap::types::Mailbox) -> Self {
         Self {
             path: path.to_string(),
             uidvalidity: mailbox.uid_validity.unwrap_or(0),
             uidnext: mailbox.uid_next.unwrap_or(0),
-            writable,
         }
     }
 }
@@ -274,6 +271,12 @@ impl AccountTask {
                     }
                     IdleNews::Notifying => {
                         tracing::debug!(account = %self.account_id, "other folders are pushed (NOTIFY)");
+                        // What changed in other folders after their catch-up and before NOTIFY
+                        // was on was pushed to nobody: one look at every folder's counts finds it
+                        // now rather than at the next poll.
+                        if let Err(e) = self.sync(session, negotiated, Target::Poll { skip_inbox: true }).await {
+                            break Err(e);
+                        }
                     }
                     IdleNews::Moved(path) => {
                         match self.sync(session, negotiated, Target::Folder(path.clone())).await {
@@ -309,7 +312,7 @@ impl AccountTask {
                     Some(Request::Attached { path, uid, section, reply }) => {
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
+                            .opened(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 fetch_content_at(s, uid, Some(&section), limit).await
                             })
                             .await;
@@ -321,7 +324,7 @@ impl AccountTask {
                         // Large files take many round trips: the limit is per piece.
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
+                            .opened(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 save_part(s, uid, &section, &dest, limit).await
                             })
                             .await;
@@ -332,7 +335,7 @@ impl AccountTask {
                     Some(Request::Source { path, uid, reply }) => {
                         let limit = self.engine.timeouts().command;
                         let outcome = self
-                            .examined(session, negotiated, &path, uid, async |s: &mut ImapSession| {
+                            .opened(session, negotiated, &path, uid, async |s: &mut ImapSession| {
                                 fetch_source(s, uid, limit).await
                             })
                             .await;
@@ -409,20 +412,11 @@ impl AccountTask {
         self.flags_locally(path, uids, change)?;
         let limit = self.engine.timeouts().command;
         {
-            let _guard = self.locks.lock(path).await;
-            // The folder a sync or an earlier change left selected takes the change as it is (a
-            // STORE naming a UID the session does not know would change nothing, hence the NOOP
-            // of `reuse_open`); otherwise SELECT, and a failed one leaves nothing open.
+            // A STORE naming a UID the session does not know would change nothing: hence the
+            // NOOP of `Self::open_folder` for mail newer than the session has seen.
             let newest = uids.iter().copied().max().unwrap_or(0);
-            let open = match self.reuse_open(session, path, newest, true, limit).await? {
-                Some(open) => open,
-                None => match tokio::time::timeout(limit, session.select(path)).await {
-                    Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox, true),
-                    Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
-                    Err(_) => {
-                        return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
-                    }
-                },
+            let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
+                return Err(Error::ConnectionLost(format!("the server would not open {path}")));
             };
             // The sync after the STORE goes on in it (see `Self::sync`).
             *super::locked(&self.open) = Some(open);
@@ -449,21 +443,15 @@ impl AccountTask {
         Ok(())
     }
 
-    /// Runs `op`, which reads messages up to UID `newest`, with `path` opened read-only
-    /// (EXAMINE: reading never changes a message on the server), under the folder's lock.
-    /// `Ok(None)` when the folder is gone.
+    /// Runs `op`, which reads messages up to UID `newest`, in the folder `path` ([`Self::open_folder`]),
+    /// under the folder's lock. `Ok(None)` when the folder is gone.
     ///
     /// The folder stays open afterwards, so the next read in it (the next message the user
-    /// opens, the next background download) goes straight to its FETCH: on a large folder the
-    /// EXAMINE is most of an uncached open. A read of a message newer than the session knows of
-    /// (new mail, which the IDLE connection brought into the cache) first asks the server with
-    /// a NOOP to show the session what arrived (RFC 3501 6.1.2): on a large folder that costs
-    /// the server a few milliseconds where opening it again costs tens (Dovecot: 55–96 ms at
-    /// 100,000 messages for a session that had it open before). The folder is opened again
-    /// when the cache's UIDVALIDITY is no longer the one it was opened with. Polls, full syncs
-    /// and anything in another folder leave it first ([`Self::leave`]); a flag change selects it
-    /// (a read opened it read-only); a read that fails leaves it at once.
-    async fn examined<T>(
+    /// opens, the next background download) goes straight to its FETCH, and so does marking
+    /// the message read: on a large folder the SELECT is most of an uncached open. Reads leave
+    /// flags as they are even though the folder is selected: every read is a `BODY.PEEK`.
+    /// A read that fails leaves the folder at once.
+    async fn opened<T>(
         &self,
         session: &mut ImapSession,
         negotiated: &Negotiated,
@@ -472,18 +460,8 @@ impl AccountTask {
         op: impl AsyncFnOnce(&mut ImapSession) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
-        let _guard = self.locks.lock(path).await;
-        let open = match self.reuse_open(session, path, newest, false, limit).await? {
-            Some(open) => open,
-            // EXAMINE closes the folder open before; a failed one leaves none open (RFC 3501 6.3.2).
-            None => match tokio::time::timeout(limit, session.examine(path)).await {
-                Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox, false),
-                Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
-                Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
-                Err(_) => {
-                    return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
-                }
-            },
+        let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
+            return Ok(None);
         };
         let outcome = op(session).await;
         if outcome.is_ok() {
@@ -494,30 +472,50 @@ impl AccountTask {
         outcome
     }
 
-    /// Takes the folder open on the connection for work in `path` up to UID `newest` (which the
-    /// cache holds, so the server has it), if it still serves: the same folder, opened with
-    /// SELECT when `writable` is needed, under the UIDVALIDITY the cache holds (a cache that
-    /// cannot say means no, never a folder left open unknown). A NOOP first shows the session
-    /// messages that arrived since it last looked ([`look_again`]). `None` leaves the caller to
-    /// open the folder, which closes whatever was open (RFC 3501 6.3.1, 6.3.2).
-    async fn reuse_open(
+    /// Opens `path` on the command connection for reads or flag changes up to UID `newest`
+    /// (which the cache holds, so the server has it), with SELECT, under the folder's lock,
+    /// which it returns for the work there: reads and flag changes share the folder, so reading
+    /// a message and then marking it read opens it once.
+    ///
+    /// The folder already open there serves if it is the same one, under the UIDVALIDITY the
+    /// cache holds (a cache that cannot say means no, never a folder left open unknown). Work
+    /// on a message newer than the session knows of (new mail, which the IDLE connection
+    /// brought into the cache) first asks the server with a NOOP to show the session what
+    /// arrived (RFC 3501 6.1.2, [`look_again`]): on a large folder that costs the server a few
+    /// milliseconds where opening it again costs tens (Dovecot: 55–96 ms at 100,000 messages
+    /// for a session that had it open before). Otherwise SELECT, which closes whatever was
+    /// open; a failed one leaves nothing open (RFC 3501 6.3.1). `Ok(None)`: the server refused
+    /// to open the folder (it is gone). The caller puts the folder back in `self.open` once its
+    /// work there succeeded.
+    async fn open_folder(
         &self,
         session: &mut ImapSession,
         path: &str,
         newest: u32,
-        writable: bool,
         limit: Duration,
-    ) -> Result<Option<OpenFolder>> {
+    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder)>> {
+        let guard = self.locks.lock(path).await;
         let open = super::locked(&self.open).take().filter(|open| {
             open.path == path
-                && (open.writable || !writable)
                 && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity)
         });
-        let Some(open) = open else { return Ok(None) };
-        if newest >= open.uidnext {
-            look_again(session, path, limit).await?;
-        }
-        Ok(Some(OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }))
+        let open = match open {
+            Some(open) => {
+                if newest >= open.uidnext {
+                    look_again(session, path, limit).await?;
+                }
+                OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }
+            }
+            None => match tokio::time::timeout(limit, session.select(path)).await {
+                Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox),
+                Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
+                Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+                Err(_) => {
+                    return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
+                }
+            },
+        };
+        Ok(Some((guard, open)))
     }
 
     /// Leaves the folder a read left open, if any: a session's STATUS of its own open folder
@@ -544,7 +542,7 @@ impl AccountTask {
         }
         let limit = self.engine.timeouts().command;
         let content = self
-            .examined(session, negotiated, path, uid, async |s: &mut ImapSession| {
+            .opened(session, negotiated, path, uid, async |s: &mut ImapSession| {
                 fetch_content(s, uid, limit).await
             })
             .await?;
@@ -621,7 +619,7 @@ impl AccountTask {
         let limit = self.engine.timeouts().command;
         let newest = uids.iter().copied().max().unwrap_or(0);
         let fetched = self
-            .examined(session, negotiated, INBOX, newest, async |s: &mut ImapSession| {
+            .opened(session, negotiated, INBOX, newest, async |s: &mut ImapSession| {
                 let mut out = Vec::new();
                 for uid in uids {
                     if let Some(content) = fetch_content(s, uid, limit).await? {
@@ -656,8 +654,6 @@ impl AccountTask {
             _ => None,
         };
         let stay = folder.as_deref().is_some_and(|path| self.still_open(path, negotiated));
-        // A sync that goes on in the open folder leaves it as it was opened; any other selects.
-        let writable = !stay || super::locked(&self.open).as_ref().is_some_and(|open| open.writable);
         if !stay {
             self.leave(session, negotiated).await?;
         }
@@ -703,12 +699,7 @@ impl AccountTask {
                 store
                     .folder_id(&self.account_id, &path)?
                     .and_then(|fid| store.folder_state(fid).ok().flatten())
-                    .map(|state| OpenFolder {
-                        path,
-                        uidvalidity: state.uidvalidity,
-                        uidnext: state.uidnext,
-                        writable,
-                    })
+                    .map(|state| OpenFolder { path, uidvalidity: state.uidvalidity, uidnext: state.uidnext })
             }
             _ => None,
         };

@@ -10,12 +10,12 @@
 //!   everything (folder list and every folder), starts the *IDLE connection* ([`idle`]), then
 //!   syncs the folders the IDLE connection names (NOTIFY) and polls every folder's counts (one
 //!   `LIST ... RETURN (STATUS ...)` where offered), syncing only the folders that moved. Reads
-//!   (a message's text, an attachment, its source, the background downloads) EXAMINE their
-//!   folder, and a folder sync or a flag change SELECTs it (unless it is selected already);
-//!   either keeps it open, so the next read or flag change there goes straight to its FETCH or
-//!   STORE (after a NOOP, for mail that arrived since the session last looked) and, with
-//!   QRESYNC, the next sync of it is a NOOP and one `CHANGEDSINCE` fetch, without STATUS or
-//!   SELECT. Polls, full syncs and anything in
+//!   (a message's text, an attachment, its source, the background downloads, all with
+//!   `BODY.PEEK`), flag changes and folder syncs SELECT their folder (unless it is selected
+//!   already) and keep it open, so the next read or flag change there (marking read the
+//!   message just opened) goes straight to its FETCH or STORE (after a NOOP, for mail that
+//!   arrived since the session last looked) and, with QRESYNC, the next sync of it is a NOOP
+//!   and one `CHANGEDSINCE` fetch, without STATUS or SELECT. Polls, full syncs and anything in
 //!   another folder leave it first (UNSELECT), because a session's STATUS of its own selected
 //!   folder does not show other sessions' changes. It also runs "sync now" requests from the
 //!   UI. On any
@@ -33,7 +33,9 @@
 //! - Every change becomes a [`LiveEvent`]; [`events::Coalescer`] merges bursts and the sink the
 //!   shell gave receives batches at most every [`LiveSettings::batch_window`]. The first change
 //!   after a quiet moment goes out at once (after [`SETTLE`], 2 ms, so the events of one change
-//!   travel together): new mail shows without waiting for the window.
+//!   travel together): new mail shows without waiting for the window. New mail never waits
+//!   behind a batch that brought none (a background download's snippet, a flag change): the
+//!   window holds it back only after another batch of new mail.
 //!
 //! Two tasks never sync the same folder at once: a per-account lock per folder serializes the
 //! IDLE task's inbox syncs with "sync now" requests.
@@ -245,8 +247,17 @@ fn batch_deadline(
     }
 }
 
+/// Whether an event lists new mail in a folder (not the rows of a first download or a
+/// reload, which say `more`).
+fn brings_mail(event: &LiveEvent) -> bool {
+    matches!(event, LiveEvent::MailboxChanged { added, more: false, .. } if !added.is_empty())
+        || matches!(event, LiveEvent::NewMail { .. })
+}
+
 /// Delivers the events from `incoming` to `sink` in batches (see [`batch_deadline`]), keeping
-/// each account's last state in `tracked`.
+/// each account's last state in `tracked`. A batch with new mail in it goes by the window since
+/// the last batch with new mail, so new mail never waits behind other changes (a background
+/// download's snippet sent a moment before).
 async fn emit(
     mut incoming: mpsc::UnboundedReceiver<LiveEvent>,
     window: Duration,
@@ -255,13 +266,24 @@ async fn emit(
 ) {
     let mut coalescer = Coalescer::default();
     let mut last_sent: Option<tokio::time::Instant> = None;
+    let mut last_mail: Option<tokio::time::Instant> = None;
     while let Some(first) = incoming.recv().await {
-        coalescer.push(first);
-        let deadline = batch_deadline(last_sent, tokio::time::Instant::now(), window);
-        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, incoming.recv()).await {
-            coalescer.push(event);
+        let mut mail = false;
+        let mut deadline = batch_deadline(last_sent, tokio::time::Instant::now(), window);
+        let mut event = Some(first);
+        while let Some(next) = event.take() {
+            if !mail && brings_mail(&next) {
+                mail = true;
+                deadline = deadline.min(batch_deadline(last_mail, tokio::time::Instant::now(), window));
+            }
+            coalescer.push(next);
+            event = tokio::time::timeout_at(deadline, incoming.recv()).await.ok().flatten();
         }
-        last_sent = Some(tokio::time::Instant::now());
+        let sent = tokio::time::Instant::now();
+        last_sent = Some(sent);
+        if mail {
+            last_mail = Some(sent);
+        }
         let batch = coalescer.take();
         for event in &batch {
             if let LiveEvent::AccountState { account_id, state } = event {
@@ -534,14 +556,27 @@ mod tests {
         assert_eq!(batch_deadline(None, t0, ms(1)), t0 + ms(1), "a window shorter than the settle delay");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn new_mail_after_a_quiet_moment_is_delivered_within_the_settle_delay() {
+    /// The batches [`emit`] delivers (as their time since the start and their size) with a
+    /// 150 ms window, for events sent each so many milliseconds after the one before.
+    async fn batches(script: Vec<(u64, LiveEvent)>) -> Vec<(Duration, usize)> {
         let (events, incoming) = mpsc::unbounded_channel::<LiveEvent>();
         let seen: Arc<Mutex<Vec<(Duration, usize)>>> = Arc::default();
         let start = tokio::time::Instant::now();
         let log = seen.clone();
         let sink: EventSink = Arc::new(move |batch| locked(&log).push((start.elapsed(), batch.len())));
         let emitter = tokio::spawn(emit(incoming, Duration::from_millis(150), Arc::default(), sink));
+        for (after, event) in script {
+            tokio::time::sleep(Duration::from_millis(after)).await;
+            events.send(event).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        drop(events);
+        emitter.await.unwrap();
+        locked(&seen).clone()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn new_mail_after_a_quiet_moment_is_delivered_within_the_settle_delay() {
         let counts = |path: &str| LiveEvent::CountsChanged {
             account_id: "a".into(),
             path: path.into(),
@@ -549,17 +584,63 @@ mod tests {
             unread: 1,
         };
         // One change (two events together), a second change 30 ms later, a third much later.
-        events.send(counts("INBOX")).unwrap();
-        events.send(counts("Sent")).unwrap();
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        events.send(counts("Archive")).unwrap();
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        events.send(counts("Junk")).unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        drop(events);
-        emitter.await.unwrap();
+        let script =
+            vec![(0, counts("INBOX")), (0, counts("Sent")), (30, counts("Archive")), (1000, counts("Junk"))];
         let ms = Duration::from_millis;
-        assert_eq!(*locked(&seen), [(ms(2), 2), (ms(152), 1), (ms(1032), 1)]);
+        assert_eq!(batches(script).await, [(ms(2), 2), (ms(152), 1), (ms(1032), 1)]);
+    }
+
+    /// New mail goes out at once after other changes, and batches of new mail keep the window.
+    #[tokio::test(start_paused = true)]
+    async fn new_mail_never_waits_behind_other_changes() {
+        let row = |added: Vec<u32>, changed: Vec<u32>, more: bool| LiveEvent::MailboxChanged {
+            account_id: "a".into(),
+            path: "INBOX".into(),
+            added,
+            changed,
+            removed: vec![],
+            more,
+        };
+        let (snippet, mail, reload) =
+            (|| row(vec![], vec![1], false), || row(vec![9], vec![], false), || row(vec![9], vec![], true));
+        type Scenario = (&'static str, Vec<(u64, LiveEvent)>, Vec<(u64, usize)>);
+        // (what, events as (ms after the previous one, event), batches as (ms after start, size))
+        let table: Vec<Scenario> = vec![
+            ("new mail after a snippet", vec![(0, snippet()), (30, mail())], vec![(2, 1), (32, 1)]),
+            ("a snippet after a snippet", vec![(0, snippet()), (30, snippet())], vec![(2, 1), (152, 1)]),
+            ("new mail after new mail", vec![(0, mail()), (30, mail())], vec![(2, 1), (152, 1)]),
+            (
+                "new mail joins a waiting batch and takes it along (one event for the folder)",
+                vec![(0, snippet()), (30, snippet()), (20, mail())],
+                vec![(2, 1), (52, 1)],
+            ),
+            (
+                "a first download's rows keep the window",
+                vec![(0, snippet()), (30, reload())],
+                vec![(2, 1), (152, 1)],
+            ),
+            (
+                "new mail notices count as new mail",
+                vec![
+                    (0, snippet()),
+                    (
+                        30,
+                        LiveEvent::NewMail {
+                            account_id: "a".into(),
+                            path: "INBOX".into(),
+                            count: 1,
+                            newest: vec![],
+                        },
+                    ),
+                ],
+                vec![(2, 1), (32, 1)],
+            ),
+        ];
+        for (what, script, expected) in table {
+            let expected: Vec<(Duration, usize)> =
+                expected.into_iter().map(|(ms, n)| (Duration::from_millis(ms), n)).collect();
+            assert_eq!(batches(script).await, expected, "{what}");
+        }
     }
 
     #[test]
