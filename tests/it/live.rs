@@ -130,6 +130,18 @@ async fn caught_up(live: &Live, folder: &str, total: u32) -> usize {
     at.max(live.wait_state(0, "online", |s| matches!(s, AccountState::Online { .. })).await)
 }
 
+/// The time now as the server's session logs stamp their lines (Unix seconds).
+fn unix_now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+/// A line of a session's log ([`Dovecot::commands`]): its time (Unix seconds) and what the
+/// client sent, in capitals.
+fn stamped(line: &str) -> Option<(f64, String)> {
+    let (at, command) = line.split_once(' ')?;
+    Some((at.parse().ok()?, command.trim().to_ascii_uppercase()))
+}
+
 /// Polling so slow that only push can deliver within the test's waits.
 fn push_only() -> LiveSettings {
     LiveSettings { poll_interval: Duration::from_secs(600), ..quick() }
@@ -660,42 +672,37 @@ async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
     let engine = live.account.engine.clone();
     engine.set_settings(tern_core::settings::AppSettings { prefetch: false, ..engine.settings() }).unwrap();
     caught_up(&live, "Archive", 3).await;
+    // The look at every folder once NOTIFY is on leaves the folder open on the command
+    // connection: let it pass first.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let sessions = server.commands();
+        let notify_at =
+            sessions.iter().flatten().filter_map(|l| stamped(l)).find(|(_, c)| c.contains(" NOTIFY SET "));
+        let looked = notify_at.is_some_and(|(at, _)| {
+            sessions.iter().flatten().filter_map(|l| stamped(l)).any(|(t, c)| t > at && c.contains(" LIST "))
+        });
+        if looked {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no look after NOTIFY: {sessions:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let id = live.account.id.clone();
     let open = |path: &'static str, uid: u32| {
         let (supervisor, id) = (&live.supervisor, id.clone());
         async move { supervisor.message_content(&id, path, uid).await.unwrap().expect("the message") }
     };
-    let opens_of_archive = || {
-        server
-            .commands()
-            .iter()
-            .flatten()
-            .filter(|line| {
-                let line = line.to_ascii_uppercase();
-                line.contains(" SELECT \"ARCHIVE\"") || line.contains(" EXAMINE \"ARCHIVE\"")
-            })
-            .count()
-    };
 
     // A read elsewhere first, so that the archive is not open on the command connection.
     assert!(!open("INBOX", 1).await.shown.is_empty());
-    let before = opens_of_archive();
+    let started = unix_now();
     for uid in [1, 2] {
         assert!(!open("Archive", uid).await.shown.is_empty());
         let read = FlagChange { seen: Some(true), flagged: None };
         live.supervisor.set_flags(&id, "Archive", vec![uid], read).await.unwrap();
     }
-    // The last change is on the server, so its command is in the session's log.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !server.commands().iter().flatten().any(|line| line.to_ascii_uppercase().contains("UID STORE 2 ")) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the change is not in the log: {:?}",
-            server.commands()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(opens_of_archive() - before, 1, "two reads and two changes opened the archive once");
+    let ended = unix_now();
 
     other.examine("Archive").await.unwrap();
     let mut seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
@@ -704,6 +711,20 @@ async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
     other.logout().await.unwrap();
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
+
+    // The sessions' logs are complete once they ended.
+    let opens: Vec<String> = server
+        .commands()
+        .iter()
+        .flatten()
+        .filter_map(|l| stamped(l))
+        .filter(|(at, command)| {
+            (started..=ended).contains(at)
+                && (command.contains(" SELECT \"ARCHIVE\"") || command.contains(" EXAMINE \"ARCHIVE\""))
+        })
+        .map(|(_, command)| command)
+        .collect();
+    assert_eq!(opens.len(), 1, "two reads and two changes opened the archive once: {opens:?}");
 }
 
 /// Mail that lands in another folder while the account is starting (after that folder's
@@ -733,4 +754,68 @@ async fn mail_arriving_elsewhere_while_starting_is_not_left_for_the_next_poll() 
     other.logout().await.unwrap();
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
+}
+
+/// Where the server sends new messages' envelopes with the news (NOTIFY), a new inbox message
+/// reaches the cache and the window while the IDLE goes on: no DONE, no fetch of its own. A
+/// flag change made elsewhere afterwards still ends the IDLE and is synced, and the cache ends
+/// equal to the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_inbox_mail_comes_with_its_envelope_without_ending_the_idle() {
+    let server = Dovecot::start(DovecotOptions::default().rawlog()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 3, 95).unwrap();
+    // No check of a silent connection (each would end the IDLE) while the test runs.
+    let live =
+        Live::start(&server, None, LiveSettings { idle_timeout: Duration::from_secs(120), ..push_only() })
+            .await;
+    let engine = live.account.engine.clone();
+    engine.set_settings(tern_core::settings::AppSettings { prefetch: false, ..engine.settings() }).unwrap();
+    let mut at = caught_up(&live, "INBOX", 3).await;
+    let id = live.account.id.clone();
+
+    let started = unix_now();
+    let mut other = other_client(&server, DEFAULT_USER).await;
+    let mut generator = Generator::new(96);
+    for uid in [4, 5] {
+        other.append("INBOX", None, None, generator.next_message().bytes).await.unwrap();
+        at = live
+            .wait_for(at, "the pushed arrival", |e| {
+                changed_in(e, "INBOX").is_some_and(|(a, _, _)| a.contains(&uid))
+            })
+            .await;
+    }
+    let arrived = unix_now();
+    let rows = engine.cached_envelopes(&id, "INBOX").unwrap();
+    let newest = rows.iter().find(|e| e.uid == 5).expect("the new row");
+    assert!(!newest.subject.is_empty() && !newest.from.is_empty() && newest.modseq > 0, "{newest:?}");
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+
+    // A flag change made elsewhere still reaches the cache.
+    other.select("INBOX").await.unwrap();
+    consume(other.uid_store("4", "+FLAGS.SILENT (\\Flagged)").await.unwrap()).await;
+    live.wait_for(at, "the pushed flag change", |e| changed_in(e, "INBOX").is_some_and(|(_, c, _)| c == [4]))
+        .await;
+    other.logout().await.unwrap();
+    check_cache_equals_server(&live.account, &server, "INBOX").await;
+    live.supervisor.shutdown().await;
+
+    // The sessions' logs are complete once they ended: the IDLE connection's (the one that
+    // asked for NOTIFY) has no DONE while the two messages arrived. Its lines start with their
+    // Unix time.
+    let sessions = server.commands();
+    let idle = sessions
+        .iter()
+        .find(|lines| lines.iter().any(|l| l.to_ascii_uppercase().contains(" NOTIFY SET ")))
+        .expect("the IDLE connection's commands");
+    let done_at: Vec<f64> = idle
+        .iter()
+        .filter_map(|l| stamped(l))
+        .filter(|(_, c)| c.ends_with(" DONE") || c == "DONE")
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!done_at.is_empty(), "the flag change and the shutdown end an IDLE: {idle:?}");
+    assert!(
+        done_at.iter().all(|&at| !(started..=arrived).contains(&at)),
+        "the IDLE went on while mail arrived ({started}..{arrived}): {idle:?}"
+    );
 }

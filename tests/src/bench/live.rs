@@ -267,11 +267,12 @@ pub async fn push_latency(engine: Arc<Engine>, plan: &PushPlan<'_>, report: &mut
     // second also asks for NOTIFY as Tern's connection does (where the server offers it): the
     // server tells such a session by another path, with its own delay.
     let mut plain = RawIdle::start(plan, None).await?;
-    let mut notified = RawIdle::start(plan, Some(&NOTIFY_SETS)).await.ok();
+    let sets: Vec<&str> = NOTIFY_SETS.iter().map(String::as_str).collect();
+    let mut notified = RawIdle::start(plan, Some(&sets)).await.ok();
     // A twin of that client: how far apart the server tells two sessions set up alike is the
     // spread any one session (Tern's too) sees beside the other.
     let mut twin = match notified {
-        Some(_) => RawIdle::start(plan, Some(&NOTIFY_SETS)).await.ok(),
+        Some(_) => RawIdle::start(plan, Some(&sets)).await.ok(),
         None => None,
     };
 

@@ -18,6 +18,12 @@ use crate::store::{Address, Envelope, FlagState, MessageFlags};
 pub const ENVELOPE_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE \
      BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)])";
 
+/// The same items, with MODSEQ, for a server to send with the news of a new message (NOTIFY's
+/// `MessageNew` with fetch attributes, RFC 5465 5.2): a session that enabled CONDSTORE gets
+/// MODSEQ in every FETCH it asks for, but a pushed one has only what the NOTIFY named.
+pub const PUSHED_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODYSTRUCTURE \
+     BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES)])";
+
 /// The FETCH items of a flags-only scan.
 pub const FLAG_ITEMS: &str = "(UID FLAGS)";
 
@@ -328,6 +334,11 @@ mod tests {
         let mut env = blank(1);
         apply_headers(&mut env, headers.replace('\n', "\r\n").as_bytes());
         env
+    }
+
+    #[test]
+    fn pushed_items_are_the_envelope_items_with_modseq() {
+        assert_eq!(PUSHED_ITEMS.replacen(" MODSEQ", "", 1), ENVELOPE_ITEMS);
     }
 
     #[test]

@@ -478,27 +478,14 @@ impl Syncer<'_> {
     /// the server lacks QRESYNC: [`Self::selected`] then does everything.
     pub async fn arrivals(&mut self, path: &str) -> Result<Option<SyncReport>> {
         let fid = self.store.folder_id_or_create(self.account_id, path)?;
-        let Some(mut state) = self.store.folder_state(fid)? else { return Ok(None) };
+        let Some(state) = self.store.folder_state(fid)? else { return Ok(None) };
         if !state.complete || !self.negotiated.caps.qresync {
             return Ok(None);
         }
         let from = state.uidnext.max(1);
         // `n:*` always names the last message, even when its UID is below n.
-        let mut fresh = self.fetch_envelopes(&format!("{from}:*"), true).await?;
-        fresh.retain(|env| env.uid >= from);
-        fresh.sort_unstable_by_key(|env| std::cmp::Reverse(env.uid));
-        let added_uids: Vec<u32> = fresh.iter().map(|env| env.uid).collect();
-        if let Some(&newest) = added_uids.first() {
-            state.uidnext = state.uidnext.max(newest.saturating_add(1));
-        }
-        let added = added_uids.len() as u32;
-        if added > 0 {
-            self.store
-                .apply(fid, FolderChanges { upserts: fresh, state: Some(state), ..Default::default() })?;
-        }
-        let mut report = self.report(fid, path, SyncMode::Qresync, added, 0, 0)?;
-        report.added_uids = added_uids;
-        Ok(Some(report))
+        let fresh = self.fetch_envelopes(&format!("{from}:*"), true).await?;
+        arrived(self.store, self.account_id, path, fresh)
     }
 
     /// [`Self::folder`], with the folder's STATUS when the folder list already brought it.
@@ -556,20 +543,7 @@ impl Syncer<'_> {
         changed: u32,
         removed: u32,
     ) -> Result<SyncReport> {
-        let state = self.store.folder_state(fid)?.unwrap_or_default();
-        Ok(SyncReport {
-            path: path.to_string(),
-            mode,
-            added,
-            changed,
-            removed,
-            total: state.total,
-            unread: state.unread,
-            added_uids: Vec::new(),
-            changed_uids: Vec::new(),
-            removed_uids: Vec::new(),
-            announced: Vec::new(),
-        })
+        report(self.store, fid, path, mode, (added, changed, removed))
     }
 
     fn state_for(server: ServerFolder, complete: bool) -> FolderState {
@@ -855,6 +829,65 @@ impl Syncer<'_> {
         })
         .await
     }
+}
+
+/// A sync report of `path` with the folder's counts as the cache has them.
+fn report(
+    store: &Store,
+    fid: FolderId,
+    path: &str,
+    mode: SyncMode,
+    (added, changed, removed): (u32, u32, u32),
+) -> Result<SyncReport> {
+    let state = store.folder_state(fid)?.unwrap_or_default();
+    Ok(SyncReport {
+        path: path.to_string(),
+        mode,
+        added,
+        changed,
+        removed,
+        total: state.total,
+        unread: state.unread,
+        added_uids: Vec::new(),
+        changed_uids: Vec::new(),
+        removed_uids: Vec::new(),
+        announced: Vec::new(),
+    })
+}
+
+/// Keeps new messages of `path` whose envelopes came in as they arrived ([`Syncer::arrivals`]
+/// fetches them; a server with NOTIFY can send them with the news, RFC 5465 `MessageNew` with
+/// fetch attributes): those past the cached UIDNEXT, which moves past them, while the folder's
+/// HIGHESTMODSEQ stays, so the next full check still sees every change since the last one (the
+/// new messages among them match the cache and count as nothing). `None` when the folder's
+/// first sync has not completed: a full sync does everything then. The report lists the new
+/// UIDs, newest first.
+pub fn arrived(
+    store: &Store,
+    account_id: &str,
+    path: &str,
+    mut fresh: Vec<Envelope>,
+) -> Result<Option<SyncReport>> {
+    let fid = store.folder_id_or_create(account_id, path)?;
+    let Some(mut state) = store.folder_state(fid)? else { return Ok(None) };
+    if !state.complete {
+        return Ok(None);
+    }
+    let from = state.uidnext.max(1);
+    fresh.retain(|env| env.uid >= from);
+    fresh.sort_unstable_by_key(|env| std::cmp::Reverse(env.uid));
+    fresh.dedup_by_key(|env| env.uid);
+    let added_uids: Vec<u32> = fresh.iter().map(|env| env.uid).collect();
+    if let Some(&newest) = added_uids.first() {
+        state.uidnext = state.uidnext.max(newest.saturating_add(1));
+    }
+    let added = added_uids.len() as u32;
+    if added > 0 {
+        store.apply(fid, FolderChanges { upserts: fresh, state: Some(state), ..Default::default() })?;
+    }
+    let mut report = report(store, fid, path, SyncMode::Qresync, (added, 0, 0))?;
+    report.added_uids = added_uids;
+    Ok(Some(report))
 }
 
 #[cfg(test)]
