@@ -485,7 +485,7 @@ impl Syncer<'_> {
         let from = state.uidnext.max(1);
         // `n:*` always names the last message, even when its UID is below n.
         let fresh = self.fetch_envelopes(&format!("{from}:*"), true).await?;
-        arrived(self.store, self.account_id, path, fresh)
+        keep_arrivals(self.store, fid, path, state, fresh).map(Some)
     }
 
     /// [`Self::folder`], with the folder's STATUS when the folder list already brought it.
@@ -866,13 +866,24 @@ pub fn arrived(
     store: &Store,
     account_id: &str,
     path: &str,
-    mut fresh: Vec<Envelope>,
+    fresh: Vec<Envelope>,
 ) -> Result<Option<SyncReport>> {
     let fid = store.folder_id_or_create(account_id, path)?;
-    let Some(mut state) = store.folder_state(fid)? else { return Ok(None) };
+    let Some(state) = store.folder_state(fid)? else { return Ok(None) };
     if !state.complete {
         return Ok(None);
     }
+    keep_arrivals(store, fid, path, state, fresh).map(Some)
+}
+
+/// [`arrived`] for the folder `fid` as the cache holds it (`state`, complete).
+fn keep_arrivals(
+    store: &Store,
+    fid: FolderId,
+    path: &str,
+    mut state: FolderState,
+    mut fresh: Vec<Envelope>,
+) -> Result<SyncReport> {
     let from = state.uidnext.max(1);
     fresh.retain(|env| env.uid >= from);
     fresh.sort_unstable_by_key(|env| std::cmp::Reverse(env.uid));
@@ -887,7 +898,7 @@ pub fn arrived(
     }
     let mut report = report(store, fid, path, SyncMode::Qresync, (added, 0, 0))?;
     report.added_uids = added_uids;
-    Ok(Some(report))
+    Ok(report)
 }
 
 #[cfg(test)]
