@@ -23,7 +23,8 @@
 //!   The proxy keeps accepting new ones.
 //!
 //! [`Proxy::connections`] counts the connections accepted so far, to check that a client does
-//! not reconnect in a tight loop.
+//! not reconnect in a tight loop. [`Proxy::turns`] counts round trips, to check that a client
+//! does not wait for answers it could have asked for together.
 //!
 //! # Traffic
 //!
@@ -68,6 +69,9 @@ struct Shared {
     to_server: AtomicU64,
     /// Bytes forwarded to clients (server to client).
     to_client: AtomicU64,
+    /// Turns of the conversation: bytes forwarded to a client after bytes it sent (see
+    /// [`Proxy::turns`]).
+    turns: AtomicU64,
 }
 
 impl Shared {
@@ -113,6 +117,8 @@ struct Conn {
     closed: AtomicBool,
     /// Forwarding directions still running; the connection is forgotten when both ended.
     running: AtomicUsize,
+    /// The client spoke last: the next bytes to it make a turn.
+    client_spoke: AtomicBool,
 }
 
 impl Conn {
@@ -203,6 +209,15 @@ impl Proxy {
         }
     }
 
+    /// Round trips made so far over every connection: each time the server's bytes reach a
+    /// client after the client sent something, one more. A client that sends several commands
+    /// before it reads their answers (pipelining) makes one turn where one at a time makes one
+    /// each; the server's greeting, sent before the client spoke, makes none. TLS handshakes
+    /// count too (one for TLS 1.3's, before the greeting).
+    pub fn turns(&self) -> u64 {
+        self.shared.turns.load(Ordering::SeqCst)
+    }
+
     /// Starts counting [`Proxy::traffic`] from zero again; returns what had been counted. Bytes
     /// being forwarded at the moment of the call land on one side of it or the other.
     pub fn reset_traffic(&self) -> Traffic {
@@ -260,6 +275,7 @@ fn accept_loop(listener: &TcpListener, target: SocketAddr, shared: &Arc<Shared>)
             dead: AtomicBool::new(blackholed),
             closed: AtomicBool::new(false),
             running: AtomicUsize::new(0),
+            client_spoke: AtomicBool::new(false),
         });
         // Registered before the threads start, so a blackhole or cut from now on reaches it.
         shared.conns().push(Arc::clone(&conn));
@@ -327,6 +343,14 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
             Direction::ToClient => &shared.to_client,
         };
         counter.fetch_add(n as u64, Ordering::SeqCst);
+        match direction {
+            Direction::ToServer => conn.client_spoke.store(true, Ordering::SeqCst),
+            Direction::ToClient => {
+                if conn.client_spoke.swap(false, Ordering::SeqCst) {
+                    shared.turns.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
         if dst.write_all(&buf[..n]).is_err() {
             break;
         }
@@ -382,6 +406,23 @@ mod tests {
         let mut back = vec![0u8; sent * 2];
         client.read_exact(&mut back).unwrap();
         assert!(back.iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn turns_count_the_answers_a_client_waited_for() {
+        let proxy = Proxy::start(doubling_server()).unwrap();
+        assert_eq!(proxy.turns(), 0);
+        exchange(&proxy, 10);
+        exchange(&proxy, 10);
+        assert_eq!(proxy.turns(), 2);
+        // Two requests on one connection, each answered before the next is sent: two more.
+        let mut client = TcpStream::connect(proxy.addr()).unwrap();
+        for _ in 0..2 {
+            client.write_all(b"ab").unwrap();
+            let mut back = [0u8; 4];
+            client.read_exact(&mut back).unwrap();
+        }
+        assert_eq!(proxy.turns(), 4);
     }
 
     #[test]

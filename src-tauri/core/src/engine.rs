@@ -155,7 +155,7 @@ impl Engine {
         let options = self.session_options(server);
         let (mut session, negotiated) = negotiate(session, options).await?;
         let folders = list_folders(&mut session, &negotiated.list_options()).await.map(|list| list.folders);
-        logout(session).await;
+        logout(session, self.timeouts.command);
         folders
     }
 
@@ -258,7 +258,7 @@ impl Engine {
             .await
         }
         .await;
-        logout(session).await;
+        logout(session, self.timeouts.command);
         result
     }
 
@@ -288,7 +288,7 @@ impl Engine {
             .await
         }
         .await;
-        logout(session).await;
+        logout(session, self.timeouts.command);
         result
     }
 
@@ -313,7 +313,7 @@ impl Engine {
             .await
         }
         .await;
-        logout(session).await;
+        logout(session, self.timeouts.command);
         result
     }
 
@@ -426,9 +426,14 @@ impl Engine {
     }
 }
 
-/// Logs out politely, ignoring a server that already hung up.
-async fn logout(mut session: ImapSession) {
-    if let Err(e) = session.logout().await {
-        tracing::debug!(error = %e, "logout failed");
-    }
+/// Logs out politely in the background: the caller does not wait a round trip for the server's
+/// goodbye. A server that already hung up, or that does not answer within `limit`, is left.
+fn logout(mut session: ImapSession, limit: std::time::Duration) {
+    tokio::spawn(async move {
+        match tokio::time::timeout(limit, session.logout()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "logout failed"),
+            Err(_) => tracing::debug!("the server did not answer the logout"),
+        }
+    });
 }

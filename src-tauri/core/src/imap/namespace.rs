@@ -8,8 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ImapSession;
-use super::raw::{Token, exchange, tokens};
+use super::raw::{Token, tokens};
 use crate::error::{Error, Result};
 
 /// Which namespace a folder belongs to.
@@ -139,10 +138,10 @@ fn in_namespace(path: &str, ns: &Namespace) -> bool {
         || ns.delimiter.as_deref().is_some_and(|d| !d.is_empty() && ns.prefix.strip_suffix(d) == Some(path))
 }
 
-/// Asks the server for its namespaces (when it offers NAMESPACE).
-pub async fn namespaces(session: &mut ImapSession, limit: std::time::Duration) -> Result<Namespaces> {
-    let lines = exchange(session, "NAMESPACE", limit).await?;
-    match lines.iter().find(|l| l.len() >= 9 && l[..9].eq_ignore_ascii_case(b"NAMESPACE")) {
+/// The namespaces named in the untagged responses to a NAMESPACE command (the default when
+/// there is none).
+pub fn namespaces_of(untagged: &[Vec<u8>]) -> Result<Namespaces> {
+    match untagged.iter().find(|l| l.len() >= 9 && l[..9].eq_ignore_ascii_case(b"NAMESPACE")) {
         Some(line) => Namespaces::parse(line),
         None => Ok(Namespaces::default()),
     }

@@ -1,4 +1,5 @@
-//! Commands whose answers async-imap cannot parse: NAMESPACE (RFC 2342) and ESEARCH (RFC 4731).
+//! Commands whose answers async-imap cannot parse (NAMESPACE, RFC 2342, and ESEARCH, RFC 4731),
+//! and commands sent together in one round trip ([`exchange_all`]).
 //!
 //! async-imap's parser stops the connection on an untagged response it does not know, so these
 //! commands bypass it: [`exchange`] writes the command on the session's stream with its own tag
@@ -33,40 +34,81 @@ pub(crate) fn next_tag() -> String {
 /// Runs `command` and returns its untagged response lines (after `* `, literals inlined, CRLF
 /// removed) once the server completed it with OK.
 pub async fn exchange(session: &mut ImapSession, command: &str, limit: Duration) -> Result<Vec<Vec<u8>>> {
-    let tag = next_tag();
+    let mut answers = exchange_all(session, &[command], limit).await?;
+    let answer = answers.pop().ok_or_else(|| Error::Protocol(format!("no answer to {command}")))?;
+    match answer.refused {
+        None => Ok(answer.untagged),
+        Some(text) => Err(Error::Protocol(format!("the server refused {command}: {text}"))),
+    }
+}
+
+/// The server's answer to one command of [`exchange_all`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// The untagged response lines that came before its completion and after the one before.
+    pub untagged: Vec<Vec<u8>>,
+    /// The completion's text when it was NO or BAD (`None`: OK).
+    pub refused: Option<String>,
+}
+
+/// Sends `commands` at once (pipelined, RFC 3501 5.5) and returns each one's [`Answer`], in
+/// order: one round trip instead of one per command. For commands whose untagged responses
+/// cannot be mistaken for each other's (as ENABLE's, ID's and NAMESPACE's), since the lines are
+/// attributed by the order they came in. A NO or BAD fails none of the others.
+pub async fn exchange_all(
+    session: &mut ImapSession,
+    commands: &[&str],
+    limit: Duration,
+) -> Result<Vec<Answer>> {
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tags: Vec<String> = commands.iter().map(|_| next_tag()).collect();
     let run = async {
         let stream = session.get_mut();
-        stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await.map_err(lost)?;
+        let mut sent = String::new();
+        for (tag, command) in tags.iter().zip(commands) {
+            sent.push_str(&format!("{tag} {command}\r\n"));
+        }
+        stream.write_all(sent.as_bytes()).await.map_err(lost)?;
         stream.flush().await.map_err(lost)?;
         let mut reader = BufReader::new(stream);
+        let mut answers = Vec::with_capacity(commands.len());
         let mut untagged = Vec::new();
-        loop {
-            let line = read_response_line(&mut reader).await?;
-            if let Some(rest) = line.strip_prefix(b"* ") {
-                untagged.push(rest.to_vec());
-                continue;
-            }
-            let Some(rest) = line.strip_prefix(tag.as_bytes()).and_then(|r| r.strip_prefix(b" ")) else {
-                return Err(Error::Protocol(format!(
-                    "unexpected reply to {command}: {}",
-                    String::from_utf8_lossy(&line)
-                )));
+        for (tag, command) in tags.iter().zip(commands) {
+            let rest = loop {
+                let line = read_response_line(&mut reader).await?;
+                if let Some(rest) = line.strip_prefix(b"* ") {
+                    untagged.push(rest.to_vec());
+                    continue;
+                }
+                match line.strip_prefix(tag.as_bytes()).and_then(|r| r.strip_prefix(b" ")) {
+                    Some(rest) => break rest.to_vec(),
+                    None => {
+                        return Err(Error::Protocol(format!(
+                            "unexpected reply to {command}: {}",
+                            String::from_utf8_lossy(&line)
+                        )));
+                    }
+                }
             };
-            if !reader.buffer().is_empty() {
-                return Err(Error::Protocol(format!("the server sent data after completing {command}")));
-            }
-            let text = String::from_utf8_lossy(rest);
-            return if text.get(..2).is_some_and(|s| s.eq_ignore_ascii_case("OK")) {
-                Ok(untagged)
-            } else {
-                Err(Error::Protocol(format!("the server refused {command}: {text}")))
-            };
+            let text = String::from_utf8_lossy(&rest).into_owned();
+            let ok = text.get(..2).is_some_and(|s| s.eq_ignore_ascii_case("OK"));
+            answers.push(Answer { untagged: std::mem::take(&mut untagged), refused: (!ok).then_some(text) });
         }
+        if !reader.buffer().is_empty() {
+            return Err(Error::Protocol(format!(
+                "the server sent data after completing {}",
+                commands.join(", ")
+            )));
+        }
+        Ok(answers)
     };
     match tokio::time::timeout(limit, run).await {
         Ok(result) => result,
         Err(_) => Err(Error::ConnectionLost(format!(
-            "the server did not answer {command} within {} s",
+            "the server did not answer {} within {} s",
+            commands.join(", "),
             limit.as_secs()
         ))),
     }
@@ -318,5 +360,114 @@ mod tests {
         }
         assert!(esearch_all(b"ESEARCH UID ALL").is_err());
         assert!(esearch_all(b"ESEARCH UID ALL 3:x").is_err());
+    }
+}
+
+#[cfg(test)]
+mod pipelined {
+    use tokio::io::AsyncBufReadExt;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+    use crate::imap::stream::ImapStream;
+
+    /// A logged-in session to a server that, after LOGIN, reads `script.len()` commands before
+    /// it answers any (so commands sent one round trip at a time would never be answered), then
+    /// answers each with its untagged lines and its completion (`OK`, `NO ...`), and `trailer`
+    /// in the same write. A NOOP after that is answered normally.
+    async fn session(script: Script, trailer: &'static str) -> ImapSession {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (reader, mut writer) = socket.into_split();
+            writer.write_all(b"* OK ready\r\n").await.unwrap();
+            let mut lines = tokio::io::BufReader::new(reader).lines();
+            let login = lines.next_line().await.unwrap().unwrap();
+            let tag = login.split(' ').next().unwrap().to_string();
+            writer.write_all(format!("{tag} OK logged in\r\n").as_bytes()).await.unwrap();
+            let mut reply = String::new();
+            for (untagged, outcome) in &script {
+                let line = lines.next_line().await.unwrap().unwrap();
+                let tag = line.split(' ').next().unwrap();
+                reply += &format!("{untagged}{tag} {outcome}\r\n");
+            }
+            writer.write_all((reply + trailer).as_bytes()).await.unwrap();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let tag = line.split(' ').next().unwrap();
+                writer.write_all(format!("{tag} OK done\r\n").as_bytes()).await.unwrap();
+            }
+        });
+        let stream = ImapStream::Plain(TcpStream::connect(address).await.unwrap());
+        let mut client = async_imap::Client::new(stream);
+        client.read_response().await.unwrap();
+        client.login("u", "p").await.map_err(|(e, _)| e).unwrap()
+    }
+
+    /// Each command's untagged lines and completion, as the scripted server sends them.
+    type Script = Vec<(&'static str, &'static str)>;
+
+    fn answer(untagged: &[&[u8]], refused: Option<&str>) -> Answer {
+        Answer {
+            untagged: untagged.iter().map(|l| l.to_vec()).collect(),
+            refused: refused.map(str::to_string),
+        }
+    }
+
+    #[tokio::test]
+    async fn commands_sent_together_get_each_their_own_answer() {
+        let commands = ["ENABLE QRESYNC", "ID (\"name\" \"Tern\")", "NAMESPACE"];
+        let table: Vec<(Script, Vec<Answer>)> = vec![
+            (
+                vec![
+                    ("* ENABLED QRESYNC\r\n", "OK enabled"),
+                    ("* ID (\"name\" \"Server\")\r\n", "OK id"),
+                    ("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n", "OK namespace"),
+                ],
+                vec![
+                    answer(&[b"ENABLED QRESYNC"], None),
+                    answer(&[br#"ID ("name" "Server")"#], None),
+                    answer(&[br#"NAMESPACE (("" "/")) NIL NIL"#], None),
+                ],
+            ),
+            // A refusal fails none of the others; a command may have no untagged line, or several.
+            (
+                vec![
+                    ("", "NO not now"),
+                    ("* ID NIL\r\n* 3 EXISTS\r\n", "BAD what"),
+                    ("* NAMESPACE NIL NIL NIL\r\n", "OK"),
+                ],
+                vec![
+                    answer(&[], Some("NO not now")),
+                    answer(&[b"ID NIL", b"3 EXISTS"], Some("BAD what")),
+                    answer(&[b"NAMESPACE NIL NIL NIL"], None),
+                ],
+            ),
+        ];
+        for (script, expected) in table {
+            let mut session = session(script, "").await;
+            let answers = exchange_all(&mut session, &commands, Duration::from_secs(5)).await.unwrap();
+            assert_eq!(answers, expected);
+            // The session is in step for async-imap's next command.
+            session.noop().await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn data_after_the_last_completion_is_a_protocol_error() {
+        let script = vec![("", "OK"), ("", "OK")];
+        let mut session = session(script, "* 4 EXISTS\r\n").await;
+        let outcome = exchange_all(&mut session, &["NOOP", "NOOP"], Duration::from_secs(5)).await;
+        assert!(matches!(outcome, Err(Error::Protocol(_))), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn one_command_refused_is_an_error_of_exchange() {
+        let mut session = session(vec![("", "NO no such thing")], "").await;
+        let outcome = exchange(&mut session, "NAMESPACE", Duration::from_secs(5)).await;
+        assert!(
+            matches!(outcome, Err(Error::Protocol(ref text)) if text.contains("no such thing")),
+            "{outcome:?}"
+        );
     }
 }

@@ -30,16 +30,16 @@ pub mod uidset;
 use std::collections::{HashMap, HashSet};
 
 use async_imap::imap_proto::{MailboxDatum, Response};
-use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
+use async_imap::types::{Capability, Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 
 use crate::error::{Error, Result};
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
-use crate::imap::namespace::namespaces;
+use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
-use crate::imap::raw::{esearch_all, exchange};
+use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, tokens};
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
@@ -171,56 +171,131 @@ impl Negotiated {
 
 /// Sets up a logged-in session: compression, QRESYNC, ID, NAMESPACE. Returns the session (a
 /// compressed one when compression was switched on) and what the sync may use.
+///
+/// Every connection pays for this before its first folder, so it waits for the server as few
+/// times as it can: CAPABILITY, then COMPRESS when it is switched on, then ENABLE, ID and
+/// NAMESPACE together in one round trip (RFC 3501 5.5; each is answered on its own and none
+/// depends on another's answer), with the capabilities read again in the same round trip once
+/// compressed (RFC 4978 allows them to change).
 pub async fn negotiate(
     mut session: ImapSession,
     options: SessionOptions,
 ) -> Result<(ImapSession, Negotiated)> {
     let limit = options.timeouts.command;
-    let mut offered = timed(limit, "reading capabilities", session.capabilities()).await?;
-    let compress = offered.has_str("COMPRESS=DEFLATE")
+    let listed = timed(limit, "reading capabilities", session.capabilities()).await?;
+    let mut offered: HashSet<String> = listed
+        .iter()
+        .map(|c| match c {
+            Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+            Capability::Auth(mechanism) => format!("AUTH={}", mechanism.to_ascii_uppercase()),
+            Capability::Atom(atom) => atom.to_ascii_uppercase(),
+        })
+        .collect();
+    let compress = offered.contains("COMPRESS=DEFLATE")
         && match options.compression {
             Compression::Auto => !session.get_ref().is_loopback(),
             Compression::Always => true,
             Compression::Never => false,
         };
     let mut negotiated = Negotiated::default();
+    let mut commands = Vec::new();
     if compress && !session.get_ref().is_compressed() {
         let compressed =
             timed(limit, "starting compression", session.compress(|s| ImapStream::Deflate(Box::new(s))));
         session = compressed.await?;
         negotiated.compressed = true;
-        // RFC 4978 allows the capability list to change once compressed.
-        offered = timed(limit, "reading capabilities", session.capabilities()).await?;
+        commands.push(Setup::Capability);
     }
-    let mut caps = SyncCaps {
-        esearch: offered.has_str("ESEARCH"),
-        list_status: offered.has_str("LIST-STATUS") && offered.has_str("LIST-EXTENDED"),
-        ..SyncCaps::default()
-    };
-    if options.allow_condstore && offered.has_str("QRESYNC") && offered.has_str("ENABLE") {
-        timed(limit, "enabling QRESYNC", session.run_command_and_check_ok("ENABLE QRESYNC")).await?;
-        caps.condstore = true;
-        caps.qresync = true;
-    } else if options.allow_condstore && offered.has_str("CONDSTORE") {
-        caps.condstore = true;
+    let enable = options.allow_condstore && offered.contains("QRESYNC") && offered.contains("ENABLE");
+    if enable {
+        commands.push(Setup::Enable);
     }
-    if offered.has_str("ID") {
-        // RFC 2971: name and version only; nothing about the user's system.
-        let id = [("name", Some("Tern")), ("version", Some(env!("CARGO_PKG_VERSION")))];
-        if let Err(e) = session.id(id).await {
-            tracing::debug!(error = %e, "the server did not accept ID");
-        }
+    if offered.contains("ID") {
+        commands.push(Setup::Id);
+    }
+    if offered.contains("NAMESPACE") {
+        commands.push(Setup::Namespace);
     }
     drain(&mut session);
-    if offered.has_str("NAMESPACE") {
-        negotiated.namespaces = namespaces(&mut session, limit).await?;
+    let sent: Vec<String> = commands.iter().map(Setup::command).collect();
+    let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
+    let answers = exchange_all(&mut session, &sent, limit).await?;
+    let mut enabled = false;
+    for (setup, answer) in commands.iter().zip(answers) {
+        match (setup, answer.refused) {
+            (Setup::Capability, None) => {
+                if let Some(line) = answer.untagged.iter().find(|l| starts_with_word(l, b"CAPABILITY")) {
+                    offered = tokens(line)?
+                        .iter()
+                        .skip(1)
+                        .filter_map(Token::text)
+                        .map(str::to_ascii_uppercase)
+                        .collect();
+                }
+            }
+            (Setup::Id, Some(text)) => tracing::debug!(error = %text, "the server did not accept ID"),
+            (Setup::Id, None) => {}
+            (Setup::Enable, None) => {
+                // RFC 5161: an extension the server does not know is ignored, not refused.
+                enabled = answer.untagged.iter().any(|l| {
+                    starts_with_word(l, b"ENABLED")
+                        && tokens(l).is_ok_and(|t| {
+                            t.iter().any(|t| t.text().is_some_and(|w| w.eq_ignore_ascii_case("QRESYNC")))
+                        })
+                });
+            }
+            (Setup::Namespace, None) => negotiated.namespaces = namespaces_of(&answer.untagged)?,
+            (setup, Some(text)) => {
+                return Err(Error::Protocol(format!("the server refused {}: {text}", setup.command())));
+            }
+        }
+    }
+    let has = |name: &str| offered.contains(name);
+    let mut caps = SyncCaps {
+        esearch: has("ESEARCH"),
+        list_status: has("LIST-STATUS") && has("LIST-EXTENDED"),
+        ..SyncCaps::default()
+    };
+    if enabled {
+        caps.condstore = true;
+        caps.qresync = true;
+    } else if options.allow_condstore && has("CONDSTORE") {
+        caps.condstore = true;
     }
     negotiated.caps = caps;
-    negotiated.quota = offered.has_str("QUOTA");
-    negotiated.idle = offered.has_str("IDLE");
-    negotiated.notify = offered.has_str("NOTIFY");
-    negotiated.unselect = offered.has_str("UNSELECT");
+    negotiated.quota = has("QUOTA");
+    negotiated.idle = has("IDLE");
+    negotiated.notify = has("NOTIFY");
+    negotiated.unselect = has("UNSELECT");
     Ok((session, negotiated))
+}
+
+/// The commands of a session's setup that go in one round trip ([`negotiate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    Capability,
+    Enable,
+    Id,
+    Namespace,
+}
+
+impl Setup {
+    fn command(&self) -> String {
+        match self {
+            Setup::Capability => "CAPABILITY".into(),
+            Setup::Enable => "ENABLE QRESYNC".into(),
+            // RFC 2971: name and version only; nothing about the user's system.
+            Setup::Id => format!("ID (\"name\" \"Tern\" \"version\" \"{}\")", env!("CARGO_PKG_VERSION")),
+            Setup::Namespace => "NAMESPACE".into(),
+        }
+    }
+}
+
+/// True when a response line (after `* `) begins with `word`, in any case.
+fn starts_with_word(line: &[u8], word: &[u8]) -> bool {
+    line.len() >= word.len()
+        && line[..word.len()].eq_ignore_ascii_case(word)
+        && line.get(word.len()).is_none_or(|&b| b == b' ')
 }
 
 /// Leaves the selected folder, if any, without expunging anything. A session that keeps a folder
