@@ -1012,6 +1012,15 @@ async fn resync_live(engine: Arc<Engine>, target: &Target<'_>, id: &str, report:
     if engine.add_account(via, password.clone()).await?.id != id {
         return Err("re-pointing the account made a new one".into());
     }
+    // The round trips of a connection before its first folder: what each connection costs
+    // over a slow link, whatever this machine's speed.
+    let before = proxy.turns();
+    let (session, _) = engine.session(id).await?;
+    let connect_turns = proxy.turns() - before;
+    drop(session);
+    report.push(Metric::new("connect_round_trips", connect_turns as f64, "round trips").note(
+        "the server's answers a new connection waits for until it can open a folder: the TLS handshake, the greeting, LOGIN and the session's setup (Engine::session, counted by the proxy)",
+    ));
     let settings =
         LiveSettings { idle: false, poll_interval: Duration::from_secs(3600), ..LiveSettings::default() };
     let (supervisor, mut rx) = live::start_with(engine.clone(), id, settings);

@@ -115,11 +115,28 @@ impl OpenFolder {
 
 /// How many of the newest inbox messages have their text downloaded in the background.
 const PREFETCH_NEWEST: usize = 30;
+/// Background downloads waiting at most: after a burst of new mail, the newest of it.
+const PREFETCH_QUEUED: usize = PREFETCH_NEWEST * 2;
 /// Messages downloaded per background step. Each step holds the inbox's lock, so the IDLE
 /// connection's sync of new mail and the window's requests wait for at most one step: one
 /// message, about 10 ms at 100,000 messages (with five, an arrival that came meanwhile waited
 /// up to 94 ms). Steps cost no more than their fetches, since the inbox stays open between them.
 const PREFETCH_BATCH: usize = 1;
+
+/// The order in which messages' text is downloaded in the background: messages that just
+/// arrived, newest first (they are the ones read next), then those already waiting, in their
+/// order, then the newest of the inbox (`newest`, as the list shows them). Each UID once.
+fn prefetch_order(arrived: &[u32], waiting: &VecDeque<u32>, newest: &[u32]) -> Vec<u32> {
+    let mut arrived = arrived.to_vec();
+    arrived.sort_unstable_by(|a, b| b.cmp(a));
+    let mut seen = HashSet::new();
+    arrived
+        .into_iter()
+        .chain(waiting.iter().copied())
+        .chain(newest.iter().copied())
+        .filter(|uid| seen.insert(*uid))
+        .collect()
+}
 
 impl AccountTask {
     fn set_state(&self, state: AccountState) {
@@ -587,7 +604,7 @@ impl AccountTask {
     }
 
     /// Queues the newest inbox messages whose text is not cached yet for download in the
-    /// background (and `arrived`, new messages, first).
+    /// background, in the order of [`prefetch_order`]: new arrivals first.
     fn plan_prefetch(&mut self, arrived: &[u32]) -> Result<()> {
         if !self.engine.settings().prefetch {
             self.prefetch.clear();
@@ -595,17 +612,17 @@ impl AccountTask {
         }
         let store = self.engine.store();
         let Some(fid) = store.folder_id(&self.account_id, INBOX)? else { return Ok(()) };
-        let mut wanted: Vec<u32> = arrived.iter().rev().copied().collect();
-        wanted.extend(store.page(fid, 0, PREFETCH_NEWEST)?.iter().map(|e| e.uid));
-        for uid in wanted {
-            if !self.prefetch.contains(&uid)
-                && !store.has_content(fid, uid)?
-                && store.envelope(fid, uid)?.is_some()
-            {
-                self.prefetch.push_back(uid);
+        let newest: Vec<u32> = store.page(fid, 0, PREFETCH_NEWEST)?.iter().map(|e| e.uid).collect();
+        let mut queue = VecDeque::new();
+        for uid in prefetch_order(arrived, &self.prefetch, &newest) {
+            if queue.len() == PREFETCH_QUEUED {
+                break;
+            }
+            if !store.has_content(fid, uid)? && store.envelope(fid, uid)?.is_some() {
+                queue.push_back(uid);
             }
         }
-        self.prefetch.truncate(PREFETCH_NEWEST * 2);
+        self.prefetch = queue;
         Ok(())
     }
 
@@ -912,5 +929,35 @@ pub(crate) fn publish(
             count,
             newest: fresh,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_arrivals_are_downloaded_first_and_newest_first() {
+        /// Arrived, waiting, the newest of the inbox; then the order.
+        type Case = (&'static [u32], &'static [u32], &'static [u32], Vec<u32>);
+        let table: Vec<Case> = vec![
+            // At start: the newest of the inbox, as the list shows them.
+            (&[], &[], &[30, 29, 28], vec![30, 29, 28]),
+            // Arrivals come first, newest first, however they were reported.
+            (&[31, 33, 32], &[], &[33, 32, 31, 30], vec![33, 32, 31, 30]),
+            // A burst reported in batches: each later batch goes before what is still waiting,
+            // so when the queue is cut it is the oldest of the burst that waits for the list.
+            (&[101, 102], &[100, 99, 98], &[102, 101, 100, 99, 98], vec![102, 101, 100, 99, 98]),
+            // What waits keeps its order, and nothing is queued twice.
+            (&[], &[5, 9, 7], &[9, 8, 7], vec![5, 9, 7, 8]),
+        ];
+        for (arrived, waiting, newest, expected) in table {
+            let waiting: VecDeque<u32> = waiting.iter().copied().collect();
+            assert_eq!(
+                prefetch_order(arrived, &waiting, newest),
+                expected,
+                "{arrived:?} {waiting:?} {newest:?}"
+            );
+        }
     }
 }
