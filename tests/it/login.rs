@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use tern_core::Error;
 use tern_core::account::{ImapServer, Security};
 use tern_core::imap::tls::TlsContext;
-use tern_core::imap::{FolderRole, ListOptions, Password, Timeouts, connect_and_login, list_folders};
+use tern_core::imap::{
+    FolderRole, ListOptions, Password, Timeouts, connect_and_login, list_folders, login_with_capabilities,
+};
 use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
 
 use crate::login;
@@ -252,5 +254,33 @@ async fn a_pinned_fingerprint_of_another_certificate_is_refused() {
     match err {
         Error::UntrustedCertificate { fingerprint, .. } => assert_eq!(fingerprint, server.fingerprint()),
         other => panic!("expected UntrustedCertificate, got {other:?}"),
+    }
+}
+
+/// Passwords of any characters log in: printable ASCII (quotes and backslashes included) with
+/// LOGIN, whose answer brings the capabilities after login, and others with AUTHENTICATE PLAIN,
+/// which carries UTF-8 unchanged.
+#[tokio::test]
+async fn passwords_of_any_characters_log_in() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let tls = TlsContext::new().unwrap();
+    // (user, password, capabilities named by the login's answer)
+    let table = [
+        ("quotes@tern.test", r#"a "quoted" \back\slash pass"#, true),
+        ("umlaut@tern.test", "pässwörd ünïcode ✓", false),
+    ];
+    for (user, password, named) in table {
+        server.add_user(user, password).unwrap();
+        let settings = server.server_settings(user, Security::Tls);
+        let (mut session, known) =
+            login_with_capabilities(&tls, &settings, &Password::new(password), Timeouts::default())
+                .await
+                .unwrap();
+        assert_eq!(known.is_some(), named, "{user}: {known:?}");
+        if let Some(known) = known {
+            assert!(known.iter().any(|c| c == "QRESYNC"), "{known:?}");
+        }
+        session.select("INBOX").await.unwrap();
+        session.logout().await.unwrap();
     }
 }

@@ -38,7 +38,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long connecting to the target may take before the client's connection is closed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -72,6 +72,8 @@ struct Shared {
     /// Turns of the conversation: bytes forwarded to a client after bytes it sent (see
     /// [`Proxy::turns`]).
     turns: AtomicU64,
+    /// How long each byte takes to cross, each way (see [`Proxy::start_with_delay`]).
+    delay: Duration,
 }
 
 impl Shared {
@@ -135,9 +137,16 @@ impl Conn {
 impl Proxy {
     /// Starts forwarding from a free port on `127.0.0.1` to `target`.
     pub fn start(target: SocketAddr) -> io::Result<Proxy> {
+        Self::start_with_delay(target, Duration::ZERO)
+    }
+
+    /// [`Proxy::start`], over a slow link: whatever either side sends arrives `one_way` later
+    /// (a round trip takes twice that), without limiting how much is in flight, as over a
+    /// long network path. Faults and counts work as without the delay.
+    pub fn start_with_delay(target: SocketAddr, one_way: Duration) -> io::Result<Proxy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared { delay: one_way, ..Shared::default() });
         let acceptor = {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
@@ -327,6 +336,9 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
         (Direction::ToClient, Some(server)) => (server, Some(&conn.client)),
         (Direction::ToClient, None) => return,
     };
+    // Over a slow link, a thread of its own hands each piece on once its time came, so that
+    // reading goes on meanwhile.
+    let mut late = (!shared.delay.is_zero()).then(|| Late::start(to.and_then(|dst| dst.try_clone().ok())));
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut buf) {
@@ -351,9 +363,17 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
                 }
             }
         }
-        if dst.write_all(&buf[..n]).is_err() {
+        let written = match late.as_mut() {
+            Some(late) => late.send(Instant::now() + shared.delay, buf[..n].to_vec()),
+            None => dst.write_all(&buf[..n]).is_ok(),
+        };
+        if !written {
             break;
         }
+    }
+    // What is still on its way arrives before the end does.
+    if let Some(late) = late {
+        late.finish();
     }
     // Pass the end on, so the other side reads end-of-stream (or fails to write). Not on a dead
     // connection: the server leaving must not show, the client keeps its silent socket (the
@@ -367,6 +387,49 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
     // Both directions ended, which on a dead connection means the client left too.
     if conn.running.fetch_sub(1, Ordering::SeqCst) == 1 {
         shared.forget(conn);
+    }
+}
+
+/// The far end of a slow link: pieces handed to [`Late::send`] are written when their time
+/// comes, in order, by a thread of its own.
+struct Late {
+    pieces: Option<std::sync::mpsc::Sender<(Instant, Vec<u8>)>>,
+    writer: Option<JoinHandle<()>>,
+    /// The writer gave up (the peer is gone).
+    failed: Arc<AtomicBool>,
+}
+
+impl Late {
+    fn start(dst: Option<TcpStream>) -> Late {
+        let (pieces, arriving) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+        let failed = Arc::new(AtomicBool::new(false));
+        let writer = dst.map(|mut dst| {
+            let failed = Arc::clone(&failed);
+            std::thread::spawn(move || {
+                for (due, piece) in arriving {
+                    std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                    if dst.write_all(&piece).is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            })
+        });
+        Late { pieces: Some(pieces), writer, failed }
+    }
+
+    /// Queues a piece due at `due`; false once the peer is gone.
+    fn send(&mut self, due: Instant, piece: Vec<u8>) -> bool {
+        !self.failed.load(Ordering::SeqCst)
+            && self.pieces.as_ref().is_some_and(|p| p.send((due, piece)).is_ok())
+    }
+
+    /// Waits until everything queued has been written (or the peer is gone).
+    fn finish(mut self) {
+        self.pieces = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
     }
 }
 
@@ -406,6 +469,30 @@ mod tests {
         let mut back = vec![0u8; sent * 2];
         client.read_exact(&mut back).unwrap();
         assert!(back.iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn a_slow_link_delays_each_way_and_keeps_every_byte_in_order() {
+        let one_way = Duration::from_millis(40);
+        let proxy = Proxy::start_with_delay(doubling_server(), one_way).unwrap();
+        // A lower bound only: the link is never faster than its delay.
+        let started = Instant::now();
+        exchange(&proxy, 10);
+        assert!(started.elapsed() >= one_way * 2, "{:?}", started.elapsed());
+        // Much in flight at once arrives whole and in order.
+        let mut client = TcpStream::connect(proxy.addr()).unwrap();
+        let sent: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let writer = {
+            let mut client = client.try_clone().unwrap();
+            let sent = sent.clone();
+            std::thread::spawn(move || client.write_all(&sent).unwrap())
+        };
+        let mut back = vec![0u8; sent.len() * 2];
+        client.read_exact(&mut back).unwrap();
+        writer.join().unwrap();
+        let expected: Vec<u8> = sent.iter().flat_map(|&b| [b, b]).collect();
+        assert!(back == expected, "the bytes came back changed or out of order");
+        assert_eq!(proxy.traffic(), Traffic { to_server: 300_010, to_client: 600_020 });
     }
 
     #[test]

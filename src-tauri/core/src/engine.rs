@@ -11,11 +11,13 @@ use crate::account::{AccountConfig, AccountRegistry, ImapServer, NewAccount};
 use crate::error::{Error, Result};
 use crate::imap::content::MessageContent;
 use crate::imap::tls::TlsContext;
-use crate::imap::{Folder, ImapSession, Password, Timeouts, connect_and_login, list_folders};
+use crate::imap::{Folder, ImapSession, Password, Timeouts, list_folders, login_with_capabilities};
 use crate::secrets::SecretStore;
 use crate::settings::{AppSettings, SettingsFile};
 use crate::store::{Envelope, FolderState, StorageQuota, Store};
-use crate::sync::{Negotiated, SessionOptions, SyncProgress, SyncReport, Syncer, negotiate, storage_quota};
+use crate::sync::{
+    Negotiated, SessionOptions, SyncProgress, SyncReport, Syncer, negotiate_with, storage_quota,
+};
 use crate::views::{ListQuery, Row, RowPage, Views, conversation_folders, layout};
 
 /// A window of a folder's message list, newest first.
@@ -151,9 +153,9 @@ impl Engine {
     /// Logs in to `server` with `password` and lists its folders, without saving anything: the
     /// "Test settings" step of adding an account.
     pub async fn probe(&self, server: &ImapServer, password: &Password) -> Result<Vec<Folder>> {
-        let session = connect_and_login(&self.tls, server, password, self.timeouts).await?;
+        let (session, known) = login_with_capabilities(&self.tls, server, password, self.timeouts).await?;
         let options = self.session_options(server);
-        let (mut session, negotiated) = negotiate(session, options).await?;
+        let (mut session, negotiated) = negotiate_with(session, known, options).await?;
         let folders = list_folders(&mut session, &negotiated.list_options()).await.map(|list| list.folders);
         logout(session, self.timeouts.command);
         folders
@@ -170,8 +172,8 @@ impl Engine {
     /// A logged-in session for an account, set up for syncing.
     pub async fn session(&self, id: &str) -> Result<(ImapSession, Negotiated)> {
         let account = self.account(id)?;
-        let session = self.login(id).await?;
-        negotiate(session, self.session_options(&account.imap)).await
+        let (session, known) = self.login_with_capabilities(id).await?;
+        negotiate_with(session, known, self.session_options(&account.imap)).await
     }
 
     /// Adds an account: checks the settings against the server first, then stores the password
@@ -407,13 +409,18 @@ impl Engine {
 
     /// Opens a logged-in session for a configured account, password from the keychain.
     pub async fn login(&self, id: &str) -> Result<ImapSession> {
+        self.login_with_capabilities(id).await.map(|(session, _)| session)
+    }
+
+    /// [`Self::login`], with the server's capabilities after login when its answer named them.
+    async fn login_with_capabilities(&self, id: &str) -> Result<(ImapSession, Option<Vec<String>>)> {
         let account = self.account(id)?;
         let owned = id.to_string();
         let password = self
             .with_secrets(move |s| s.get(&owned))
             .await?
             .ok_or_else(|| Error::MissingSecret(account.email.clone()))?;
-        connect_and_login(&self.tls, &account.imap, &Password::new(password), self.timeouts).await
+        login_with_capabilities(&self.tls, &account.imap, &Password::new(password), self.timeouts).await
     }
 
     /// Saves the conversations built since the last save and flushes the cache; call before exit.

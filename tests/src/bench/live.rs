@@ -549,6 +549,10 @@ pub struct OpenPlan<'a> {
 /// last two read and marked read as the reader does it.
 const NEWSLETTERS: u32 = 8;
 
+/// The delay each way of the slow link the harness measures over: a 50 ms round trip, as to a
+/// server across a continent.
+const SLOW_LINK_ONE_WAY: Duration = Duration::from_millis(25);
+
 /// Opening a message as the reader does (`Supervisor::message_content`, what the shell's
 /// `open_message` command calls, then the HTML policy): uncached (the first open after the
 /// message was synced: two FETCHes of only the shown parts) and cached (the content cache).
@@ -734,9 +738,11 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             .note("the HTML policy alone (sanitize_html, links routed, remote content blocked)"),
     );
 
-    // The bytes: the second newsletter opened through a counting proxy.
+    // Over a slow link: the second newsletter opened through a counting proxy that delays each
+    // way by SLOW_LINK_ONE_WAY, for the bytes on the wire and the round trips (each costs a
+    // user far from the server a whole round trip's time), then starred; and one arrival.
     if let (Some((server, direct, password)), Some(&second)) = (plan.proxy, uids.get(1)) {
-        let proxy = Proxy::start(server.tls_addr())?;
+        let proxy = Proxy::start_with_delay(server.tls_addr(), SLOW_LINK_ONE_WAY)?;
         let mut via = direct.clone();
         via.imap.port = proxy.port();
         // The account's id is its address and host: re-pointing it keeps its cache.
@@ -744,36 +750,77 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         if account.id != id {
             return Err(format!("re-pointing the account made a new one ({})", account.id).into());
         }
+        let rtt = (SLOW_LINK_ONE_WAY * 2).as_secs_f64() * 1e3;
+        // A new connection, until it can open a folder.
+        let turns = proxy.turns();
+        let started = Instant::now();
+        let (session, _) = engine.session(id).await?;
+        let connect_ms = started.elapsed().as_secs_f64() * 1e3;
+        let connect_turns = proxy.turns() - turns;
+        drop(session);
         let (supervisor, mut rx) = start(engine.clone(), id);
         wait_online(&mut rx).await?;
         proxy.reset_traffic();
+        let turns = proxy.turns();
         let started = Instant::now();
         supervisor.message_content(id, folder, second).await?.ok_or("the message is gone")?;
-        let via_ms = started.elapsed().as_secs_f64() * 1e3;
+        let open_ms = started.elapsed().as_secs_f64() * 1e3;
+        let open_turns = proxy.turns() - turns;
         let opened = proxy.reset_traffic();
+        let turns = proxy.turns();
+        let started = Instant::now();
+        supervisor
+            .set_flags(id, folder, vec![second], FlagChange { seen: None, flagged: Some(true) })
+            .await?;
+        let star_ms = started.elapsed().as_secs_f64() * 1e3;
+        let star_turns = proxy.turns() - turns;
+        proxy.reset_traffic();
         // One arrival (background downloads off): the IDLE notice and the incremental sync.
         let mut arrival = None;
         if let Some(other) = other.as_mut() {
             let message = mail::marked(plan.token, &Generator::new(SEED + 7_000).next_message().bytes);
             other.append(folder, None, None, &message).await?;
             next_arrival(&mut rx, folder).await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            tokio::time::sleep(Duration::from_millis(300) + SLOW_LINK_ONE_WAY * 8).await;
             arrival = Some(proxy.reset_traffic());
         }
         supervisor.shutdown().await;
         engine.add_account(direct, password).await?;
         say(&format!(
-            "open uncached through a proxy: {via_ms:.1} ms, {} B down, {} B up{}",
+            "over a {rtt:.0} ms round trip: connecting {connect_ms:.0} ms ({connect_turns} round trips), opening uncached {open_ms:.0} ms ({open_turns}; {} B down, {} B up), a star {star_ms:.0} ms ({star_turns}){}",
             opened.to_client,
             opened.to_server,
             arrival
                 .map(|a| format!("; one arrival: {} B down, {} B up", a.to_client, a.to_server))
                 .unwrap_or_default()
         ));
-        report.push(Metric::new("open_message_uncached_bytes", opened.total() as f64 / 1e3, "KB").note(&format!(
-            "bytes on the wire (TLS included, both ways; {} B from the server) for the uncached open of an identical newsletter",
-            opened.to_client
-        )));
+        let slow = |name: &str, ms: f64, turns: u64, what: &str| {
+            Metric::new(name, ms, "ms").note(&format!(
+                "{what}, over a link with a {rtt:.0} ms round trip (the local server behind a delaying proxy): {turns} round trips"
+            ))
+        };
+        report.push(slow("slow_link_connect", connect_ms, connect_turns, "a new connection until it can open a folder (Engine::session: TLS, greeting, LOGIN, the session's setup)"));
+        report.push(Metric::new("slow_link_connect_round_trips", connect_turns as f64, "round trips"));
+        report.push(slow(
+            "slow_link_open_uncached",
+            open_ms,
+            open_turns,
+            "the uncached open of a newsletter in the folder the reads left open (message_content)",
+        ));
+        report.push(Metric::new("slow_link_open_uncached_round_trips", open_turns as f64, "round trips"));
+        report.push(slow(
+            "slow_link_flag_change",
+            star_ms,
+            star_turns,
+            "then a star on it (set_flags, until the server has it and the folder is synced)",
+        ));
+        report.push(Metric::new("slow_link_flag_change_round_trips", star_turns as f64, "round trips"));
+        report.push(Metric::new("open_message_uncached_bytes", opened.total() as f64 / 1e3, "KB").note(
+            &format!(
+                "bytes on the wire (TLS included, both ways; {} B from the server) for that uncached open",
+                opened.to_client
+            ),
+        ));
         if let Some(a) = arrival {
             report.push(Metric::new("push_bytes_per_arrival", a.total() as f64 / 1e3, "KB").note(&format!(
                 "bytes on the wire (TLS included, both ways; {} B from the server) for one new message: IDLE notice + incremental sync, background downloads off",

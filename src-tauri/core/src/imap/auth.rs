@@ -1,9 +1,11 @@
 //! The authentication step, after the connection is secured.
 //!
-//! [`Credentials`] is what the account holds; [`authenticate`] picks the mechanism from the
-//! server's pre-login capabilities: `AUTHENTICATE PLAIN` when offered (it carries any UTF-8
-//! password unchanged), else `LOGIN`. A server announcing `LOGINDISABLED` on a connection Tern
-//! considers secure is refused rather than worked around. OAuth (XOAUTH2, OAUTHBEARER) plugs in
+//! [`Credentials`] is what the account holds; [`choose`] picks the mechanism from the server's
+//! pre-login capabilities and the credentials: `LOGIN` for a user name and password of printable
+//! ASCII (one round trip, and its answer carries the server's capabilities after login, which
+//! spares asking for them), `AUTHENTICATE PLAIN` for any other (it carries any UTF-8 password
+//! unchanged, in two round trips), else `LOGIN`. A server announcing `LOGINDISABLED` on a
+//! connection Tern considers secure is refused rather than worked around. OAuth (XOAUTH2, OAUTHBEARER) plugs in
 //! here as another [`Credentials`] variant with its own SASL mechanism.
 
 use async_imap::Authenticator;
@@ -36,10 +38,14 @@ pub enum Mechanism {
     Login,
 }
 
-/// Picks the mechanism from pre-login capabilities (upper-cased atoms).
-pub fn choose(capabilities: &[String]) -> Result<Mechanism> {
+/// Picks the mechanism from pre-login capabilities (upper-cased atoms) and the credentials.
+pub fn choose(capabilities: &[String], credentials: &Credentials) -> Result<Mechanism> {
     let has = |c: &str| capabilities.iter().any(|cap| cap.eq_ignore_ascii_case(c));
-    if has("AUTH=PLAIN") {
+    let Credentials::Password { username, password } = credentials;
+    let printable = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if !has("LOGINDISABLED") && printable(username) && printable(password.expose()) {
+        Ok(Mechanism::Login)
+    } else if has("AUTH=PLAIN") {
         Ok(Mechanism::Plain)
     } else if has("LOGINDISABLED") {
         Err(Error::InsecureConnection(
@@ -48,6 +54,20 @@ pub fn choose(capabilities: &[String]) -> Result<Mechanism> {
     } else {
         Ok(Mechanism::Login)
     }
+}
+
+/// The name of a capability as Tern compares it: upper case, `AUTH=` mechanisms included.
+pub fn capability_name(capability: &async_imap::types::Capability) -> String {
+    match capability {
+        async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+        async_imap::types::Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
+        async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
+    }
+}
+
+/// The names of capabilities as a response lists them ([`capability_name`]).
+pub fn capability_names<'a>(capabilities: impl IntoIterator<Item = &'a Capability<'a>>) -> Vec<String> {
+    capabilities.into_iter().map(|cap| capability_name(&cap.into())).collect()
 }
 
 struct PlainSasl<'a> {
@@ -80,30 +100,29 @@ pub async fn capabilities(client: &mut async_imap::Client<ImapStream>) -> Result
         if let UnsolicitedResponse::Other(data) = response
             && let Response::Capabilities(caps) = data.parsed()
         {
-            for cap in caps {
-                out.push(match cap {
-                    Capability::Imap4rev1 => "IMAP4REV1".to_string(),
-                    Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
-                    Capability::Atom(a) => a.to_ascii_uppercase(),
-                });
-            }
+            out.extend(capability_names(caps));
         }
     }
     Ok(out)
 }
 
-/// Logs in with `credentials` using `mechanism`.
+/// Logs in with `credentials` using `mechanism`. Returns the session and, when the server's
+/// answer named them (as `LOGIN`'s usually does), its capabilities after login.
 pub async fn authenticate(
     client: async_imap::Client<ImapStream>,
     credentials: &Credentials,
     mechanism: Mechanism,
-) -> std::result::Result<ImapSession, async_imap::error::Error> {
+) -> std::result::Result<(ImapSession, Option<Vec<String>>), async_imap::error::Error> {
     let Credentials::Password { username, password } = credentials;
     let result = match mechanism {
-        Mechanism::Plain => {
-            client.authenticate("PLAIN", PlainSasl { username, password: password.expose() }).await
-        }
-        Mechanism::Login => client.login(username, password.expose()).await,
+        Mechanism::Plain => client
+            .authenticate("PLAIN", PlainSasl { username, password: password.expose() })
+            .await
+            .map(|session| (session, None)),
+        Mechanism::Login => client
+            .login_with_capabilities(username, password.expose())
+            .await
+            .map(|(session, caps)| (session, caps.map(|caps| caps.iter().map(capability_name).collect()))),
     };
     result.map_err(|(e, _client)| e)
 }
@@ -115,14 +134,28 @@ mod tests {
     #[test]
     fn mechanism_choice() {
         let caps = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let table: [(&[&str], Option<Mechanism>); 4] = [
-            (&["IMAP4REV1", "AUTH=PLAIN", "AUTH=LOGIN"], Some(Mechanism::Plain)),
-            (&["IMAP4REV1"], Some(Mechanism::Login)),
-            (&["IMAP4REV1", "AUTH=PLAIN", "LOGINDISABLED"], Some(Mechanism::Plain)),
-            (&["IMAP4REV1", "LOGINDISABLED"], None),
+        let ascii = Credentials::Password {
+            username: "ann@example.org".into(),
+            password: Password::new("a \"b\" c!"),
+        };
+        let utf8 = Credentials::Password {
+            username: "ann@example.org".into(),
+            password: Password::new("pässwörd"),
+        };
+        let table: [(&[&str], &Credentials, Option<Mechanism>); 8] = [
+            // LOGIN (one round trip, capabilities in its answer) when the password is plain ASCII.
+            (&["IMAP4REV1", "AUTH=PLAIN", "AUTH=LOGIN"], &ascii, Some(Mechanism::Login)),
+            (&["IMAP4REV1"], &ascii, Some(Mechanism::Login)),
+            (&["IMAP4REV1", "AUTH=PLAIN", "LOGINDISABLED"], &ascii, Some(Mechanism::Plain)),
+            (&["IMAP4REV1", "LOGINDISABLED"], &ascii, None),
+            // PLAIN carries any UTF-8 password unchanged.
+            (&["IMAP4REV1", "AUTH=PLAIN", "AUTH=LOGIN"], &utf8, Some(Mechanism::Plain)),
+            (&["IMAP4REV1"], &utf8, Some(Mechanism::Login)),
+            (&["IMAP4REV1", "AUTH=PLAIN", "LOGINDISABLED"], &utf8, Some(Mechanism::Plain)),
+            (&["IMAP4REV1", "LOGINDISABLED"], &utf8, None),
         ];
-        for (list, expected) in table {
-            assert_eq!(choose(&caps(list)).ok(), expected, "{list:?}");
+        for (list, credentials, expected) in table {
+            assert_eq!(choose(&caps(list), credentials).ok(), expected, "{list:?} {credentials:?}");
         }
     }
 

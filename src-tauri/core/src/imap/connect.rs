@@ -10,6 +10,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use async_imap::imap_proto::{Outcome, Response, ResponseCode};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -63,13 +64,30 @@ pub async fn connect_and_login(
     password: &Password,
     timeouts: Timeouts,
 ) -> Result<ImapSession> {
+    login_with_capabilities(tls, server, password, timeouts).await.map(|(session, _)| session)
+}
+
+/// [`connect_and_login`], with the server's capabilities after login when its answer to the
+/// login named them (upper-case names, see [`auth::capability_name`]): the session's setup then
+/// need not ask for them. The capabilities before login come with the greeting when the server
+/// sends them there, and are asked for otherwise (and always after STARTTLS, RFC 3501 6.2.1).
+pub async fn login_with_capabilities(
+    tls: &TlsContext,
+    server: &ImapServer,
+    password: &Password,
+    timeouts: Timeouts,
+) -> Result<(ImapSession, Option<Vec<String>>)> {
     server.validate()?;
     let host = server.host.as_str();
-    let mut client = timed(host, timeouts.connect, "connecting", open(tls, server, timeouts)).await?;
+    let (mut client, greeted) =
+        timed(host, timeouts.connect, "connecting", open(tls, server, timeouts)).await?;
     let credentials = Credentials::Password { username: server.username.clone(), password: password.clone() };
     let login = async {
-        let caps = auth::capabilities(&mut client).await?;
-        let mechanism = auth::choose(&caps)?;
+        let caps = match greeted {
+            Some(caps) => caps,
+            None => auth::capabilities(&mut client).await?,
+        };
+        let mechanism = auth::choose(&caps, &credentials)?;
         auth::authenticate(client, &credentials, mechanism)
             .await
             .map_err(|e| login_error(&server.username, e))
@@ -77,12 +95,13 @@ pub async fn connect_and_login(
     timed(host, timeouts.command, "logging in", login).await
 }
 
-/// TCP + TLS/STARTTLS + greeting: a client ready for LOGIN.
+/// TCP + TLS/STARTTLS + greeting: a client ready for LOGIN, and the capabilities its greeting
+/// named on the secured connection.
 async fn open(
     tls: &TlsContext,
     server: &ImapServer,
     timeouts: Timeouts,
-) -> Result<async_imap::Client<ImapStream>> {
+) -> Result<(async_imap::Client<ImapStream>, Option<Vec<String>>)> {
     let host = server.host.as_str();
     let tcp = TcpStream::connect((host, server.port)).await.map_err(|e| Error::Unreachable {
         host: host.to_string(),
@@ -103,8 +122,8 @@ async fn open(
         Security::Tls => {
             let stream = handshake(tls, server, tcp).await?;
             let mut client = async_imap::Client::new(stream);
-            read_greeting(&mut client, host, timeouts).await?;
-            Ok(client)
+            let caps = read_greeting(&mut client, host, timeouts).await?;
+            Ok((client, caps))
         }
         Security::StartTls => {
             let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
@@ -131,12 +150,12 @@ async fn open(
             };
             let stream = handshake(tls, server, tcp).await?;
             // RFC 3501 6.2.1: no greeting after STARTTLS; capabilities must be asked again.
-            Ok(async_imap::Client::new(stream))
+            Ok((async_imap::Client::new(stream), None))
         }
         Security::Plain => {
             let mut client = async_imap::Client::new(ImapStream::Plain(tcp));
-            read_greeting(&mut client, host, timeouts).await?;
-            Ok(client)
+            let caps = read_greeting(&mut client, host, timeouts).await?;
+            Ok((client, caps))
         }
     }
 }
@@ -164,13 +183,19 @@ async fn handshake(tls: &TlsContext, server: &ImapServer, tcp: TcpStream) -> Res
     }
 }
 
+/// Reads the server's greeting; returns the capabilities it named (`* OK [CAPABILITY ...]`).
 async fn read_greeting(
     client: &mut async_imap::Client<ImapStream>,
     host: &str,
     timeouts: Timeouts,
-) -> Result<()> {
+) -> Result<Option<Vec<String>>> {
     match tokio::time::timeout(timeouts.command, client.read_response()).await {
-        Ok(Ok(Some(_greeting))) => Ok(()),
+        Ok(Ok(Some(greeting))) => Ok(match greeting.parsed() {
+            Response::Data {
+                outcome: Outcome { code: Some(ResponseCode::Capabilities(caps)), .. }, ..
+            } => Some(auth::capability_names(caps)),
+            _ => None,
+        }),
         Ok(Ok(None)) => Err(Error::Protocol(format!("{host} closed the connection before greeting"))),
         Ok(Err(e)) => Err(Error::Protocol(format!("reading the greeting of {host}: {e}"))),
         Err(_) => Err(Error::Timeout {

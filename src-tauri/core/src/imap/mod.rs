@@ -26,7 +26,7 @@ pub mod raw;
 pub mod stream;
 pub mod tls;
 
-pub use connect::{Password, connect_and_login};
+pub use connect::{Password, connect_and_login, login_with_capabilities};
 pub use folders::{Folder, FolderList, FolderRole, FolderStatus, ListOptions, list_folders};
 pub use namespace::{NamespaceKind, Namespaces};
 pub use stream::ImapStream;

@@ -30,12 +30,13 @@ pub mod uidset;
 use std::collections::{HashMap, HashSet};
 
 use async_imap::imap_proto::{MailboxDatum, Response};
-use async_imap::types::{Capability, Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
+use async_imap::types::{Fetch, Mailbox, QuotaResourceName, UnsolicitedResponse};
 use futures::TryStreamExt;
 
 pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 
 use crate::error::{Error, Result};
+use crate::imap::auth::capability_name;
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
@@ -173,24 +174,30 @@ impl Negotiated {
 /// compressed one when compression was switched on) and what the sync may use.
 ///
 /// Every connection pays for this before its first folder, so it waits for the server as few
-/// times as it can: CAPABILITY, then COMPRESS when it is switched on, then ENABLE, ID and
+/// times as it can: CAPABILITY (unless the login's answer named them, [`negotiate_with`]), then
+/// COMPRESS when it is switched on, then ENABLE, ID and
 /// NAMESPACE together in one round trip (RFC 3501 5.5; each is answered on its own and none
 /// depends on another's answer), with the capabilities read again in the same round trip once
 /// compressed (RFC 4978 allows them to change).
-pub async fn negotiate(
+pub async fn negotiate(session: ImapSession, options: SessionOptions) -> Result<(ImapSession, Negotiated)> {
+    negotiate_with(session, None, options).await
+}
+
+/// [`negotiate`] on a session whose capabilities after login are `known` (from the login's
+/// answer, [`crate::imap::login_with_capabilities`]): one round trip less.
+pub async fn negotiate_with(
     mut session: ImapSession,
+    known: Option<Vec<String>>,
     options: SessionOptions,
 ) -> Result<(ImapSession, Negotiated)> {
     let limit = options.timeouts.command;
-    let listed = timed(limit, "reading capabilities", session.capabilities()).await?;
-    let mut offered: HashSet<String> = listed
-        .iter()
-        .map(|c| match c {
-            Capability::Imap4rev1 => "IMAP4REV1".to_string(),
-            Capability::Auth(mechanism) => format!("AUTH={}", mechanism.to_ascii_uppercase()),
-            Capability::Atom(atom) => atom.to_ascii_uppercase(),
-        })
-        .collect();
+    let mut offered: HashSet<String> = match known {
+        Some(names) => names.into_iter().collect(),
+        None => {
+            let listed = timed(limit, "reading capabilities", session.capabilities()).await?;
+            listed.iter().map(capability_name).collect()
+        }
+    };
     let compress = offered.contains("COMPRESS=DEFLATE")
         && match options.compression {
             Compression::Auto => !session.get_ref().is_loopback(),
