@@ -364,6 +364,9 @@ async fn an_opened_message_comes_from_the_cache_the_next_time_even_offline() {
     let live = Live::start(&server, None, quick()).await;
     let at = caught_up(&live, "Archive", 3).await;
     let id = live.account.id.clone();
+    // No reading ahead, so that message 3, next to message 2, stays on the server only.
+    let engine = live.account.engine.clone();
+    engine.set_settings(tern_core::settings::AppSettings { prefetch: false, ..engine.settings() }).unwrap();
 
     let content = live.supervisor.message_content(&id, "Archive", 2).await.unwrap().expect("message 2");
     assert!(!content.shown.is_empty(), "{content:?}");

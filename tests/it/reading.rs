@@ -214,3 +214,39 @@ async fn the_newest_inbox_messages_are_downloaded_in_the_background_with_their_s
     assert!(cached.is_some_and(|c| c.attachments.len() == 1));
     r.supervisor.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_messages_next_to_the_one_opened_are_downloaded_in_the_background() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 20, 11).unwrap();
+    let r = start(&server).await;
+    let (engine, id) = (r.account.engine.clone(), r.account.id.clone());
+    r.until("the archive synced", |r| {
+        r.account.engine.envelopes(&r.account.id, "Archive", 0, 100).is_ok_and(|page| page.rows.len() == 20)
+    })
+    .await;
+    // The list's order, newest first; the message opened is in the middle of it.
+    let order: Vec<u32> =
+        engine.envelopes(&id, "Archive", 0, 100).unwrap().rows.iter().map(|e| e.uid).collect();
+    let at = 10;
+    let cached = |uid: u32| engine.cached_content(&id, "Archive", uid).unwrap().is_some();
+    assert!(order.iter().all(|&uid| !cached(uid)), "nothing in Archive is downloaded before it is read");
+
+    r.supervisor.message_content(&id, "Archive", order[at]).await.unwrap().expect("the message");
+    // The next two down the list and the one above follow without being asked for...
+    let ahead = [order[at + 1], order[at - 1], order[at + 2]];
+    r.until("the messages around it downloaded", |_| ahead.iter().all(|&uid| cached(uid))).await;
+    // ... and they open from the cache, with their snippets in the list.
+    for uid in ahead {
+        let content = engine.cached_content(&id, "Archive", uid).unwrap().expect("cached");
+        assert!(!content.shown.is_empty());
+        let envelope = engine.envelope(&id, "Archive", uid).unwrap().expect("listed");
+        assert!(envelope.snippet.is_some(), "{uid} has its snippet");
+    }
+    // Nothing further away.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for uid in [order[at - 2], order[at + 3]] {
+        assert!(!cached(uid), "{uid} is not next to the message read");
+    }
+    r.supervisor.shutdown().await;
+}

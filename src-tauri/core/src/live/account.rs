@@ -84,6 +84,9 @@ pub(crate) struct AccountTask {
     pub(crate) locks: FolderLocks,
     /// Inbox messages whose text is downloaded in the background, next first.
     pub(crate) prefetch: VecDeque<u32>,
+    /// The messages next to the one opened last, in its folder, downloaded in the background
+    /// before the inbox's ([`Self::plan_reading_ahead`]).
+    pub(crate) reading_ahead: VecDeque<(String, u32)>,
     /// The folder the command connection keeps open after a read or a flag change in it
     /// ([`Self::open_folder`]) or a sync of it, so that reading on, marking read or syncing
     /// it again costs no second SELECT; polls and anything in another folder leave it first
@@ -115,6 +118,9 @@ impl OpenFolder {
 
 /// How many of the newest inbox messages have their text downloaded in the background.
 const PREFETCH_NEWEST: usize = 30;
+/// Messages read ahead around the one opened: older ones (further down the list) and newer.
+const READ_AHEAD_OLDER: usize = 2;
+const READ_AHEAD_NEWER: usize = 1;
 /// Background downloads waiting at most: after a burst of new mail, the newest of it.
 const PREFETCH_QUEUED: usize = PREFETCH_NEWEST * 2;
 /// Messages downloaded per background step. Each step holds the inbox's lock, so the IDLE
@@ -322,8 +328,13 @@ impl AccountTask {
                         }
                     }
                     Some(Request::Content { path, uid, reply }) => {
-                        if let Some(lost) = answer(reply, self.content(session, negotiated, &path, uid).await) {
+                        let outcome = self.content(session, negotiated, &path, uid).await;
+                        let opened = matches!(outcome, Ok(Some(_)));
+                        if let Some(lost) = answer(reply, outcome) {
                             break Err(lost);
+                        }
+                        if opened && let Err(e) = self.plan_reading_ahead(&path, uid) {
+                            tracing::debug!(account = %self.account_id, error = %e, "reading ahead not planned");
                         }
                     }
                     Some(Request::Attached { path, uid, section, reply }) => {
@@ -368,13 +379,14 @@ impl AccountTask {
                     }
                 },
                 // Lowest priority: only when nothing else is waiting.
-                _ = std::future::ready(()), if !self.prefetch.is_empty() => {
+                _ = std::future::ready(()), if !self.prefetch.is_empty() || !self.reading_ahead.is_empty() => {
                     match self.prefetch_some(session, negotiated).await {
                         Ok(()) => {}
                         Err(e @ (Error::ConnectionLost(_) | Error::Timeout { .. })) => break Err(e),
                         Err(e) => {
                             tracing::debug!(account = %self.account_id, error = %e, "background download failed");
                             self.prefetch.clear();
+                            self.reading_ahead.clear();
                         }
                     }
                 }
@@ -626,19 +638,47 @@ impl AccountTask {
         Ok(())
     }
 
-    /// Downloads the next queued inbox messages' text ([`PREFETCH_BATCH`]), in the inbox left
-    /// open by the step before.
-    async fn prefetch_some(&mut self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
-        let n = self.prefetch.len().min(PREFETCH_BATCH);
-        let uids: Vec<u32> = self.prefetch.drain(..n).collect();
+    /// Queues the messages next to `uid` in `path` (the one just opened) whose text is not
+    /// cached, for download in the background before anything else: whoever reads one message
+    /// usually reads the next (over a slow link each uncached open waits for the server twice).
+    /// What was queued for an earlier message is dropped: the reader has moved on.
+    fn plan_reading_ahead(&mut self, path: &str, uid: u32) -> Result<()> {
+        self.reading_ahead.clear();
+        if !self.engine.settings().prefetch {
+            return Ok(());
+        }
         let store = self.engine.store();
-        let fid = store.folder_id_or_create(&self.account_id, INBOX)?;
+        let Some(fid) = store.folder_id(&self.account_id, path)? else { return Ok(()) };
+        for next in store.neighbours(fid, uid, READ_AHEAD_OLDER, READ_AHEAD_NEWER)? {
+            if !store.has_content(fid, next)? {
+                self.reading_ahead.push_back((path.to_string(), next));
+            }
+        }
+        Ok(())
+    }
+
+    /// Downloads the next message read ahead, or else the next queued inbox messages' text
+    /// ([`PREFETCH_BATCH`]), in the folder left open by the step before.
+    async fn prefetch_some(&mut self, session: &mut ImapSession, negotiated: &Negotiated) -> Result<()> {
+        let (path, uids): (String, Vec<u32>) = match self.reading_ahead.pop_front() {
+            Some((path, uid)) => (path, vec![uid]),
+            None => {
+                let n = self.prefetch.len().min(PREFETCH_BATCH);
+                (INBOX.to_string(), self.prefetch.drain(..n).collect())
+            }
+        };
+        let store = self.engine.store();
+        let fid = store.folder_id_or_create(&self.account_id, &path)?;
         let limit = self.engine.timeouts().command;
         let newest = uids.iter().copied().max().unwrap_or(0);
         let fetched = self
-            .opened(session, negotiated, INBOX, newest, async |s: &mut ImapSession| {
+            .opened(session, negotiated, &path, newest, async |s: &mut ImapSession| {
                 let mut out = Vec::new();
                 for uid in uids {
+                    // Opened meanwhile, or gone from the cache: nothing to do.
+                    if store.has_content(fid, uid)? || store.envelope(fid, uid)?.is_none() {
+                        continue;
+                    }
                     if let Some(content) = fetch_content(s, uid, limit).await? {
                         out.push((uid, content));
                     }
@@ -648,7 +688,7 @@ impl AccountTask {
             .await?
             .unwrap_or_default();
         let contents: Vec<(u32, &MessageContent)> = fetched.iter().map(|(uid, c)| (*uid, c)).collect();
-        self.keep_content(INBOX, fid, &contents)
+        self.keep_content(&path, fid, &contents)
     }
 
     /// Runs a sync on the command connection and publishes what changed.

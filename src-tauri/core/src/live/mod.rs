@@ -343,6 +343,7 @@ impl Supervisor {
             requests: inbox,
             locks: account::FolderLocks::default(),
             prefetch: Default::default(),
+            reading_ahead: Default::default(),
             open: Default::default(),
         };
         let task = tokio::spawn(task.run());

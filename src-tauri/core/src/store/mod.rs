@@ -506,6 +506,50 @@ impl Store {
         Ok(out)
     }
 
+    /// The messages next to `uid` in the folder's newest-first order, read from the date index
+    /// around it (no whole-folder scan): up to `older` after it and `newer` before it, nearest
+    /// first, alternating from the older side (the next message down, the one above, the
+    /// second down...). Empty when `uid` is not cached.
+    pub fn neighbours(&self, fid: FolderId, uid: u32, older: usize, newer: usize) -> Result<Vec<u32>> {
+        let Some(env) = self.envelope(fid, uid)? else { return Ok(Vec::new()) };
+        let entry = date_entry(env.received, uid);
+        let prefix = prefixed(b'r', fid);
+        let target = run_key(fid, &entry);
+        // The run holding the entry (the last starting at or before it; the first run also
+        // holds entries before its key), and the runs on each side of it.
+        let holding = match self.mail.range(prefix.as_slice()..=target.as_slice()).next_back() {
+            Some(found) => Some(found?),
+            None => self.mail.scan_prefix(prefix).next().transpose()?,
+        };
+        let Some((key, run)) = holding else { return Ok(Vec::new()) };
+        let mut entries: Vec<DateEntry> = Vec::new();
+        if let Some(before) = self.mail.range(prefix.as_slice()..&key[..]).next_back() {
+            entries.extend(run_entries(&before?.1)?);
+        }
+        entries.extend(run_entries(&run)?);
+        let mut after_key = key.to_vec();
+        after_key.push(0);
+        if let Some(after) = self.mail.range(after_key..).next() {
+            let (next_key, next_run) = after?;
+            if next_key.starts_with(&prefix) {
+                entries.extend(run_entries(&next_run)?);
+            }
+        }
+        let Some(at) = entries.iter().position(|e| *e == entry) else { return Ok(Vec::new()) };
+        let mut down = entries[at + 1..].iter().take(older);
+        let mut up = entries[..at].iter().rev().take(newer);
+        let mut out = Vec::with_capacity(older + newer);
+        loop {
+            let (d, u) = (down.next(), up.next());
+            if d.is_none() && u.is_none() {
+                break;
+            }
+            out.extend(d.and_then(|e| entry_uid(e)));
+            out.extend(u.and_then(|e| entry_uid(e)));
+        }
+        Ok(out)
+    }
+
     /// Every cached message of a folder as (UID, arrival time), newest first, read from the
     /// date index alone (no envelope is decoded), with a digest of them: the digest changes
     /// whenever a message comes or goes (or its arrival time does), not with flags or snippets.

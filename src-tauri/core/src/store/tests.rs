@@ -1008,3 +1008,39 @@ fn derived_data_goes_with_any_folder_it_came_from() {
     assert!(store.derived("other", &[inbox]).unwrap().is_none());
     assert_eq!(store.derived("threads", &[other]).unwrap().as_deref(), Some(&[3u8][..]));
 }
+
+#[test]
+fn neighbours_are_read_around_a_message_across_runs() {
+    let (_dir, store) = open();
+    let fid = store.folder_id_or_create("a", "Archive").unwrap();
+    // 700 messages, UID n received at second n: newest first is 700, 699, ..., 1, in several
+    // runs of the date index.
+    let upserts: Vec<Envelope> = (1..=700).map(|uid| env(uid, i64::from(uid), true)).collect();
+    store.apply(fid, FolderChanges { upserts, ..Default::default() }).unwrap();
+    let runs = store.mail.scan_prefix(prefixed(b'r', fid)).count();
+    assert!(runs >= 3, "{runs} runs");
+    // (uid, older, newer) -> neighbours, nearest first, the older side first.
+    let table: Vec<(u32, usize, usize, Vec<u32>)> = vec![
+        (350, 2, 1, vec![349, 351, 348]),
+        (700, 2, 1, vec![699, 698]),
+        (1, 2, 1, vec![2]),
+        (2, 2, 2, vec![1, 3, 4]),
+        (500, 0, 1, vec![501]),
+        (9_999, 2, 1, vec![]),
+    ];
+    for (uid, older, newer, expected) in &table {
+        assert_eq!(&store.neighbours(fid, *uid, *older, *newer).unwrap(), expected, "around {uid}");
+    }
+    // At every run's edge too: the same as the order of the whole folder says.
+    let order: Vec<u32> = store.page(fid, 0, 700).unwrap().iter().map(|e| e.uid).collect();
+    for (at, uid) in order.iter().enumerate() {
+        let mut expected = Vec::new();
+        if let Some(next) = order.get(at + 1) {
+            expected.push(*next);
+        }
+        if at > 0 {
+            expected.push(order[at - 1]);
+        }
+        assert_eq!(store.neighbours(fid, *uid, 1, 1).unwrap(), expected, "around {uid}");
+    }
+}
