@@ -5,8 +5,8 @@
 //! ASCII (one round trip, and its answer carries the server's capabilities after login, which
 //! spares asking for them), `AUTHENTICATE PLAIN` for any other (it carries any UTF-8 password
 //! unchanged, in two round trips), else `LOGIN`. A server announcing `LOGINDISABLED` on a
-//! connection Tern considers secure is refused rather than worked around. OAuth (XOAUTH2, OAUTHBEARER) plugs in
-//! here as another [`Credentials`] variant with its own SASL mechanism.
+//! connection Tern considers secure is refused rather than worked around. OAuth (XOAUTH2,
+//! OAUTHBEARER) plugs in here as another [`Credentials`] variant with its own SASL mechanism.
 
 use async_imap::Authenticator;
 use async_imap::imap_proto::{Capability, Response};

@@ -26,6 +26,9 @@ pub mod raw;
 pub mod stream;
 pub mod tls;
 
+#[cfg(test)]
+pub(crate) mod scripted;
+
 pub use connect::{Password, connect_and_login, login_with_capabilities};
 pub use folders::{Folder, FolderList, FolderRole, FolderStatus, ListOptions, list_folders};
 pub use namespace::{NamespaceKind, Namespaces};

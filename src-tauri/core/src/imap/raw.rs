@@ -365,24 +365,15 @@ mod tests {
 
 #[cfg(test)]
 mod pipelined {
-    use tokio::io::AsyncBufReadExt;
-    use tokio::net::{TcpListener, TcpStream};
-
     use super::*;
-    use crate::imap::stream::ImapStream;
+    use crate::imap::scripted;
 
     /// A logged-in session to a server that, after LOGIN, reads `script.len()` commands before
     /// it answers any (so commands sent one round trip at a time would never be answered), then
     /// answers each with its untagged lines and its completion (`OK`, `NO ...`), and `trailer`
     /// in the same write. A NOOP after that is answered normally.
     async fn session(script: Script, trailer: &'static str) -> ImapSession {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (socket, _) = listener.accept().await.unwrap();
-            let (reader, mut writer) = socket.into_split();
-            writer.write_all(b"* OK ready\r\n").await.unwrap();
-            let mut lines = tokio::io::BufReader::new(reader).lines();
+        scripted::session(move |mut lines, mut writer| async move {
             let login = lines.next_line().await.unwrap().unwrap();
             let tag = login.split(' ').next().unwrap().to_string();
             writer.write_all(format!("{tag} OK logged in\r\n").as_bytes()).await.unwrap();
@@ -397,11 +388,8 @@ mod pipelined {
                 let tag = line.split(' ').next().unwrap();
                 writer.write_all(format!("{tag} OK done\r\n").as_bytes()).await.unwrap();
             }
-        });
-        let stream = ImapStream::Plain(TcpStream::connect(address).await.unwrap());
-        let mut client = async_imap::Client::new(stream);
-        client.read_response().await.unwrap();
-        client.login("u", "p").await.map_err(|(e, _)| e).unwrap()
+        })
+        .await
     }
 
     /// Each command's untagged lines and completion, as the scripted server sends them.

@@ -1,10 +1,10 @@
 //! The pipelined initial sync against a scripted server: what it caches, what it reports, and
 //! that the session is in step for its next command whatever the FETCHes answered.
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncWriteExt;
 
 use super::*;
+use crate::imap::scripted;
 
 /// One FETCH response of [`ENVELOPE_ITEMS`] for message `seq`; message 2030's header fields are
 /// larger than the pipeline's reads.
@@ -39,13 +39,7 @@ type Plan = Vec<(&'static str, &'static str, &'static str)>;
 /// A logged-in session to a server that answers each command as it reads it: LOGIN, the sync's
 /// FETCHes by `plan`, and `FETCH 1 (UID)` (the command after the sync) with one response.
 async fn session(plan: Plan) -> ImapSession {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        let (reader, mut writer) = socket.into_split();
-        writer.write_all(b"* OK ready\r\n").await.unwrap();
-        let mut lines = tokio::io::BufReader::new(reader).lines();
+    scripted::session(move |mut lines, mut writer| async move {
         let mut plan = plan.into_iter();
         while let Ok(Some(line)) = lines.next_line().await {
             let words: Vec<&str> = line.splitn(4, ' ').collect();
@@ -68,11 +62,8 @@ async fn session(plan: Plan) -> ImapSession {
             };
             writer.write_all(reply.as_bytes()).await.unwrap();
         }
-    });
-    let stream = ImapStream::Plain(TcpStream::connect(address).await.unwrap());
-    let mut client = async_imap::Client::new(stream);
-    client.read_response().await.unwrap();
-    client.login("u", "p").await.map_err(|(e, _)| e).unwrap()
+    })
+    .await
 }
 
 /// The command after the sync gets its own answer and nothing left over from the sync's.
