@@ -661,7 +661,8 @@ async fn marking_read_shows_at_once_and_reaches_the_server() {
 
 /// Opening an unread message and marking it read, as the reader does, opens its folder once on
 /// the server: the read SELECTs it and the change goes on in it. Reading changes no flag on the
-/// server, only the change does.
+/// server, only the change does. Each change is one command, its STORE (no sync after it), and
+/// the server's answer puts each message's new MODSEQ into the cache.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
     let server = Dovecot::start(DovecotOptions::default().rawlog()).unwrap();
@@ -711,6 +712,20 @@ async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
     let mut seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
     seen.sort();
     assert_eq!(seen, [1, 2], "the changes reached the server, and the reads changed nothing");
+    let fetched: Vec<_> =
+        futures::TryStreamExt::try_collect(other.uid_fetch("1:2", "(UID MODSEQ)").await.unwrap())
+            .await
+            .unwrap();
+    let rows = engine.cached_envelopes(&id, "Archive").unwrap();
+    for fetch in &fetched {
+        let uid = fetch.uid.unwrap();
+        let cached = rows.iter().find(|e| e.uid == uid).unwrap();
+        assert_eq!(
+            Some(cached.modseq),
+            fetch.modseq,
+            "the cache holds message {uid}'s MODSEQ from the STORE"
+        );
+    }
     other.logout().await.unwrap();
     check_cache_equals_server(&live.account, &server, "Archive").await;
     live.supervisor.shutdown().await;
@@ -728,6 +743,23 @@ async fn reading_unread_mail_and_marking_it_read_opens_the_folder_once() {
         .map(|(_, command)| command)
         .collect();
     assert_eq!(opens.len(), 1, "two reads and two changes opened the archive once: {opens:?}");
+    // On the command connection: the session that made the changes.
+    let sessions = server.commands();
+    let commands = sessions.iter().find(|session| session.iter().any(|l| l.contains(" UID STORE "))).unwrap();
+    let after_reads: Vec<String> = commands
+        .iter()
+        .filter_map(|l| stamped(l))
+        .filter(|(at, _)| (started..=ended).contains(at))
+        .map(|(_, command)| command)
+        .filter(|command| !command.contains(" UID FETCH ") || command.contains("CHANGEDSINCE"))
+        .filter(|command| !command.contains(" SELECT ") && !command.contains(" EXAMINE "))
+        .collect();
+    let stores = after_reads.iter().filter(|c| c.contains(" UID STORE ")).count();
+    assert_eq!(
+        (stores, after_reads.len()),
+        (2, 2),
+        "besides the reads, each change is its STORE alone: {after_reads:?}"
+    );
 }
 
 /// Mail that lands in another folder while the account is starting (after that folder's

@@ -812,7 +812,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             "slow_link_flag_change",
             star_ms,
             star_turns,
-            "then a star on it (set_flags, until the server has it and the folder is synced)",
+            "then a star on it (set_flags, until the server has answered and the cache holds its answer)",
         ));
         report.push(Metric::new("slow_link_flag_change_round_trips", star_turns as f64, "round trips"));
         report.push(Metric::new("open_message_uncached_bytes", opened.total() as f64 / 1e3, "KB").note(

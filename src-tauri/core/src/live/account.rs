@@ -15,7 +15,8 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
 use crate::imap::content::{MessageContent, fetch_content, fetch_content_at, fetch_source, save_part};
-use crate::store::FolderChanges;
+use crate::imap::envelope::flag_state;
+use crate::store::{FlagState, FolderChanges};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
     storage_quota,
@@ -323,7 +324,7 @@ impl AccountTask {
                     None => break Ok(()),
                     Some(Request::Retry) => {}
                     Some(Request::Flags { path, uids, change, reply }) => {
-                        if let Some(lost) = answer(reply, self.flags(session, negotiated, &path, &uids, change).await) {
+                        if let Some(lost) = answer(reply, self.flags(session, &path, &uids, change).await) {
                             break Err(lost);
                         }
                     }
@@ -428,47 +429,90 @@ impl AccountTask {
         Ok(())
     }
 
-    /// Changes flags: in the cache first, then with UID STORE on the server, then syncs the
-    /// folder so the cache holds the server's answer (and its MODSEQ).
+    /// Changes flags: in the cache first, then with UID STORE on the server, whose answer (each
+    /// message's flags and, with CONDSTORE, its MODSEQ: RFC 7162 3.1.3) goes into the cache.
+    ///
+    /// One round trip once the folder is open: no sync follows. The folder's HIGHESTMODSEQ stays
+    /// where the last sync left it, so the next one still names every change since then, made
+    /// by anyone, ours among them (which then match the cache and count as nothing).
     async fn flags(
         &self,
         session: &mut ImapSession,
-        negotiated: &Negotiated,
         path: &str,
         uids: &[u32],
         change: FlagChange,
     ) -> Result<()> {
         self.flags_locally(path, uids, change)?;
         let limit = self.engine.timeouts().command;
-        {
-            // A STORE naming a UID the session does not know would change nothing: hence the
-            // NOOP of `Self::open_folder` for mail newer than the session has seen.
-            let newest = uids.iter().copied().max().unwrap_or(0);
-            let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
-                return Err(Error::ConnectionLost(format!("the server would not open {path}")));
+        // A STORE naming a UID the session does not know would change nothing: hence the
+        // NOOP of `Self::open_folder` for mail newer than the session has seen.
+        let newest = uids.iter().copied().max().unwrap_or(0);
+        let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
+            return Err(Error::ConnectionLost(format!("the server would not open {path}")));
+        };
+        // Later reads, flag changes and syncs of the folder go on in it (see `Self::sync`).
+        *super::locked(&self.open) = Some(open);
+        let set = crate::sync::uidset::compact(uids);
+        // The answer for the messages asked about; unsolicited FETCHes of others may lack FLAGS.
+        let asked: HashSet<u32> = uids.iter().copied().collect();
+        let mut answered: HashMap<u32, (FlagState, u64)> = HashMap::new();
+        for command in change.store_commands() {
+            let stored = async {
+                let responses = session.uid_store(&set, &command).await?;
+                futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
             };
-            // The sync after the STORE goes on in it (see `Self::sync`).
-            *super::locked(&self.open) = Some(open);
-            let set = crate::sync::uidset::compact(uids);
-            for command in change.store_commands() {
-                let stored = async {
-                    let responses = session.uid_store(&set, &command).await?;
-                    futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
-                };
-                match tokio::time::timeout(limit, stored).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => {
-                        return Err(Error::ConnectionLost(format!("saving the change on the server: {e}")));
+            match tokio::time::timeout(limit, stored).await {
+                Ok(Ok(fetched)) => {
+                    for fetch in &fetched {
+                        if let Some(uid) = fetch.uid.filter(|uid| asked.contains(uid)) {
+                            answered.insert(uid, (flag_state(fetch), fetch.modseq.unwrap_or(0)));
+                        }
                     }
-                    Err(_) => {
-                        return Err(Error::ConnectionLost(
-                            "the server did not save the change in time".into(),
-                        ));
-                    }
+                }
+                Ok(Err(e)) => {
+                    return Err(Error::ConnectionLost(format!("saving the change on the server: {e}")));
+                }
+                Err(_) => {
+                    return Err(Error::ConnectionLost("the server did not save the change in time".into()));
                 }
             }
         }
-        self.sync(session, negotiated, Target::Folder(path.to_string())).await?;
+        // Expunges and news the STORE brought are named again by the next sync's CHANGEDSINCE.
+        while session.unsolicited_responses.try_recv().is_ok() {}
+        self.keep_answer(path, answered)
+    }
+
+    /// Puts the server's answer to a STORE into the cache: each message's flags as the server
+    /// holds them now, and its MODSEQ. Tells the window of any that differ from what it shows.
+    fn keep_answer(&self, path: &str, answered: HashMap<u32, (FlagState, u64)>) -> Result<()> {
+        let store = self.engine.store();
+        let Some(fid) = store.folder_id(&self.account_id, path)? else { return Ok(()) };
+        let mut updates = Vec::new();
+        let mut differ = Vec::new();
+        for (uid, (flags, modseq)) in answered {
+            let Some(envelope) = store.envelope(fid, uid)? else { continue };
+            if flags != envelope.flags {
+                differ.push(uid);
+            }
+            if flags != envelope.flags || modseq > envelope.modseq {
+                updates.push((uid, flags, modseq.max(envelope.modseq)));
+            }
+        }
+        if updates.is_empty() {
+            return Ok(());
+        }
+        store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
+        if !differ.is_empty() {
+            differ.sort_unstable();
+            let state = store.folder_state(fid)?.unwrap_or_default();
+            self.tell_changed(path, differ);
+            let _ = self.events.send(LiveEvent::CountsChanged {
+                account_id: self.account_id.clone(),
+                path: path.to_string(),
+                total: state.total,
+                unread: state.unread,
+            });
+        }
         Ok(())
     }
 

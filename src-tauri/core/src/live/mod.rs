@@ -169,7 +169,8 @@ pub struct FlagChange {
 }
 
 impl FlagChange {
-    /// The STORE commands that make the change: (`+FLAGS.SILENT` or `-FLAGS.SILENT`, flags).
+    /// The STORE commands that make the change: (`+FLAGS` or `-FLAGS`, flags). Not `.SILENT`:
+    /// the server's answer says which flags each message has now.
     pub fn store_commands(&self) -> Vec<String> {
         let mut add = Vec::new();
         let mut remove = Vec::new();
@@ -182,10 +183,10 @@ impl FlagChange {
         }
         let mut out = Vec::new();
         if !add.is_empty() {
-            out.push(format!("+FLAGS.SILENT ({})", add.join(" ")));
+            out.push(format!("+FLAGS ({})", add.join(" ")));
         }
         if !remove.is_empty() {
-            out.push(format!("-FLAGS.SILENT ({})", remove.join(" ")));
+            out.push(format!("-FLAGS ({})", remove.join(" ")));
         }
         out
     }
@@ -647,13 +648,13 @@ mod tests {
     #[test]
     fn flag_changes_become_store_commands() {
         let table = [
-            (FlagChange { seen: Some(true), flagged: None }, vec!["+FLAGS.SILENT (\\Seen)"]),
-            (FlagChange { seen: Some(false), flagged: None }, vec!["-FLAGS.SILENT (\\Seen)"]),
+            (FlagChange { seen: Some(true), flagged: None }, vec!["+FLAGS (\\Seen)"]),
+            (FlagChange { seen: Some(false), flagged: None }, vec!["-FLAGS (\\Seen)"]),
             (
                 FlagChange { seen: Some(true), flagged: Some(false) },
-                vec!["+FLAGS.SILENT (\\Seen)", "-FLAGS.SILENT (\\Flagged)"],
+                vec!["+FLAGS (\\Seen)", "-FLAGS (\\Flagged)"],
             ),
-            (FlagChange { seen: Some(true), flagged: Some(true) }, vec!["+FLAGS.SILENT (\\Seen \\Flagged)"]),
+            (FlagChange { seen: Some(true), flagged: Some(true) }, vec!["+FLAGS (\\Seen \\Flagged)"]),
             (FlagChange::default(), vec![]),
         ];
         for (change, expected) in table {
