@@ -418,7 +418,12 @@ impl AccountTask {
         }
         let changed: Vec<u32> = updates.iter().map(|(uid, _, _)| *uid).collect();
         store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
-        let state = store.folder_state(fid)?.unwrap_or_default();
+        self.tell_flags_changed(fid, path, changed)
+    }
+
+    /// Tells the window that flags of `changed` in `path` changed, with the folder's counts.
+    fn tell_flags_changed(&self, fid: crate::store::FolderId, path: &str, changed: Vec<u32>) -> Result<()> {
+        let state = self.engine.store().folder_state(fid)?.unwrap_or_default();
         self.tell_changed(path, changed);
         let _ = self.events.send(LiveEvent::CountsChanged {
             account_id: self.account_id.clone(),
@@ -502,18 +507,11 @@ impl AccountTask {
             return Ok(());
         }
         store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
-        if !differ.is_empty() {
-            differ.sort_unstable();
-            let state = store.folder_state(fid)?.unwrap_or_default();
-            self.tell_changed(path, differ);
-            let _ = self.events.send(LiveEvent::CountsChanged {
-                account_id: self.account_id.clone(),
-                path: path.to_string(),
-                total: state.total,
-                unread: state.unread,
-            });
+        if differ.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        differ.sort_unstable();
+        self.tell_flags_changed(fid, path, differ)
     }
 
     /// Runs `op`, which reads messages up to UID `newest`, in the folder `path` ([`Self::open_folder`]),
