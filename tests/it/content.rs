@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tern_core::account::Security;
 use tern_core::imap::Timeouts;
-use tern_core::imap::content::{MessageContent, Shown, fetch_content};
+use tern_core::imap::content::{MessageContent, Shown, WHOLE_MESSAGE_MAX, fetch_content};
 use tern_core::live::{AccountState, LiveSettings, Supervisor};
 use tern_tests::sample::{
     Charset, LARGE_ATTACHMENT_SIZE, Sample, SampleFile, charset_message, encoded_names_message,
@@ -84,7 +84,7 @@ async fn only_the_shown_parts_are_fetched_and_decoded() {
     session.examine("INBOX").await.unwrap();
     let limit = Duration::from_secs(30);
 
-    let newsletter: MessageContent = fetch_content(&mut session, 1, limit).await.unwrap().unwrap();
+    let newsletter: MessageContent = fetch_content(&mut session, 1, None, limit).await.unwrap().unwrap();
     assert_eq!(newsletter.problems, Vec::<String>::new());
     let [Shown::Html(html)] = newsletter.shown.as_slice() else { panic!("{:?}", newsletter.shown) };
     assert!(html.contains("Grüße") && html.contains("cid:logo@example.org"), "{html}");
@@ -95,13 +95,18 @@ async fn only_the_shown_parts_are_fetched_and_decoded() {
     assert_eq!(newsletter.attachments[0].filename.as_deref(), Some("Rapport détaillé.pdf"));
     assert_eq!(newsletter.attachments[0].mime, "application/pdf");
 
-    let short = fetch_content(&mut session, 2, limit).await.unwrap().unwrap();
+    let short = fetch_content(&mut session, 2, None, limit).await.unwrap().unwrap();
     let [Shown::Text(text)] = short.shown.as_slice() else { panic!("{:?}", short.shown) };
     assert_eq!(text.trim_end(), "Café — résumé");
     assert!(short.attachments.is_empty() && short.inline.is_empty());
 
     // Gone messages are no error; nothing was marked read.
-    assert!(fetch_content(&mut session, 99, limit).await.unwrap().is_none());
+    assert!(fetch_content(&mut session, 99, None, limit).await.unwrap().is_none());
+    assert!(fetch_content(&mut session, 99, Some(100), limit).await.unwrap().is_none());
+    // Whole, in one FETCH, they read the same.
+    for (uid, content) in [(1, &newsletter), (2, &short)] {
+        assert_eq!(&fetch_content(&mut session, uid, Some(1000), limit).await.unwrap().unwrap(), content);
+    }
     let seen = session.uid_search("SEEN").await.unwrap();
     assert!(seen.is_empty(), "BODY.PEEK must not set \\Seen: {seen:?}");
     session.logout().await.unwrap();
@@ -353,4 +358,107 @@ async fn saving_attachments_with_encoded_names_writes_their_bytes() {
         assert_same_file(&dest, file);
     }
     reading.supervisor.shutdown().await;
+}
+
+/// Every part of every kind of message the samples hold (alternatives, related images, files
+/// with encoded names, charsets, a forwarded message with its own parts) is read out of the whole
+/// message exactly as the server sends it, MIME header and body, and a small message reads the
+/// same whole, in one FETCH, as part by part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_read_out_of_the_whole_message_are_what_the_server_sends() {
+    use async_imap::imap_proto::{BodyStructure, MessageSection, SectionPath};
+    use futures::TryStreamExt;
+    use tern_core::imap::sections::locate;
+
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "INBOX", 40, 17).unwrap();
+    let mut extra = tern_tests::sample::showcase(1_780_000_000);
+    extra.push(NEWSLETTER.as_bytes().to_vec());
+    extra.extend(
+        Charset::ALL.iter().flat_map(|c| [charset_message(*c, false).bytes, charset_message(*c, true).bytes]),
+    );
+    for message in &extra {
+        server.append(DEFAULT_USER, "INBOX", message).unwrap();
+    }
+    let mut session = login(&server, Security::Tls).await.unwrap();
+    session.examine("INBOX").await.unwrap();
+    let limit = Duration::from_secs(30);
+
+    /// Every section of a structure: leaves, attached messages and the parts inside them.
+    fn sections(structure: &BodyStructure<'_>, prefix: &str, top: bool, out: &mut Vec<String>) {
+        match structure {
+            BodyStructure::Multipart { bodies, .. } => {
+                for (i, body) in bodies.iter().enumerate() {
+                    let section =
+                        if prefix.is_empty() { format!("{}", i + 1) } else { format!("{prefix}.{}", i + 1) };
+                    sections(body, &section, false, out);
+                }
+            }
+            BodyStructure::Message { body, .. } => {
+                out.push(prefix.to_string());
+                match body.as_ref() {
+                    BodyStructure::Multipart { .. } => sections(body, prefix, false, out),
+                    _ => out.push(format!("{prefix}.1")),
+                }
+            }
+            _ if top => out.push("1".to_string()),
+            _ => out.push(prefix.to_string()),
+        }
+    }
+    fn path(section: &str, mime: bool) -> SectionPath {
+        let numbers = section.split('.').map(|n| n.parse().unwrap()).collect();
+        SectionPath::Part(numbers, mime.then_some(MessageSection::Mime))
+    }
+
+    let count = 40 + extra.len() as u32;
+    let (mut compared, mut whole) = (0, 0);
+    for uid in 1..=count {
+        let first: Vec<_> = session
+            .uid_fetch(uid.to_string(), "(UID RFC822.SIZE BODYSTRUCTURE BODY.PEEK[])")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let fetch = first.iter().find(|f| f.uid == Some(uid)).unwrap();
+        let (structure, message) = (fetch.bodystructure().unwrap(), fetch.body().unwrap());
+        let mut all = Vec::new();
+        sections(structure, "", true, &mut all);
+        for section in &all {
+            let items = format!("(UID BODY.PEEK[{section}] BODY.PEEK[{section}.MIME])");
+            let second: Vec<_> =
+                session.uid_fetch(uid.to_string(), &items).await.unwrap().try_collect().await.unwrap();
+            let parts = second.iter().find(|f| f.uid == Some(uid)).unwrap();
+            let found = locate(message, structure, section).unwrap_or_else(|| {
+                let server = parts.section(&path(section, false)).unwrap_or_default();
+                panic!(
+                    "message {uid}, section {section} was not found; the server's: {:?}",
+                    String::from_utf8_lossy(server)
+                )
+            });
+            assert_eq!(
+                Some(found.body),
+                parts.section(&path(section, false)),
+                "message {uid}, section {section}"
+            );
+            // Section 1 of a message that is not multipart carries the message's header.
+            if section != "1" || matches!(structure, BodyStructure::Multipart { .. }) {
+                assert_eq!(
+                    Some(found.header),
+                    parts.section(&path(section, true)),
+                    "message {uid}, MIME header of section {section}"
+                );
+            }
+            compared += 1;
+        }
+        let size = fetch.size.unwrap();
+        if size <= WHOLE_MESSAGE_MAX {
+            whole += 1;
+        }
+        let by_parts = fetch_content(&mut session, uid, None, limit).await.unwrap().unwrap();
+        let at_once = fetch_content(&mut session, uid, Some(size), limit).await.unwrap().unwrap();
+        assert_eq!(at_once, by_parts, "message {uid} reads the same whole");
+    }
+    assert!(compared > 80 && whole > 40, "{compared} sections of {whole} small messages compared");
+    session.logout().await.unwrap();
 }

@@ -1,7 +1,8 @@
 //! Downloading what a message shows: the parts [`super::parts::layout`] picks, and nothing else.
 //!
 //! Two round trips at most: `UID FETCH uid (BODYSTRUCTURE BODY.PEEK[HEADER])`, then one FETCH of
-//! every shown part with its MIME header (`BODY.PEEK[s.MIME] BODY.PEEK[s]`). Each part is
+//! every shown part with its MIME header (`BODY.PEEK[s.MIME] BODY.PEEK[s]`). One for a small
+//! message: `BODYSTRUCTURE BODY.PEEK[]`, its shown parts read out of it ([`WHOLE_MESSAGE_MAX`]). Each part is
 //! decoded by mail-parser from its own MIME header and bytes (transfer encoding and charset, in
 //! every charset it knows), so a broken part costs that part, not the message. `BODY.PEEK` never
 //! sets `\Seen`: marking a message read is a separate, explicit flag change.
@@ -110,14 +111,24 @@ fn section_path(section: &str, mime: bool) -> Option<SectionPath> {
     Some(SectionPath::Part(numbers?, mime.then_some(MessageSection::Mime)))
 }
 
-/// Downloads and decodes what the reader shows of message `uid` in the selected folder.
-/// `Ok(None)` when the message is no longer there.
+/// Messages up to this size ([`Envelope::size`](crate::store::Envelope::size)) open with one
+/// FETCH of the whole message and its structure, whose shown parts are then read out of it
+/// ([`super::sections`]); larger ones with the structure first and only the shown parts after
+/// it. Over a 50 ms round trip the second FETCH costs what about 300 KB more costs at 50 Mbit/s,
+/// so a message this small is cheaper whole, whatever attachments it carries.
+pub const WHOLE_MESSAGE_MAX: u32 = 128 * 1024;
+
+/// Downloads and decodes what the reader shows of message `uid` in the selected folder, whose
+/// size the cache holds when `size` is given (a small one comes whole, in one round trip:
+/// [`WHOLE_MESSAGE_MAX`]). `Ok(None)` when the message is no longer there.
 pub async fn fetch_content(
     session: &mut ImapSession,
     uid: u32,
+    size: Option<u32>,
     limit: std::time::Duration,
 ) -> Result<Option<MessageContent>> {
-    fetch_content_at(session, uid, None, limit).await
+    let whole = size.is_some_and(|size| size <= WHOLE_MESSAGE_MAX);
+    fetch_shown(session, uid, None, whole, limit).await
 }
 
 /// Like [`fetch_content`], for the message attached at `within` (a `message/rfc822` part) when
@@ -129,8 +140,39 @@ pub async fn fetch_content_at(
     within: Option<&str>,
     limit: std::time::Duration,
 ) -> Result<Option<MessageContent>> {
+    fetch_shown(session, uid, within, false, limit).await
+}
+
+/// Where the shown parts' bytes come from: the whole message fetched with its structure, or the
+/// server's answer to a FETCH of the parts.
+enum Source<'f> {
+    Whole { message: &'f [u8], structure: &'f BodyStructure<'f> },
+    Fetched(&'f Fetch),
+}
+
+impl Source<'_> {
+    /// The body of `section`, or its MIME header.
+    fn get(&self, section: &str, mime: bool) -> Option<&[u8]> {
+        match self {
+            Source::Whole { message, structure } => {
+                let found = super::sections::locate(message, structure, section)?;
+                Some(if mime { found.header } else { found.body })
+            }
+            Source::Fetched(fetch) => section_path(section, mime).and_then(|path| fetch.section(&path)),
+        }
+    }
+}
+
+async fn fetch_shown(
+    session: &mut ImapSession,
+    uid: u32,
+    within: Option<&str>,
+    whole: bool,
+    limit: std::time::Duration,
+) -> Result<Option<MessageContent>> {
     let header_item = match within {
         Some(section) => format!("BODY.PEEK[{section}.HEADER]"),
+        None if whole => "BODY.PEEK[]".to_string(),
         None => "BODY.PEEK[HEADER]".to_string(),
     };
     let first = uid_fetch(session, uid, &format!("(UID BODYSTRUCTURE {header_item})"), limit).await?;
@@ -138,13 +180,18 @@ pub async fn fetch_content_at(
     let Some(structure) = fetch.bodystructure() else {
         return Err(Error::Protocol("the server sent no structure for the message".into()));
     };
+    let message = if whole { fetch.body() } else { None };
     let (plan, top_header, single) = match within {
         None => {
             let plan = layout(structure);
             // A message that is not multipart has one part, `1`, whose MIME header is the
             // message's.
             let single = !matches!(structure, BodyStructure::Multipart { .. });
-            (plan, fetch.header().unwrap_or_default().to_vec(), single)
+            let header = match message {
+                Some(message) => super::sections::split_entity(message).0,
+                None => fetch.header().unwrap_or_default(),
+            };
+            (plan, header.to_vec(), single)
         }
         Some(section) => {
             let Some(plan) = layout_within(structure, section) else { return Ok(None) };
@@ -170,36 +217,45 @@ pub async fn fetch_content_at(
     if wanted.is_empty() {
         return Ok(Some(content));
     }
-    let mut items = vec!["UID".to_string()];
-    for p in &wanted {
-        if !single_body {
-            items.push(format!("BODY.PEEK[{}.MIME]", p.section));
+    // The whole message serves when every shown part is found in it as the server has it.
+    let read_out = message
+        .map(|message| Source::Whole { message, structure })
+        .filter(|source| wanted.iter().all(|p| source.get(&p.section, false).is_some()));
+    let second;
+    let source = match read_out {
+        Some(source) => source,
+        None => {
+            let mut items = vec!["UID".to_string()];
+            for p in &wanted {
+                if !single_body {
+                    items.push(format!("BODY.PEEK[{}.MIME]", p.section));
+                }
+                items.push(format!("BODY.PEEK[{}]", p.section));
+            }
+            second = uid_fetch(session, uid, &format!("({})", items.join(" ")), limit).await?;
+            let Some(parts) = second.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+            Source::Fetched(parts)
         }
-        items.push(format!("BODY.PEEK[{}]", p.section));
-    }
-    let second = uid_fetch(session, uid, &format!("({})", items.join(" ")), limit).await?;
-    let Some(parts) = second.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+    };
 
     for p in plan.body.iter() {
-        let Some(bytes) = section_path(&p.section, false).and_then(|path| parts.section(&path)) else {
+        let Some(bytes) = source.get(&p.section, false) else {
             content.problems.push(format!("part {} ({}) was not sent by the server", p.section, p.mime));
             continue;
         };
         let header = if single_body {
-            top_header.clone()
+            top_header.as_slice()
         } else {
-            section_path(&p.section, true).and_then(|path| parts.section(&path)).unwrap_or_default().to_vec()
+            source.get(&p.section, true).unwrap_or_default()
         };
-        match decode_text(&header, bytes, p) {
+        match decode_text(header, bytes, p) {
             Some(shown) => content.shown.push(shown),
             None => content.problems.push(format!("part {} ({}) could not be decoded", p.section, p.mime)),
         }
     }
     for p in plan.inline.iter().filter(|p| p.size <= MAX_INLINE_IMAGE) {
-        let (Some(bytes), Some(header)) = (
-            section_path(&p.section, false).and_then(|path| parts.section(&path)),
-            section_path(&p.section, true).and_then(|path| parts.section(&path)),
-        ) else {
+        let (Some(bytes), Some(header)) = (source.get(&p.section, false), source.get(&p.section, true))
+        else {
             continue;
         };
         if let (Some(bytes), Some(cid)) = (decode_binary(header, bytes), p.content_id.clone()) {

@@ -23,6 +23,7 @@ pub mod namespace;
 pub mod parts;
 pub mod pipeline;
 pub mod raw;
+pub mod sections;
 pub mod stream;
 pub mod tls;
 

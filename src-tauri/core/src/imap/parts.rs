@@ -136,7 +136,7 @@ fn mime_of(common: &BodyContentCommon<'_>) -> String {
     format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase()
 }
 
-fn param<'a>(
+pub(crate) fn param<'a>(
     params: &'a Option<Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)>>,
     name: &str,
 ) -> Option<&'a str> {
@@ -335,12 +335,12 @@ fn walk(structure: &BodyStructure<'_>, path: &str, showing: bool, out: &mut Layo
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use async_imap::imap_proto::{AttributeValue, Response};
 
     /// Parses a BODYSTRUCTURE as a server would send it.
-    fn with_structure(raw: &str, check: impl FnOnce(&BodyStructure<'_>)) {
+    pub(crate) fn with_structure(raw: &str, check: impl FnOnce(&BodyStructure<'_>)) {
         let line = format!("* 1 FETCH (BODYSTRUCTURE {raw})\r\n");
         let (_, response) = Response::parse(line.as_bytes()).unwrap();
         let Response::Fetch(_, attrs) = response else { panic!("not a FETCH: {raw}") };

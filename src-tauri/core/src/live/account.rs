@@ -612,9 +612,10 @@ impl AccountTask {
             return Ok(Some(content));
         }
         let limit = self.engine.timeouts().command;
+        let size = store.envelope(fid, uid)?.map(|envelope| envelope.size);
         let content = self
             .opened(session, negotiated, path, uid, async |s: &mut ImapSession| {
-                fetch_content(s, uid, limit).await
+                fetch_content(s, uid, size, limit).await
             })
             .await?;
         if let Some(content) = &content {
@@ -718,10 +719,11 @@ impl AccountTask {
                 let mut out = Vec::new();
                 for uid in uids {
                     // Opened meanwhile, or gone from the cache: nothing to do.
-                    if store.has_content(fid, uid)? || store.envelope(fid, uid)?.is_none() {
+                    if store.has_content(fid, uid)? {
                         continue;
                     }
-                    if let Some(content) = fetch_content(s, uid, limit).await? {
+                    let Some(envelope) = store.envelope(fid, uid)? else { continue };
+                    if let Some(content) = fetch_content(s, uid, Some(envelope.size), limit).await? {
                         out.push((uid, content));
                     }
                 }
