@@ -122,6 +122,11 @@ impl Reading {
     /// Adds the default user of `server` (through `port` on loopback when given, e.g. a
     /// [`Proxy`]) and waits until its account is online with push.
     async fn start(server: &Dovecot, port: Option<u16>) -> Reading {
+        Self::start_with(server, port, true).await
+    }
+
+    /// [`Reading::start`], with background downloads on or off.
+    async fn start_with(server: &Dovecot, port: Option<u16>, prefetch: bool) -> Reading {
         let account = account_with(
             server,
             DEFAULT_USER,
@@ -135,6 +140,8 @@ impl Reading {
             Arc::new(MemorySecrets::default()),
         )
         .await;
+        let engine = &account.engine;
+        engine.set_settings(tern_core::settings::AppSettings { prefetch, ..engine.settings() }).unwrap();
         let supervisor = Supervisor::new(account.engine.clone(), LiveSettings::default(), Arc::new(|_| {}));
         supervisor.start(&account.id);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -461,4 +468,45 @@ async fn parts_read_out_of_the_whole_message_are_what_the_server_sends() {
     }
     assert!(compared > 80 && whole > 40, "{compared} sections of {whole} small messages compared");
     session.logout().await.unwrap();
+}
+
+/// Opening a message waits for the server once when it is small (the structure and the whole
+/// message in one FETCH, sent with the SELECT when its folder is not open yet), and twice when
+/// it is large (its structure, then only its shown parts). The proxy counts the round trips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let small = inline_images_message();
+    let large = large_attachment_message(WHOLE_MESSAGE_MAX as usize);
+    let plain = charset_message(Charset::Iso8859_2, false);
+    assert!(small.bytes.len() < WHOLE_MESSAGE_MAX as usize && large.bytes.len() > WHOLE_MESSAGE_MAX as usize);
+    deliver(&server, &[&small, &large, &plain]);
+    server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let reading = Reading::start_with(&server, Some(proxy.port()), false).await;
+    // A read in the archive first, so that the inbox is not open on the command connection; then
+    // quiet, so that only the reads below travel.
+    let id = reading.account.id.clone();
+    reading.supervisor.message_content(&id, "Archive", 1).await.unwrap().expect("the archived message");
+    let mut last = proxy.turns();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = proxy.turns();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+
+    let turns = async |uid: u32| {
+        let before = proxy.turns();
+        let content = reading.open(uid).await;
+        assert!(!content.shown.is_empty(), "message {uid} shows its text");
+        proxy.turns() - before
+    };
+    assert_eq!(turns(1).await, 1, "a small message in a folder not open");
+    assert_eq!(turns(2).await, 2, "a large message in the open folder");
+    assert_eq!(turns(3).await, 1, "a small message in the open folder");
+    assert_eq!(turns(3).await, 0, "an opened message, from the cache");
+    reading.supervisor.shutdown().await;
 }

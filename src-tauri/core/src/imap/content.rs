@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use async_imap::imap_proto::{BodyStructure, MessageSection, SectionPath};
+use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, Response, SectionPath};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
@@ -163,6 +163,95 @@ impl Source<'_> {
     }
 }
 
+/// The items of the first FETCH of a message's content: its structure, and its header (of the
+/// message attached at `within` when given) or, `whole`, the whole message.
+pub fn first_items(within: Option<&str>, whole: bool) -> String {
+    let header_item = match within {
+        Some(section) => format!("BODY.PEEK[{section}.HEADER]"),
+        None if whole => "BODY.PEEK[]".to_string(),
+        None => "BODY.PEEK[HEADER]".to_string(),
+    };
+    format!("(UID BODYSTRUCTURE {header_item})")
+}
+
+/// A FETCH response's data items, as async-imap reads them or as parsed from a response line
+/// Tern read itself ([`ParsedFetch`]).
+pub trait FetchData {
+    /// BODYSTRUCTURE.
+    fn bodystructure(&self) -> Option<&BodyStructure<'_>>;
+    /// `BODY[]`.
+    fn body(&self) -> Option<&[u8]>;
+    /// `BODY[HEADER]`.
+    fn header(&self) -> Option<&[u8]>;
+    /// `BODY[section]`.
+    fn section(&self, path: &SectionPath) -> Option<&[u8]>;
+}
+
+impl FetchData for Fetch {
+    fn bodystructure(&self) -> Option<&BodyStructure<'_>> {
+        Fetch::bodystructure(self)
+    }
+    fn body(&self) -> Option<&[u8]> {
+        Fetch::body(self)
+    }
+    fn header(&self) -> Option<&[u8]> {
+        Fetch::header(self)
+    }
+    fn section(&self, path: &SectionPath) -> Option<&[u8]> {
+        Fetch::section(self, path)
+    }
+}
+
+/// The data items of one `* n FETCH (...)` response line, parsed by imap-proto.
+#[derive(Debug)]
+pub struct ParsedFetch {
+    /// The message's UID, if the response names it.
+    pub uid: Option<u32>,
+    items: Vec<AttributeValue<'static>>,
+}
+
+impl ParsedFetch {
+    /// Parses an untagged response as [`super::raw`] returns it (after `* `, literals in place);
+    /// `None` when it is not a FETCH response.
+    pub fn parse(untagged: &[u8]) -> Option<Self> {
+        let line = [b"* ", untagged, b"\r\n"].concat();
+        let Ok((_, Response::Fetch(_, items))) = Response::parse(&line) else { return None };
+        let items: Vec<AttributeValue<'static>> = items.into_iter().map(AttributeValue::into_owned).collect();
+        let uid = items.iter().find_map(|item| match item {
+            AttributeValue::Uid(uid) => Some(*uid),
+            _ => None,
+        });
+        Some(Self { uid, items })
+    }
+
+    fn find(&self, wanted: impl Fn(&Option<SectionPath>) -> bool) -> Option<&[u8]> {
+        self.items.iter().find_map(|item| match item {
+            AttributeValue::BodySection { section, data: Some(data), .. } if wanted(section) => {
+                Some(data.as_ref())
+            }
+            _ => None,
+        })
+    }
+}
+
+impl FetchData for ParsedFetch {
+    fn bodystructure(&self) -> Option<&BodyStructure<'_>> {
+        self.items.iter().find_map(|item| match item {
+            AttributeValue::BodyStructure(structure) => Some(structure),
+            _ => None,
+        })
+    }
+    fn body(&self) -> Option<&[u8]> {
+        self.find(Option::is_none)
+    }
+    fn header(&self) -> Option<&[u8]> {
+        self.find(|section| matches!(section, Some(SectionPath::Full(MessageSection::Header))))
+    }
+    fn section(&self, path: &SectionPath) -> Option<&[u8]> {
+        self.find(|section| section.as_ref() == Some(path))
+    }
+}
+
 async fn fetch_shown(
     session: &mut ImapSession,
     uid: u32,
@@ -170,13 +259,22 @@ async fn fetch_shown(
     whole: bool,
     limit: std::time::Duration,
 ) -> Result<Option<MessageContent>> {
-    let header_item = match within {
-        Some(section) => format!("BODY.PEEK[{section}.HEADER]"),
-        None if whole => "BODY.PEEK[]".to_string(),
-        None => "BODY.PEEK[HEADER]".to_string(),
-    };
-    let first = uid_fetch(session, uid, &format!("(UID BODYSTRUCTURE {header_item})"), limit).await?;
+    let first = uid_fetch(session, uid, &first_items(within, whole), limit).await?;
     let Some(fetch) = first.iter().find(|f| f.uid == Some(uid)) else { return Ok(None) };
+    content_from(session, uid, fetch, within, whole, limit).await
+}
+
+/// What the reader shows of message `uid`, from the answer to the FETCH of
+/// [`first_items`]`(within, whole)`: read out of the whole message when it came and serves
+/// ([`super::sections`]), else with one more FETCH of the shown parts.
+pub async fn content_from(
+    session: &mut ImapSession,
+    uid: u32,
+    fetch: &impl FetchData,
+    within: Option<&str>,
+    whole: bool,
+    limit: std::time::Duration,
+) -> Result<Option<MessageContent>> {
     let Some(structure) = fetch.bodystructure() else {
         return Err(Error::Protocol("the server sent no structure for the message".into()));
     };
@@ -569,6 +667,23 @@ pub fn decode_binary(header: &[u8], body: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetch_responses_read_by_tern_parse_as_async_imap_reads_them() {
+        let line =
+            b"7 FETCH (UID 42 BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL) \
+            BODY[] {25}\r\nSubject: x\r\n\r\nhello\r\n\r\nyo BODY[1.MIME] {4}\r\nA: b BODY[HEADER] NIL)";
+        let fetched = ParsedFetch::parse(line).expect("a FETCH");
+        assert_eq!(fetched.uid, Some(42));
+        assert!(matches!(fetched.bodystructure(), Some(BodyStructure::Text { .. })));
+        assert_eq!(fetched.body(), Some(&b"Subject: x\r\n\r\nhello\r\n\r\nyo"[..]));
+        let mime = SectionPath::Part(vec![1], Some(MessageSection::Mime));
+        assert_eq!(fetched.section(&mime), Some(&b"A: b"[..]));
+        assert_eq!(fetched.section(&SectionPath::Part(vec![2], None)), None);
+        assert_eq!(fetched.header(), None, "NIL is no data");
+        assert!(ParsedFetch::parse(b"3 EXISTS").is_none());
+        assert!(ParsedFetch::parse(b"1 FETCH (UID").is_none());
+    }
 
     fn text_part(mime: &str, charset: Option<&str>, encoding: &str) -> Part {
         Part {

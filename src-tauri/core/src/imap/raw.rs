@@ -31,8 +31,9 @@ pub(crate) fn next_tag() -> String {
     format!("T{}", NEXT_TAG.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Runs `command` and returns its untagged response lines (after `* `, literals inlined, CRLF
-/// removed) once the server completed it with OK.
+/// Runs `command` and returns its untagged response lines (after `* `, each literal in place as
+/// it came, `{n}` CRLF and its n bytes, the final CRLF removed) once the server completed it
+/// with OK.
 pub async fn exchange(session: &mut ImapSession, command: &str, limit: Duration) -> Result<Vec<Vec<u8>>> {
     let mut answers = exchange_all(session, &[command], limit).await?;
     let answer = answers.pop().ok_or_else(|| Error::Protocol(format!("no answer to {command}")))?;
@@ -118,7 +119,8 @@ fn lost(e: std::io::Error) -> Error {
     Error::ConnectionLost(format!("the connection failed: {e}"))
 }
 
-/// Reads one response line, inlining literals (`{n}` / `{n+}` followed by n bytes).
+/// Reads one response line with its literals (`{n}` / `{n+}`, CRLF, n bytes) in place, without
+/// the final CRLF: with it added back, what the server sent.
 async fn read_response_line<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Result<Vec<u8>> {
     let mut line = Vec::new();
     loop {
@@ -139,9 +141,8 @@ async fn read_response_line<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) 
             Some(n) if n <= MAX_LINE - line.len() => {
                 let mut literal = vec![0; n];
                 reader.read_exact(&mut literal).await.map_err(lost)?;
-                line.push(b'\n');
+                line.extend_from_slice(b"\r\n");
                 line.extend_from_slice(&literal);
-                line.push(b'\n');
             }
             Some(_) => return Err(Error::Protocol("a literal was too long".into())),
             None => return Ok(line),
@@ -240,13 +241,14 @@ fn parse_list(line: &[u8], pos: &mut usize, nested: bool) -> Result<Vec<Token>> 
                 out.push(Token::Str(String::from_utf8_lossy(&text).into_owned()));
             }
             b'{' => {
-                // A literal as `read_response_line` inlined it: `{n}\n<n bytes>\n`.
-                let close = line[*pos..].iter().position(|&b| b == b'\n').ok_or_else(|| malformed(line))?;
+                // A literal as it came: `{n}\r\n<n bytes>`.
+                let close =
+                    line[*pos..].windows(2).position(|w| w == b"\r\n").ok_or_else(|| malformed(line))?;
                 let n = literal_length(&line[*pos..*pos + close]).ok_or_else(|| malformed(line))?;
-                let start = *pos + close + 1;
+                let start = *pos + close + 2;
                 let bytes = line.get(start..start + n).ok_or_else(|| malformed(line))?;
                 out.push(Token::Str(String::from_utf8_lossy(bytes).into_owned()));
-                *pos = start + n + 1;
+                *pos = start + n;
             }
             _ => {
                 let start = *pos;
@@ -316,7 +318,7 @@ mod tests {
                 ],
             ),
             (br#"X "a \"q\" \\ b""#, vec![atom("X"), string(r#"a "q" \ b"#)]),
-            (b"X {5}\nab cd\n rest", vec![atom("X"), string("ab cd"), atom("rest")]),
+            (b"X {5}\r\nab cd rest", vec![atom("X"), string("ab cd"), atom("rest")]),
             (
                 b"X (a(b)c)",
                 vec![atom("X"), Token::List(vec![atom("a"), Token::List(vec![atom("b")]), atom("c")])],
@@ -326,7 +328,7 @@ mod tests {
         for (line, expected) in table {
             assert_eq!(tokens(line).unwrap(), expected, "{}", String::from_utf8_lossy(line));
         }
-        for bad in [&b"X (a"[..], b"X \"open", b"X {9}\nshort\n"] {
+        for bad in [&b"X (a"[..], b"X \"open", b"X {9}\r\nshort"] {
             assert!(tokens(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }

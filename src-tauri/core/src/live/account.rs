@@ -14,8 +14,12 @@ use super::{FlagChange, LiveSettings, Request, idle, locked};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
-use crate::imap::content::{MessageContent, fetch_content, fetch_content_at, fetch_source, save_part};
+use crate::imap::content::{
+    MessageContent, ParsedFetch, WHOLE_MESSAGE_MAX, content_from, fetch_content, fetch_content_at,
+    fetch_source, first_items, save_part,
+};
 use crate::imap::envelope::flag_state;
+use crate::imap::raw::{Answer, exchange_all};
 use crate::store::{FlagState, FolderChanges};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
@@ -115,6 +119,33 @@ impl OpenFolder {
             uidnext: mailbox.uid_next.unwrap_or(0),
         }
     }
+
+    /// The folder `path` as the untagged answer to a SELECT sent with [`exchange_all`]
+    /// described it (`OK [UIDVALIDITY n]`, `OK [UIDNEXT n]`).
+    fn of_answer(path: &str, untagged: &[Vec<u8>]) -> Self {
+        use async_imap::imap_proto::{Response, ResponseCode};
+        let mut open = Self { path: path.to_string(), uidvalidity: 0, uidnext: 0 };
+        for line in untagged {
+            let line = [b"* ", line.as_slice(), b"\r\n"].concat();
+            if let Ok((_, Response::Data { outcome, .. })) = Response::parse(&line) {
+                match outcome.code {
+                    Some(ResponseCode::UidValidity(n)) => open.uidvalidity = n,
+                    Some(ResponseCode::UidNext(n)) => open.uidnext = n,
+                    _ => {}
+                }
+            }
+        }
+        open
+    }
+}
+
+/// `name` as an IMAP quoted string, when it can be one (printable ASCII: folder names travel in
+/// modified UTF-7).
+fn quoted(name: &str) -> Option<String> {
+    if !name.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    Some(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
 /// How many of the newest inbox messages have their text downloaded in the background.
@@ -530,11 +561,29 @@ impl AccountTask {
         newest: u32,
         op: impl AsyncFnOnce(&mut ImapSession) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
+        self.opened_with(session, negotiated, path, newest, None, async |s: &mut ImapSession, _| op(s).await)
+            .await
+    }
+
+    /// [`Self::opened`], with `first`, the op's first command, sent together with the SELECT
+    /// when the folder is not open: one round trip for both.
+    /// The op gets the server's answer to it, or `None` when it was not sent (the op then sends
+    /// its own).
+    async fn opened_with<T>(
+        &self,
+        session: &mut ImapSession,
+        negotiated: &Negotiated,
+        path: &str,
+        newest: u32,
+        first: Option<&str>,
+        op: impl AsyncFnOnce(&mut ImapSession, Option<Answer>) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
-        let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
+        let Some((_guard, open, answer)) = self.open_folder_with(session, path, newest, limit, first).await?
+        else {
             return Ok(None);
         };
-        let outcome = op(session).await;
+        let outcome = op(session, answer).await;
         if outcome.is_ok() {
             *super::locked(&self.open) = Some(open);
         } else {
@@ -565,28 +614,70 @@ impl AccountTask {
         newest: u32,
         limit: Duration,
     ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder)>> {
+        let opened = self.open_folder_with(session, path, newest, limit, None).await?;
+        Ok(opened.map(|(guard, open, _)| (guard, open)))
+    }
+
+    /// [`Self::open_folder`], sending `first` in the same round trip as the SELECT it takes, or
+    /// on its own when the folder is open (after the NOOP for new mail); its answer comes back
+    /// with the folder. `None` for the answer when `first` was not sent (none given, or a folder name
+    /// that does not fit a quoted string).
+    async fn open_folder_with(
+        &self,
+        session: &mut ImapSession,
+        path: &str,
+        newest: u32,
+        limit: Duration,
+        first: Option<&str>,
+    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder, Option<Answer>)>> {
         let guard = self.locks.lock(path).await;
         let open = super::locked(&self.open).take().filter(|open| {
             open.path == path
                 && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity)
         });
-        let open = match open {
+        // Anything unexpected in a pipelined exchange leaves the connection out of step: it is
+        // dropped and opened again.
+        let exchange = async |session: &mut ImapSession, commands: &[&str]| {
+            exchange_all(session, commands, limit).await.map_err(|e| match e {
+                Error::Protocol(text) => Error::ConnectionLost(text),
+                other => other,
+            })
+        };
+        let (open, answer) = match open {
             Some(open) => {
+                // Not with the NOOP: Dovecot runs a command sent with it beside it, before the
+                // session sees what the NOOP brings in.
                 if newest >= open.uidnext {
                     look_again(session, path, limit).await?;
                 }
-                OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }
+                let answer = match first {
+                    Some(first) => exchange(session, &[first]).await?.pop(),
+                    None => None,
+                };
+                (OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }, answer)
             }
-            None => match tokio::time::timeout(limit, session.select(path)).await {
-                Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox),
-                Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
-                Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
-                Err(_) => {
-                    return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
+            None => match (first, quoted(path)) {
+                (Some(first), Some(name)) => {
+                    let mut answers = exchange(session, &[&format!("SELECT {name}"), first]).await?;
+                    let answer = answers.pop();
+                    match answers.pop() {
+                        Some(selected) if selected.refused.is_none() => {
+                            (OpenFolder::of_answer(path, &selected.untagged), answer)
+                        }
+                        _ => return Ok(None),
+                    }
                 }
+                _ => match tokio::time::timeout(limit, session.select(path)).await {
+                    Ok(Ok(mailbox)) => (OpenFolder::of(path, &mailbox), None),
+                    Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
+                    Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
+                    Err(_) => {
+                        return Err(Error::ConnectionLost(format!("the server did not open {path} in time")));
+                    }
+                },
             },
         };
-        Ok(Some((guard, open)))
+        Ok(Some((guard, open, answer)))
     }
 
     /// Leaves the folder a read left open, if any: a session's STATUS of its own open folder
@@ -613,9 +704,24 @@ impl AccountTask {
         }
         let limit = self.engine.timeouts().command;
         let size = store.envelope(fid, uid)?.map(|envelope| envelope.size);
+        let whole = size.is_some_and(|size| size <= WHOLE_MESSAGE_MAX);
+        // The first FETCH goes with the SELECT when the folder is not open yet.
+        let first = format!("UID FETCH {uid} {}", first_items(None, whole));
         let content = self
-            .opened(session, negotiated, path, uid, async |s: &mut ImapSession| {
-                fetch_content(s, uid, size, limit).await
+            .opened_with(session, negotiated, path, uid, Some(&first), async |s: &mut ImapSession, answer| {
+                let Some(answer) = answer else { return fetch_content(s, uid, size, limit).await };
+                if let Some(refused) = answer.refused {
+                    return Err(Error::Protocol(format!("downloading a message: {refused}")));
+                }
+                match answer
+                    .untagged
+                    .iter()
+                    .filter_map(|line| ParsedFetch::parse(line))
+                    .find(|f| f.uid == Some(uid))
+                {
+                    Some(fetched) => content_from(s, uid, &fetched, None, whole, limit).await,
+                    None => Ok(None),
+                }
             })
             .await?;
         if let Some(content) = &content {
@@ -1019,6 +1125,43 @@ pub(crate) fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_names_are_quoted_when_they_can_be() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("INBOX", Some(r#""INBOX""#)),
+            ("Archive/2026 Q3", Some(r#""Archive/2026 Q3""#)),
+            (r#"Say "hi""#, Some(r#""Say \"hi\"""#)),
+            (r"back\slash", Some(r#""back\\slash""#)),
+            ("Entw&APw-rfe", Some(r#""Entw&APw-rfe""#)),
+            ("Entwürfe", None),
+            ("line\r\nbreak", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(quoted(name).as_deref(), *expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_select_answer_gives_the_folder_its_uidvalidity_and_uidnext() {
+        let untagged: Vec<Vec<u8>> = [
+            "FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)",
+            "OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.",
+            "OK [CLOSED] Previous mailbox closed.",
+            "120 EXISTS",
+            "0 RECENT",
+            "OK [UIDVALIDITY 1733000000] UIDs valid",
+            "OK [UIDNEXT 121] Predicted next UID",
+            "OK [HIGHESTMODSEQ 400] Highest",
+        ]
+        .iter()
+        .map(|line| line.as_bytes().to_vec())
+        .collect();
+        let open = OpenFolder::of_answer("Archive", &untagged);
+        assert_eq!((open.path.as_str(), open.uidvalidity, open.uidnext), ("Archive", 1_733_000_000, 121));
+        let none = OpenFolder::of_answer("Archive", &[]);
+        assert_eq!((none.uidvalidity, none.uidnext), (0, 0));
+    }
 
     #[test]
     fn new_arrivals_are_downloaded_first_and_newest_first() {
