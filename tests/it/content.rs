@@ -7,7 +7,7 @@ use std::time::Duration;
 use tern_core::account::Security;
 use tern_core::imap::Timeouts;
 use tern_core::imap::content::{MessageContent, Shown, WHOLE_MESSAGE_MAX, fetch_content};
-use tern_core::live::{AccountState, LiveSettings, Supervisor};
+use tern_core::live::{AccountState, FlagChange, LiveSettings, Supervisor};
 use tern_tests::sample::{
     Charset, LARGE_ATTACHMENT_SIZE, Sample, SampleFile, charset_message, encoded_names_message,
     inline_images_message, large_attachment_message,
@@ -472,9 +472,10 @@ async fn parts_read_out_of_the_whole_message_are_what_the_server_sends() {
 
 /// Opening a message waits for the server once when it is small (the structure and the whole
 /// message in one FETCH, sent with the SELECT when its folder is not open yet), and twice when
-/// it is large (its structure, then only its shown parts). The proxy counts the round trips.
+/// it is large (its structure, then only its shown parts). A star waits once, in the open folder
+/// or in another (its STORE sent with the SELECT). The proxy counts the round trips.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two() {
+async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two_a_star_in_one() {
     let server = Dovecot::start(DovecotOptions::default()).unwrap();
     let small = inline_images_message();
     let large = large_attachment_message(WHOLE_MESSAGE_MAX as usize);
@@ -508,5 +509,48 @@ async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two() {
     assert_eq!(turns(2).await, 2, "a large message in the open folder");
     assert_eq!(turns(3).await, 1, "a small message in the open folder");
     assert_eq!(turns(3).await, 0, "an opened message, from the cache");
+
+    let star = async |path: &str, uid: u32| {
+        let before = proxy.turns();
+        let change = FlagChange { seen: Some(true), flagged: Some(true) };
+        reading.supervisor.set_flags(&id, path, vec![uid], change).await.unwrap();
+        proxy.turns() - before
+    };
+    assert_eq!(star("INBOX", 2).await, 1, "a star and mark-read in the open folder");
+    assert_eq!(star("Archive", 1).await, 1, "a star and mark-read in a folder not open");
+    let unstar = FlagChange { seen: Some(false), flagged: Some(false) };
+    let before = proxy.turns();
+    reading.supervisor.set_flags(&id, "INBOX", vec![2, 3], unstar).await.unwrap();
+    assert_eq!(proxy.turns() - before, 1, "both changes to two messages, in another folder again");
+    let before = proxy.turns();
+    let read_unstarred = FlagChange { seen: Some(true), flagged: Some(false) };
+    reading.supervisor.set_flags(&id, "INBOX", vec![3], read_unstarred).await.unwrap();
+    assert_eq!(proxy.turns() - before, 1, "adding one flag and removing another: two STOREs at once");
     reading.supervisor.shutdown().await;
+
+    let mut other = login(&server, Security::Tls).await.unwrap();
+    for (path, expected) in [("INBOX", vec![(3, true, false)]), ("Archive", vec![(1, true, true)])] {
+        other.examine(path).await.unwrap();
+        let seen: Vec<u32> = other.uid_search("SEEN").await.unwrap().into_iter().collect();
+        let flagged: Vec<u32> = other.uid_search("FLAGGED").await.unwrap().into_iter().collect();
+        let rows = reading.account.engine.cached_envelopes(&id, path).unwrap();
+        for (uid, is_seen, is_flagged) in expected {
+            assert_eq!(
+                (seen.contains(&uid), flagged.contains(&uid)),
+                (is_seen, is_flagged),
+                "{path} {uid} on the server"
+            );
+            let row = rows.iter().find(|e| e.uid == uid).unwrap();
+            assert_eq!(
+                (row.flags.flags.seen, row.flags.flags.flagged),
+                (is_seen, is_flagged),
+                "{path} {uid} cached"
+            );
+        }
+        assert_eq!(
+            seen.len() + flagged.len(),
+            usize::from(path == "INBOX") + 2 * usize::from(path == "Archive")
+        );
+    }
+    other.logout().await.unwrap();
 }

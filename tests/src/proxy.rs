@@ -47,6 +47,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Proxy {
     addr: SocketAddr,
+    started: Instant,
     target: SocketAddr,
     shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
@@ -72,6 +73,8 @@ struct Shared {
     /// Turns of the conversation: bytes forwarded to a client after bytes it sent (see
     /// [`Proxy::turns`]).
     turns: AtomicU64,
+    /// When bytes last crossed, either way (see [`Proxy::quiet_for`]).
+    last_crossed: Mutex<Option<Instant>>,
     /// How long each byte takes to cross, each way (see [`Proxy::start_with_delay`]).
     delay: Duration,
 }
@@ -153,7 +156,7 @@ impl Proxy {
                 .name(format!("proxy-{}-accept", addr.port()))
                 .spawn(move || accept_loop(&listener, target, &shared))?
         };
-        Ok(Proxy { addr, target, shared, acceptor: Some(acceptor) })
+        Ok(Proxy { addr, started: Instant::now(), target, shared, acceptor: Some(acceptor) })
     }
 
     /// Where clients connect.
@@ -225,6 +228,14 @@ impl Proxy {
     /// count too (one for TLS 1.3's, before the greeting).
     pub fn turns(&self) -> u64 {
         self.shared.turns.load(Ordering::SeqCst)
+    }
+
+    /// How long no byte has crossed, either way (since the proxy started, if none has): wait
+    /// for a few hundred milliseconds of it before counting [`Proxy::turns`] of one operation,
+    /// so that the end of an earlier one (a logout in the background) does not count.
+    pub fn quiet_for(&self) -> Duration {
+        let last = *self.shared.last_crossed.lock().unwrap_or_else(|e| e.into_inner());
+        last.unwrap_or(self.started).elapsed()
     }
 
     /// Starts counting [`Proxy::traffic`] from zero again; returns what had been counted. Bytes
@@ -355,6 +366,7 @@ fn pump(conn: &Arc<Conn>, direction: Direction, shared: &Shared) {
             Direction::ToClient => &shared.to_client,
         };
         counter.fetch_add(n as u64, Ordering::SeqCst);
+        *shared.last_crossed.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         match direction {
             Direction::ToServer => conn.client_spoke.store(true, Ordering::SeqCst),
             Direction::ToClient => {

@@ -751,6 +751,14 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             return Err(format!("re-pointing the account made a new one ({})", account.id).into());
         }
         let rtt = (SLOW_LINK_ONE_WAY * 2).as_secs_f64() * 1e3;
+        // Only what is measured crosses while it is counted (re-pointing the account signed in
+        // through the proxy and logs out in the background; the account starts with syncs).
+        let quiet = async || {
+            while proxy.quiet_for() < Duration::from_millis(300) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        quiet().await;
         // A new connection, until it can open a folder.
         let turns = proxy.turns();
         let started = Instant::now();
@@ -760,6 +768,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         drop(session);
         let (supervisor, mut rx) = start(engine.clone(), id);
         wait_online(&mut rx).await?;
+        quiet().await;
         proxy.reset_traffic();
         let turns = proxy.turns();
         let started = Instant::now();

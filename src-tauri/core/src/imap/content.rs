@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, Response, SectionPath};
-use async_imap::types::Fetch;
+use async_imap::types::{Fetch, Flag};
 use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
@@ -222,6 +222,23 @@ impl ParsedFetch {
             _ => None,
         });
         Some(Self { uid, items })
+    }
+
+    /// The message's flags and keywords (none when the response has no FLAGS).
+    pub fn flag_state(&self) -> crate::store::FlagState {
+        let names = self.items.iter().find_map(|item| match item {
+            AttributeValue::Flags(names) => Some(names.as_slice()),
+            _ => None,
+        });
+        super::envelope::flags_of(names.unwrap_or_default().iter().map(|name| Flag::from(name.as_ref())))
+    }
+
+    /// The message's MODSEQ (RFC 7162).
+    pub fn modseq(&self) -> Option<u64> {
+        self.items.iter().find_map(|item| match item {
+            AttributeValue::ModSeq(modseq) => Some(*modseq),
+            _ => None,
+        })
     }
 
     fn find(&self, wanted: impl Fn(&Option<SectionPath>) -> bool) -> Option<&[u8]> {

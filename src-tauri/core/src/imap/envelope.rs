@@ -32,7 +32,7 @@ pub fn flag_state(fetch: &Fetch) -> FlagState {
     flags_of(fetch.flags())
 }
 
-fn flags_of<'f>(list: impl Iterator<Item = Flag<'f>>) -> FlagState {
+pub(crate) fn flags_of<'f>(list: impl Iterator<Item = Flag<'f>>) -> FlagState {
     let mut flags = MessageFlags::default();
     let mut keywords = Vec::new();
     for flag in list {

@@ -483,33 +483,60 @@ impl AccountTask {
         // A STORE naming a UID the session does not know would change nothing: hence the
         // NOOP of `Self::open_folder` for mail newer than the session has seen.
         let newest = uids.iter().copied().max().unwrap_or(0);
-        let Some((_guard, open)) = self.open_folder(session, path, newest, limit).await? else {
+        let set = crate::sync::uidset::compact(uids);
+        let stores: Vec<String> =
+            change.store_commands().iter().map(|c| format!("UID STORE {set} {c}")).collect();
+        let stores: Vec<&str> = stores.iter().map(String::as_str).collect();
+        // The STOREs go with the SELECT when the folder is not open yet.
+        let Some((_guard, open, answers)) = self.open_folder(session, path, newest, limit, &stores).await?
+        else {
             return Err(Error::ConnectionLost(format!("the server would not open {path}")));
         };
         // Later reads, flag changes and syncs of the folder go on in it (see `Self::sync`).
         *super::locked(&self.open) = Some(open);
-        let set = crate::sync::uidset::compact(uids);
         // The answer for the messages asked about; unsolicited FETCHes of others may lack FLAGS.
         let asked: HashSet<u32> = uids.iter().copied().collect();
         let mut answered: HashMap<u32, (FlagState, u64)> = HashMap::new();
-        for command in change.store_commands() {
-            let stored = async {
-                let responses = session.uid_store(&set, &command).await?;
-                futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
-            };
-            match tokio::time::timeout(limit, stored).await {
-                Ok(Ok(fetched)) => {
-                    for fetch in &fetched {
-                        if let Some(uid) = fetch.uid.filter(|uid| asked.contains(uid)) {
-                            answered.insert(uid, (flag_state(fetch), fetch.modseq.unwrap_or(0)));
+        match answers {
+            Some(answers) => {
+                for answer in answers {
+                    if let Some(refused) = answer.refused {
+                        return Err(Error::Protocol(format!(
+                            "the server did not save the change: {refused}"
+                        )));
+                    }
+                    for fetched in answer.untagged.iter().filter_map(|line| ParsedFetch::parse(line)) {
+                        if let Some(uid) = fetched.uid.filter(|uid| asked.contains(uid)) {
+                            answered.insert(uid, (fetched.flag_state(), fetched.modseq().unwrap_or(0)));
                         }
                     }
                 }
-                Ok(Err(e)) => {
-                    return Err(Error::ConnectionLost(format!("saving the change on the server: {e}")));
-                }
-                Err(_) => {
-                    return Err(Error::ConnectionLost("the server did not save the change in time".into()));
+            }
+            None => {
+                for command in change.store_commands() {
+                    let stored = async {
+                        let responses = session.uid_store(&set, &command).await?;
+                        futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
+                    };
+                    match tokio::time::timeout(limit, stored).await {
+                        Ok(Ok(fetched)) => {
+                            for fetch in &fetched {
+                                if let Some(uid) = fetch.uid.filter(|uid| asked.contains(uid)) {
+                                    answered.insert(uid, (flag_state(fetch), fetch.modseq.unwrap_or(0)));
+                                }
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            return Err(Error::ConnectionLost(format!(
+                                "saving the change on the server: {e}"
+                            )));
+                        }
+                        Err(_) => {
+                            return Err(Error::ConnectionLost(
+                                "the server did not save the change in time".into(),
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -561,25 +588,24 @@ impl AccountTask {
         newest: u32,
         op: impl AsyncFnOnce(&mut ImapSession) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
-        self.opened_with(session, negotiated, path, newest, None, async |s: &mut ImapSession, _| op(s).await)
+        self.opened_with(session, negotiated, path, newest, &[], async |s: &mut ImapSession, _| op(s).await)
             .await
     }
 
-    /// [`Self::opened`], with `first`, the op's first command, sent together with the SELECT
-    /// when the folder is not open: one round trip for both.
-    /// The op gets the server's answer to it, or `None` when it was not sent (the op then sends
-    /// its own).
+    /// [`Self::opened`], with `first`, the op's first commands, sent together with the SELECT
+    /// when the folder is not open: one round trip for all. The op gets the server's answers
+    /// to them, or `None` when they were not sent (the op then sends its own).
     async fn opened_with<T>(
         &self,
         session: &mut ImapSession,
         negotiated: &Negotiated,
         path: &str,
         newest: u32,
-        first: Option<&str>,
-        op: impl AsyncFnOnce(&mut ImapSession, Option<Answer>) -> Result<Option<T>>,
+        first: &[&str],
+        op: impl AsyncFnOnce(&mut ImapSession, Option<Vec<Answer>>) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
-        let Some((_guard, open, answer)) = self.open_folder_with(session, path, newest, limit, first).await?
+        let Some((_guard, open, answer)) = self.open_folder(session, path, newest, limit, first).await?
         else {
             return Ok(None);
         };
@@ -607,29 +633,20 @@ impl AccountTask {
     /// open; a failed one leaves nothing open (RFC 3501 6.3.1). `Ok(None)`: the server refused
     /// to open the folder (it is gone). The caller puts the folder back in `self.open` once its
     /// work there succeeded.
+    ///
+    /// The commands `first` go in the same round trip as the SELECT, or on their own when the
+    /// folder is open (after the NOOP for new mail: Dovecot runs a command sent with a NOOP
+    /// beside it, before the session sees what the NOOP brings in); their answers come back
+    /// with the folder. `None` for the answers when `first` was not sent (none given, or a
+    /// folder name that does not fit a quoted string).
     async fn open_folder(
         &self,
         session: &mut ImapSession,
         path: &str,
         newest: u32,
         limit: Duration,
-    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder)>> {
-        let opened = self.open_folder_with(session, path, newest, limit, None).await?;
-        Ok(opened.map(|(guard, open, _)| (guard, open)))
-    }
-
-    /// [`Self::open_folder`], sending `first` in the same round trip as the SELECT it takes, or
-    /// on its own when the folder is open (after the NOOP for new mail); its answer comes back
-    /// with the folder. `None` for the answer when `first` was not sent (none given, or a folder name
-    /// that does not fit a quoted string).
-    async fn open_folder_with(
-        &self,
-        session: &mut ImapSession,
-        path: &str,
-        newest: u32,
-        limit: Duration,
-        first: Option<&str>,
-    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder, Option<Answer>)>> {
+        first: &[&str],
+    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder, Option<Vec<Answer>>)>> {
         let guard = self.locks.lock(path).await;
         let open = super::locked(&self.open).take().filter(|open| {
             open.path == path
@@ -645,27 +662,26 @@ impl AccountTask {
         };
         let (open, answer) = match open {
             Some(open) => {
-                // Not with the NOOP: Dovecot runs a command sent with it beside it, before the
-                // session sees what the NOOP brings in.
                 if newest >= open.uidnext {
                     look_again(session, path, limit).await?;
                 }
                 let answer = match first {
-                    Some(first) => exchange(session, &[first]).await?.pop(),
-                    None => None,
+                    [] => None,
+                    first => Some(exchange(session, first).await?),
                 };
                 (OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }, answer)
             }
-            None => match (first, quoted(path)) {
-                (Some(first), Some(name)) => {
-                    let mut answers = exchange(session, &[&format!("SELECT {name}"), first]).await?;
-                    let answer = answers.pop();
-                    match answers.pop() {
-                        Some(selected) if selected.refused.is_none() => {
-                            (OpenFolder::of_answer(path, &selected.untagged), answer)
-                        }
-                        _ => return Ok(None),
+            None => match quoted(path).filter(|_| !first.is_empty()) {
+                Some(name) => {
+                    let select = format!("SELECT {name}");
+                    let commands: Vec<&str> =
+                        std::iter::once(select.as_str()).chain(first.iter().copied()).collect();
+                    let mut answers = exchange(session, &commands).await?;
+                    let selected = answers.remove(0);
+                    if selected.refused.is_some() {
+                        return Ok(None);
                     }
+                    (OpenFolder::of_answer(path, &selected.untagged), Some(answers))
                 }
                 _ => match tokio::time::timeout(limit, session.select(path)).await {
                     Ok(Ok(mailbox)) => (OpenFolder::of(path, &mailbox), None),
@@ -708,8 +724,10 @@ impl AccountTask {
         // The first FETCH goes with the SELECT when the folder is not open yet.
         let first = format!("UID FETCH {uid} {}", first_items(None, whole));
         let content = self
-            .opened_with(session, negotiated, path, uid, Some(&first), async |s: &mut ImapSession, answer| {
-                let Some(answer) = answer else { return fetch_content(s, uid, size, limit).await };
+            .opened_with(session, negotiated, path, uid, &[&first], async |s: &mut ImapSession, answers| {
+                let Some(answer) = answers.and_then(|mut answers| answers.pop()) else {
+                    return fetch_content(s, uid, size, limit).await;
+                };
                 if let Some(refused) = answer.refused {
                     return Err(Error::Protocol(format!("downloading a message: {refused}")));
                 }
