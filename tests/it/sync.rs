@@ -68,7 +68,7 @@ async fn initial_sync_caches_exactly_what_the_server_has() {
 /// Another client appends, expunges (STORE + EXPUNGE and UID EXPUNGE), moves and re-flags; the
 /// next sync must leave the cache equal to the server in both folders, in `expected` mode, and a
 /// sync after that must find nothing to do.
-async fn converges_after_another_client(options: DovecotOptions, expected: SyncMode) {
+async fn converges_after_another_client(options: DovecotOptions, expected: SyncMode) -> Dovecot {
     let server = Dovecot::start(options).unwrap();
     server.seed(DEFAULT_USER, "INBOX", 600, 11).unwrap();
     server.seed(DEFAULT_USER, "Archive", 40, 12).unwrap();
@@ -137,11 +137,19 @@ async fn converges_after_another_client(options: DovecotOptions, expected: SyncM
     }
     assert_eq!(check_cache_equals_server(&account, &server, "INBOX").await, inbox_after);
     assert_eq!(check_cache_equals_server(&account, &server, "Archive").await, archive_after);
+    server
 }
 
+/// With QRESYNC, the SELECT names every change (RFC 7162 3.2.5): no FETCH of changes follows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_with_qresync_converges() {
-    converges_after_another_client(DovecotOptions::default(), SyncMode::Qresync).await;
+    let server = converges_after_another_client(DovecotOptions::default().rawlog(), SyncMode::Qresync).await;
+    let commands: Vec<String> =
+        server.commands().into_iter().flatten().map(|l| l.to_ascii_uppercase()).collect();
+    let resyncs = commands.iter().filter(|c| c.contains(" SELECT ") && c.contains("(QRESYNC (")).count();
+    assert!(resyncs >= 2, "the resyncs of INBOX and Archive selected with QRESYNC: {commands:?}");
+    let fetched: Vec<&String> = commands.iter().filter(|c| c.contains("CHANGEDSINCE")).collect();
+    assert!(fetched.is_empty(), "no FETCH of changes after such a SELECT: {fetched:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,6 +115,15 @@ pub async fn exchange_all(
     }
 }
 
+/// `name` as an IMAP quoted string, when it can be one (printable ASCII: folder names travel in
+/// modified UTF-7).
+pub fn quoted(name: &str) -> Option<String> {
+    if !name.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    Some(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
+}
+
 fn lost(e: std::io::Error) -> Error {
     Error::ConnectionLost(format!("the connection failed: {e}"))
 }
@@ -296,6 +305,22 @@ pub fn esearch_all(line: &[u8]) -> Result<Option<Vec<u32>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_names_are_quoted_when_they_can_be() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("INBOX", Some(r#""INBOX""#)),
+            ("Archive/2026 Q3", Some(r#""Archive/2026 Q3""#)),
+            (r#"Say "hi""#, Some(r#""Say \"hi\"""#)),
+            (r"back\slash", Some(r#""back\\slash""#)),
+            ("Entw&APw-rfe", Some(r#""Entw&APw-rfe""#)),
+            ("Entwürfe", None),
+            ("line\r\nbreak", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(quoted(name).as_deref(), *expected, "{name:?}");
+        }
+    }
 
     fn atom(s: &str) -> Token {
         Token::Atom(s.into())

@@ -19,7 +19,7 @@ use crate::imap::content::{
     fetch_source, first_items, save_part,
 };
 use crate::imap::envelope::flag_state;
-use crate::imap::raw::{Answer, exchange_all};
+use crate::imap::raw::{Answer, exchange_all, quoted};
 use crate::store::{FlagState, FolderChanges};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
@@ -137,15 +137,6 @@ impl OpenFolder {
         }
         open
     }
-}
-
-/// `name` as an IMAP quoted string, when it can be one (printable ASCII: folder names travel in
-/// modified UTF-7).
-fn quoted(name: &str) -> Option<String> {
-    if !name.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return None;
-    }
-    Some(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
 /// How many of the newest inbox messages have their text downloaded in the background.
@@ -1143,22 +1134,6 @@ pub(crate) fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folder_names_are_quoted_when_they_can_be() {
-        let cases: &[(&str, Option<&str>)] = &[
-            ("INBOX", Some(r#""INBOX""#)),
-            ("Archive/2026 Q3", Some(r#""Archive/2026 Q3""#)),
-            (r#"Say "hi""#, Some(r#""Say \"hi\"""#)),
-            (r"back\slash", Some(r#""back\\slash""#)),
-            ("Entw&APw-rfe", Some(r#""Entw&APw-rfe""#)),
-            ("Entwürfe", None),
-            ("line\r\nbreak", None),
-        ];
-        for (name, expected) in cases {
-            assert_eq!(quoted(name).as_deref(), *expected, "{name:?}");
-        }
-    }
 
     #[test]
     fn a_select_answer_gives_the_folder_its_uidvalidity_and_uidnext() {

@@ -37,10 +37,11 @@ pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 
 use crate::error::{Error, Result};
 use crate::imap::auth::capability_name;
+use crate::imap::content::ParsedFetch;
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
-use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, tokens};
+use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, quoted, tokens};
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
@@ -362,6 +363,60 @@ fn status_folder(status: &FolderStatus) -> ServerFolder {
     }
 }
 
+/// How the folder of an incremental sync came to be open on the session.
+enum Opened {
+    /// Before the sync, and still is: the sync asks for the changes with a FETCH.
+    Before,
+    /// By the sync's SELECT, with the changes it named when it was a QRESYNC one.
+    Now(Option<Changes>),
+}
+
+/// Changes the server named since a MODSEQ: each changed or new message with its flags and
+/// MODSEQ, and the UIDs expunged.
+type Changes = (Vec<(u32, FlagState, u64)>, Vec<u32>);
+
+/// What a `SELECT name (QRESYNC (uidvalidity modseq))` answered (RFC 7162 3.2.5): the folder's
+/// state, and every change since that MODSEQ: `VANISHED (EARLIER)` for the messages expunged,
+/// `FETCH (UID FLAGS MODSEQ)` for those changed or new. When the UIDVALIDITY is not the one
+/// given, the server names no changes, and the plan starts the folder over.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Resynced {
+    server: ServerFolder,
+    seen: Vec<(u32, FlagState, u64)>,
+    vanished: Vec<u32>,
+}
+
+impl Resynced {
+    /// From the untagged answer, as [`exchange_all`] returns it.
+    fn of(untagged: &[Vec<u8>]) -> Self {
+        use async_imap::imap_proto::ResponseCode;
+        let mut out = Resynced::default();
+        for line in untagged {
+            if let Some(fetched) = ParsedFetch::parse(line) {
+                if let Some(uid) = fetched.uid {
+                    out.seen.push((uid, fetched.flag_state(), fetched.modseq().unwrap_or(0)));
+                }
+                continue;
+            }
+            let line = [b"* ", line.as_slice(), b"\r\n"].concat();
+            match Response::parse(&line) {
+                Ok((_, Response::Data { outcome, .. })) => match outcome.code {
+                    Some(ResponseCode::UidValidity(n)) => out.server.uidvalidity = n,
+                    Some(ResponseCode::UidNext(n)) => out.server.uidnext = n,
+                    Some(ResponseCode::HighestModSeq(n)) => out.server.highestmodseq = n,
+                    _ => {}
+                },
+                Ok((_, Response::MailboxData(MailboxDatum::Exists(n)))) => out.server.exists = n,
+                Ok((_, Response::Vanished { uids, .. })) => {
+                    out.vanished.extend(uids.into_iter().flatten());
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 fn server_folder(mbox: &Mailbox) -> ServerFolder {
     ServerFolder {
         uidvalidity: mbox.uid_validity.unwrap_or(0),
@@ -543,7 +598,7 @@ impl Syncer<'_> {
                     highestmodseq: state.highestmodseq,
                     exists: state.total,
                 };
-                self.incremental(fid, path, SyncMode::Qresync, &state, known, true).await
+                self.incremental(fid, path, SyncMode::Qresync, &state, known, Opened::Before).await
             }
             _ => self.folder(path).await,
         }
@@ -593,13 +648,44 @@ impl Syncer<'_> {
         }
 
         let limit = self.timeouts.command;
-        let mbox = if self.negotiated.caps.condstore {
-            timed(limit, "opening the folder", self.session.select_condstore(path)).await?
-        } else {
-            timed(limit, "opening the folder", self.session.select(path)).await?
+        // With QRESYNC and a complete cache, the SELECT itself names every change since the
+        // cache's MODSEQ (RFC 7162 3.2.5): no FETCH after it.
+        let resync = match (&cached, quoted(path)) {
+            (Some(state), Some(name))
+                if state.complete
+                    && self.negotiated.caps.qresync
+                    && state.uidvalidity != 0
+                    && state.highestmodseq != 0 =>
+            {
+                Some(format!("SELECT {name} (QRESYNC ({} {}))", state.uidvalidity, state.highestmodseq))
+            }
+            _ => None,
         };
-        drain(self.session);
-        let server = server_folder(&mbox);
+        let (server, known) = match resync {
+            Some(select) => {
+                // A connection out of step after it is dropped and opened again.
+                let answers = exchange_all(self.session, &[&select], limit).await.map_err(|e| match e {
+                    Error::Protocol(text) => Error::ConnectionLost(text),
+                    other => other,
+                });
+                let answer = answers?.pop();
+                let answer = answer.ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
+                if let Some(refused) = answer.refused {
+                    return Err(Error::Protocol(format!("opening the folder: {refused}")));
+                }
+                let resynced = Resynced::of(&answer.untagged);
+                (resynced.server, Some((resynced.seen, resynced.vanished)))
+            }
+            None => {
+                let mbox = if self.negotiated.caps.condstore {
+                    timed(limit, "opening the folder", self.session.select_condstore(path)).await?
+                } else {
+                    timed(limit, "opening the folder", self.session.select(path)).await?
+                };
+                drain(self.session);
+                (server_folder(&mbox), None)
+            }
+        };
         let mode = plan(cached.as_ref(), server, self.negotiated.caps);
         tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
         match (mode, cached) {
@@ -611,7 +697,10 @@ impl Syncer<'_> {
                 }
                 self.initial(fid, path, mode, server).await
             }
-            (_, Some(state)) => self.incremental(fid, path, mode, &state, server, false).await,
+            (SyncMode::Qresync, Some(state)) => {
+                self.incremental(fid, path, mode, &state, server, Opened::Now(known)).await
+            }
+            (_, Some(state)) => self.incremental(fid, path, mode, &state, server, Opened::Now(None)).await,
             (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
         }
     }
@@ -752,9 +841,10 @@ impl Syncer<'_> {
         Ok(report)
     }
 
-    /// QRESYNC, CONDSTORE and full-scan resyncs. `selected`: the folder was not selected for
-    /// this sync ([`Self::selected`]), so `server` is what the cache knew and the server's new
-    /// UIDNEXT and HIGHESTMODSEQ are learnt from the fetch.
+    /// QRESYNC, CONDSTORE and full-scan resyncs. [`Opened::Before`]: the folder was not
+    /// selected for this sync ([`Self::selected`]), so `server` is what the cache knew and the
+    /// server's new UIDNEXT and HIGHESTMODSEQ are learnt from the fetch. With the changes a
+    /// QRESYNC SELECT named ([`Opened::Now`]), nothing is fetched but new envelopes.
     async fn incremental(
         &mut self,
         fid: FolderId,
@@ -762,8 +852,12 @@ impl Syncer<'_> {
         mode: SyncMode,
         state: &FolderState,
         mut server: ServerFolder,
-        selected: bool,
+        opened: Opened,
     ) -> Result<SyncReport> {
+        let (selected, known) = match opened {
+            Opened::Before => (true, None),
+            Opened::Now(known) => (false, known),
+        };
         // An empty folder has nothing to fetch (known only from a SELECT).
         let empty = !selected && server.exists == 0;
         // A full scan compares every cached message; QRESYNC and CONDSTORE only look up the
@@ -776,18 +870,25 @@ impl Syncer<'_> {
             SyncMode::Condstore => format!("{FLAG_ITEMS} (CHANGEDSINCE {})", state.highestmodseq),
             _ => FLAG_ITEMS.to_string(),
         };
-        let seen: Vec<(u32, FlagState, u64)> = if empty {
-            drain(self.session);
-            Vec::new()
-        } else {
-            let limit = self.timeouts.command;
-            let fetched: Vec<_> = timed(limit, "fetching flags", async {
-                self.session.uid_fetch("1:*", &query).await?.try_collect().await
-            })
-            .await?;
-            fetched.iter().filter_map(|f| Some((f.uid?, flag_state(f), f.modseq.unwrap_or(0)))).collect()
+        let (seen, vanished): Changes = match known {
+            _ if empty => {
+                drain(self.session);
+                (Vec::new(), Vec::new())
+            }
+            Some(known) => known,
+            None => {
+                let limit = self.timeouts.command;
+                let fetched: Vec<_> = timed(limit, "fetching flags", async {
+                    self.session.uid_fetch("1:*", &query).await?.try_collect().await
+                })
+                .await?;
+                let seen = fetched
+                    .iter()
+                    .filter_map(|f| Some((f.uid?, flag_state(f), f.modseq.unwrap_or(0))))
+                    .collect();
+                (seen, drain(self.session))
+            }
         };
-        let vanished = drain(self.session);
         if selected {
             for (uid, _, modseq) in &seen {
                 server.highestmodseq = server.highestmodseq.max(*modseq);

@@ -143,3 +143,43 @@ async fn a_refused_fetch_leaves_the_folder_incomplete_and_the_session_in_step() 
     assert!(!store.folder_state(fid).unwrap().unwrap().complete);
     next_command(&mut session).await;
 }
+
+#[test]
+fn a_qresync_select_answer_gives_the_folder_and_every_change() {
+    let lines = [
+        "OK [CLOSED] Previous mailbox closed.",
+        "FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)",
+        "OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.",
+        "593 EXISTS",
+        "0 RECENT",
+        "OK [UIDVALIDITY 1733000000] UIDs valid",
+        "OK [UIDNEXT 604] Predicted next UID",
+        "OK [HIGHESTMODSEQ 640] Highest",
+        "VANISHED (EARLIER) 1:5,6,11:14",
+        "15 FETCH (UID 21 FLAGS (\\Seen $Tern-Label) MODSEQ (631))",
+        "16 FETCH (UID 22 FLAGS () MODSEQ (632))",
+        "593 FETCH (UID 603 MODSEQ (640) FLAGS (\\Flagged))",
+    ];
+    let untagged: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+    let resynced = Resynced::of(&untagged);
+    assert_eq!(
+        resynced.server,
+        ServerFolder { uidvalidity: 1_733_000_000, uidnext: 604, highestmodseq: 640, exists: 593 }
+    );
+    assert_eq!(resynced.vanished, vec![1, 2, 3, 4, 5, 6, 11, 12, 13, 14]);
+    let seen: Vec<(u32, bool, bool, Vec<String>, u64)> = resynced
+        .seen
+        .iter()
+        .map(|(uid, f, modseq)| (*uid, f.flags.seen, f.flags.flagged, f.keywords.clone(), *modseq))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (21, true, false, vec!["$Tern-Label".to_string()], 631),
+            (22, false, false, vec![], 632),
+            (603, false, true, vec![], 640),
+        ]
+    );
+    // A server that does not know the UIDVALIDITY given names no changes.
+    assert_eq!(Resynced::of(&untagged[..8]).seen, vec![]);
+}
