@@ -6,7 +6,7 @@
 //! | Byte | Path |
 //! | --- | --- |
 //! | `0` | A raw message: mail-parser, then every part's own header and body through tern-core's `decode_text` / `decode_binary` / `header_fields` / `StreamDecoder`, every decoded text rendered. |
-//! | `1` | IMAP server responses (`* 1 FETCH (BODYSTRUCTURE ... BODY[1] {n}...)`): imap-proto's parser, then `layout`, `structure_at`, `part_at`, `layout_within` and `has_attachment` on every BODYSTRUCTURE, and the sections sent decoded and rendered as the reader would. |
+//! | `1` | IMAP server responses (`* 1 FETCH (BODYSTRUCTURE ... BODY[1] {n}...)`): imap-proto's parser, then `layout`, `structure_at`, `part_at`, `layout_within` and `has_attachment` on every BODYSTRUCTURE, the sections sent decoded and rendered as the reader would, and with a whole message (`BODY[]`) its sections read out of it (`locate`) and rendered. |
 //! | `2` | HTML straight into `sanitize_html` (and `snippet_from_html`). |
 //! | `3` | Plain text into `plain_to_html` as it is and after `flowed::decode` (and `snippet_from_text`). |
 //!
@@ -43,6 +43,7 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use tern_core::imap::content::{Shown, StreamDecoder, decode_binary, decode_text, header_fields};
 use tern_core::imap::envelope::has_attachment;
 use tern_core::imap::parts::{Part, layout, layout_within, part_at, structure_at};
+use tern_core::imap::sections::{locate, split_entity};
 use tern_core::render::{
     RenderOptions, SanitizedHtml, flowed, plain_to_html, sanitize_html, snippet_from_html, snippet_from_text,
 };
@@ -248,6 +249,25 @@ fn fetch(attributes: &[AttributeValue<'_>]) {
             let _ = layout_within(structure, section);
         }
         let single = !matches!(structure, BodyStructure::Multipart { .. });
+        // A whole message (`BODY[]`): its sections read out of it, as a small message opens.
+        let whole = attributes.iter().find_map(|a| match a {
+            AttributeValue::BodySection { section: None, data: Some(data), .. } => Some(data.as_ref()),
+            _ => None,
+        });
+        if let Some(message) = whole {
+            let _ = split_entity(message);
+            let numbered = plan.body.iter().chain(&plan.inline).map(|p| p.section.as_str());
+            for section in numbered.take(MAX_PARTS).chain(["1", "2", "1.1", "2.1", "1.2.1", "0", "", "4294967296"]) {
+                if let Some(found) = locate(message, structure, section) {
+                    assert!(found.body.len() <= message.len() && found.header.len() <= message.len());
+                    if let Some(part) = plan.body.iter().find(|p| p.section == section)
+                        && let Some(shown) = decode_text(found.header, found.body, part)
+                    {
+                        render(&shown);
+                    }
+                }
+            }
+        }
         // Decode what the server sent for each shown part, as the reader does.
         for part in plan.body.iter().take(MAX_PARTS) {
             let header = section_data(&sections, &part.section, true)
