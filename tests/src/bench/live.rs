@@ -713,7 +713,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     if !stars.is_empty() {
         say(&format!("stars in the open folder: {stars:.1?} ms"));
         report.push(Metric::new("flag_change", median(&stars), "ms").runs(&stars).note(
-            "a star as the window sets it (Supervisor::set_flags: the STORE on the command connection and the sync after it), three in a row in the folder the reads left open; median",
+            "a star as the window sets it (Supervisor::set_flags: the STORE on the command connection, its answer kept in the cache), three in a row in the folder the reads left open; median",
         ));
     }
     if let [first, next, ..] = marked[..] {
@@ -814,7 +814,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             "slow_link_open_uncached",
             open_ms,
             open_turns,
-            "the uncached open of a newsletter in the folder the reads left open (message_content)",
+            "the uncached open of a newsletter right after the account came online, its folder not open on the command connection yet (message_content: the SELECT and the FETCH together)",
         ));
         report.push(Metric::new("slow_link_open_uncached_round_trips", open_turns as f64, "round trips"));
         report.push(slow(
