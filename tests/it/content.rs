@@ -8,6 +8,7 @@ use tern_core::account::Security;
 use tern_core::imap::Timeouts;
 use tern_core::imap::content::{MessageContent, Shown, WHOLE_MESSAGE_MAX, fetch_content};
 use tern_core::live::{AccountState, FlagChange, LiveSettings, Supervisor};
+use tern_core::sync::SyncMode;
 use tern_tests::sample::{
     Charset, LARGE_ATTACHMENT_SIZE, Sample, SampleFile, charset_message, encoded_names_message,
     inline_images_message, large_attachment_message,
@@ -553,4 +554,60 @@ async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two_a_star_in_on
         );
     }
     other.logout().await.unwrap();
+}
+
+/// Syncing one folder (as choosing it in the window does) while another is open on the command
+/// connection waits for the server once when nothing changed (its STATUS) and twice when
+/// something did (its STATUS, then the SELECT that names the changes), and the folder that was
+/// open stays open when nothing else was selected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
+    // Without NOTIFY, nothing but the syncs asked for touches the archive within the test.
+    let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
+    let plain = charset_message(Charset::Windows1251, false);
+    deliver(&server, &[&plain, &plain]);
+    server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let reading = Reading::start_with(&server, Some(proxy.port()), false).await;
+    let id = reading.account.id.clone();
+    // The inbox open on the command connection, then quiet.
+    reading.open(1).await;
+    let quiet = async || {
+        while proxy.quiet_for() < Duration::from_millis(300) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    quiet().await;
+    let sync = async |path: &str| {
+        let before = proxy.turns();
+        let reports = reading.supervisor.sync_now(&id, Some(path.to_string())).await.unwrap();
+        (proxy.turns() - before, reports.into_iter().next().expect("a report"))
+    };
+
+    let (turns, report) = sync("Archive").await;
+    assert_eq!((turns, report.mode, report.selected), (1, SyncMode::Unchanged, false), "{report:?}");
+    // The inbox is still open: reading on there waits once, with no SELECT.
+    let before = proxy.turns();
+    reading.open(2).await;
+    assert_eq!(proxy.turns() - before, 1, "the inbox stayed open");
+
+    let mut other = login(&server, Security::Tls).await.unwrap();
+    other.select("Archive").await.unwrap();
+    futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("1", "+FLAGS (\\Flagged)").await.unwrap())
+        .await
+        .unwrap();
+    other.logout().await.unwrap();
+    quiet().await;
+    let (turns, report) = sync("Archive").await;
+    assert_eq!(
+        (turns, report.mode, report.changed_uids.clone()),
+        (2, SyncMode::Qresync, vec![1]),
+        "{report:?}"
+    );
+    let rows = reading.account.engine.cached_envelopes(&id, "Archive").unwrap();
+    assert!(rows[0].flags.flags.flagged, "the cache has the change");
+    // The archive is open now: syncing it again goes on in it.
+    let (turns, report) = sync("Archive").await;
+    assert_eq!((turns, report.changed_uids.len()), (2, 0), "a NOOP and a CHANGEDSINCE fetch: {report:?}");
+    reading.supervisor.shutdown().await;
 }

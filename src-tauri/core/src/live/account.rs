@@ -870,7 +870,12 @@ impl AccountTask {
             _ => None,
         };
         let stay = folder.as_deref().is_some_and(|path| self.still_open(path, negotiated));
-        if !stay {
+        // A sync of one folder while another is open leaves that one open: its STATUS is not
+        // the open folder's, and its SELECT closes the other (RFC 3501 6.3.1).
+        let elsewhere = folder
+            .as_deref()
+            .is_some_and(|path| super::locked(&self.open).as_ref().is_some_and(|open| open.path != path));
+        if !stay && !elsewhere {
             self.leave(session, negotiated).await?;
         }
         let store = self.engine.store();
@@ -908,24 +913,27 @@ impl AccountTask {
             }
             return Err(error);
         }
-        // A folder sync that selected its folder (anything but "unchanged", which never needs
-        // to) keeps it open for the next sync or read there; it is only of use with QRESYNC.
-        let kept = match (folder, reports.first()) {
-            (Some(path), Some(report)) if report.mode != SyncMode::Unchanged && negotiated.caps.qresync => {
-                store
-                    .folder_id(&self.account_id, &path)?
-                    .and_then(|fid| store.folder_state(fid).ok().flatten())
-                    .map(|state| OpenFolder { path, uidvalidity: state.uidvalidity, uidnext: state.uidnext })
+        // A folder sync that selected its folder keeps it open for the next sync or read there;
+        // it is only of use with QRESYNC. One that selected nothing (its STATUS showed it
+        // unchanged) leaves open what was.
+        if !reports.iter().any(|report| report.selected) {
+            if !elsewhere {
+                super::locked(&self.open).take();
             }
+            return Ok(reports);
+        }
+        let kept = match (folder, reports.first()) {
+            (Some(path), Some(_)) if negotiated.caps.qresync => store
+                .folder_id(&self.account_id, &path)?
+                .and_then(|fid| store.folder_state(fid).ok().flatten())
+                .map(|state| OpenFolder { path, uidvalidity: state.uidvalidity, uidnext: state.uidnext }),
             _ => None,
         };
         match kept {
             Some(open) => *super::locked(&self.open) = Some(open),
             None => {
                 super::locked(&self.open).take();
-                if !reports.is_empty() {
-                    deselect(syncer.session, negotiated, limit).await?;
-                }
+                deselect(syncer.session, negotiated, limit).await?;
             }
         }
         Ok(reports)

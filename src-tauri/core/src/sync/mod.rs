@@ -90,6 +90,9 @@ pub struct SyncReport {
     /// its pipelined answers itself; the answers that async-imap reads go to the session's
     /// queue of unsolicited responses instead.
     pub announced: Vec<String>,
+    /// Whether the folder is selected on the session afterwards: the sync selected it, or
+    /// found it selected. False when its STATUS showed it unchanged and nothing was selected.
+    pub selected: bool,
 }
 
 impl SyncReport {
@@ -598,7 +601,9 @@ impl Syncer<'_> {
                     highestmodseq: state.highestmodseq,
                     exists: state.total,
                 };
-                self.incremental(fid, path, SyncMode::Qresync, &state, known, Opened::Before).await
+                let report =
+                    self.incremental(fid, path, SyncMode::Qresync, &state, known, Opened::Before).await;
+                report.map(|report| SyncReport { selected: true, ..report })
             }
             _ => self.folder(path).await,
         }
@@ -688,7 +693,7 @@ impl Syncer<'_> {
         };
         let mode = plan(cached.as_ref(), server, self.negotiated.caps);
         tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
-        match (mode, cached) {
+        let report = match (mode, cached) {
             (SyncMode::Unchanged, _) => self.report(fid, path, mode, 0, 0, 0),
             (SyncMode::Initial | SyncMode::UidValidityReset, _) => {
                 if mode == SyncMode::UidValidityReset {
@@ -702,7 +707,8 @@ impl Syncer<'_> {
             }
             (_, Some(state)) => self.incremental(fid, path, mode, &state, server, Opened::Now(None)).await,
             (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
-        }
+        };
+        report.map(|report| SyncReport { selected: true, ..report })
     }
 
     fn report(
@@ -1035,6 +1041,7 @@ fn report(
         changed_uids: Vec::new(),
         removed_uids: Vec::new(),
         announced: Vec::new(),
+        selected: false,
     })
 }
 
@@ -1081,6 +1088,8 @@ fn keep_arrivals(
     }
     let mut report = report(store, fid, path, SyncMode::Qresync, (added, 0, 0))?;
     report.added_uids = added_uids;
+    // New mail is only told of, and read, in the folder the session has selected.
+    report.selected = true;
     Ok(report)
 }
 
