@@ -490,15 +490,7 @@ async fn a_small_message_opens_in_one_round_trip_a_large_one_in_two_a_star_in_on
     // quiet, so that only the reads below travel.
     let id = reading.account.id.clone();
     reading.supervisor.message_content(&id, "Archive", 1).await.unwrap().expect("the archived message");
-    let mut last = proxy.turns();
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = proxy.turns();
-        if now == last {
-            break;
-        }
-        last = now;
-    }
+    proxy.wait_quiet(Duration::from_millis(500)).await;
 
     let turns = async |uid: u32| {
         let before = proxy.turns();
@@ -572,11 +564,7 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     let id = reading.account.id.clone();
     // The inbox open on the command connection, then quiet.
     reading.open(1).await;
-    let quiet = async || {
-        while proxy.quiet_for() < Duration::from_millis(300) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
+    let quiet = || proxy.wait_quiet(Duration::from_millis(300));
     quiet().await;
     let sync = async |path: &str| {
         let before = proxy.turns();

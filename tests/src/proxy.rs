@@ -230,12 +230,18 @@ impl Proxy {
         self.shared.turns.load(Ordering::SeqCst)
     }
 
-    /// How long no byte has crossed, either way (since the proxy started, if none has): wait
-    /// for a few hundred milliseconds of it before counting [`Proxy::turns`] of one operation,
-    /// so that the end of an earlier one (a logout in the background) does not count.
+    /// How long no byte has crossed, either way (since the proxy started, if none has).
     pub fn quiet_for(&self) -> Duration {
         let last = *self.shared.last_crossed.lock().unwrap_or_else(|e| e.into_inner());
         last.unwrap_or(self.started).elapsed()
+    }
+
+    /// Waits until no byte has crossed for `quiet`: before counting [`Proxy::turns`] of one
+    /// operation, so that the end of an earlier one (a logout in the background) does not count.
+    pub async fn wait_quiet(&self, quiet: Duration) {
+        while self.quiet_for() < quiet {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Starts counting [`Proxy::traffic`] from zero again; returns what had been counted. Bytes

@@ -753,11 +753,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         let rtt = (SLOW_LINK_ONE_WAY * 2).as_secs_f64() * 1e3;
         // Only what is measured crosses while it is counted (re-pointing the account signed in
         // through the proxy and logs out in the background; the account starts with syncs).
-        let quiet = async || {
-            while proxy.quiet_for() < Duration::from_millis(300) {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        };
+        let quiet = || proxy.wait_quiet(Duration::from_millis(300));
         quiet().await;
         // A new connection, until it can open a folder.
         let turns = proxy.turns();

@@ -1015,9 +1015,7 @@ async fn resync_live(engine: Arc<Engine>, target: &Target<'_>, id: &str, report:
     // The round trips of a connection before its first folder: what each connection costs
     // over a slow link, whatever this machine's speed. Re-pointing the account signed in
     // through the proxy: its logout in the background must not count.
-    while proxy.quiet_for() < Duration::from_millis(300) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy.wait_quiet(Duration::from_millis(300)).await;
     let before = proxy.turns();
     let (session, _) = engine.session(id).await?;
     let connect_turns = proxy.turns() - before;

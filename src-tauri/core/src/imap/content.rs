@@ -143,10 +143,10 @@ pub async fn fetch_content_at(
     fetch_shown(session, uid, within, false, limit).await
 }
 
-/// Where the shown parts' bytes come from: the whole message fetched with its structure, or the
-/// server's answer to a FETCH of the parts.
+/// Where the shown parts' bytes come from: the whole message fetched with its structure (each
+/// shown part found in it once, by section), or the server's answer to a FETCH of the parts.
 enum Source<'f> {
-    Whole { message: &'f [u8], structure: &'f BodyStructure<'f> },
+    Whole(std::collections::HashMap<&'f str, super::sections::Section<'f>>),
     Fetched(&'f Fetch),
 }
 
@@ -154,9 +154,8 @@ impl Source<'_> {
     /// The body of `section`, or its MIME header.
     fn get(&self, section: &str, mime: bool) -> Option<&[u8]> {
         match self {
-            Source::Whole { message, structure } => {
-                let found = super::sections::locate(message, structure, section)?;
-                Some(if mime { found.header } else { found.body })
+            Source::Whole(found) => {
+                found.get(section).map(|found| if mime { found.header } else { found.body })
             }
             Source::Fetched(fetch) => section_path(section, mime).and_then(|path| fetch.section(&path)),
         }
@@ -216,12 +215,17 @@ impl ParsedFetch {
     pub fn parse(untagged: &[u8]) -> Option<Self> {
         let line = [b"* ", untagged, b"\r\n"].concat();
         let Ok((_, Response::Fetch(_, items))) = Response::parse(&line) else { return None };
+        Some(Self::of(items))
+    }
+
+    /// The data items of a FETCH response imap-proto parsed.
+    pub fn of(items: Vec<AttributeValue<'_>>) -> Self {
         let items: Vec<AttributeValue<'static>> = items.into_iter().map(AttributeValue::into_owned).collect();
         let uid = items.iter().find_map(|item| match item {
             AttributeValue::Uid(uid) => Some(*uid),
             _ => None,
         });
-        Some(Self { uid, items })
+        Self { uid, items }
     }
 
     /// The message's flags and keywords (none when the response has no FLAGS).
@@ -333,9 +337,12 @@ pub async fn content_from(
         return Ok(Some(content));
     }
     // The whole message serves when every shown part is found in it as the server has it.
-    let read_out = message
-        .map(|message| Source::Whole { message, structure })
-        .filter(|source| wanted.iter().all(|p| source.get(&p.section, false).is_some()));
+    let read_out = message.and_then(|message| {
+        let found = wanted.iter().map(|p| {
+            super::sections::locate(message, structure, &p.section).map(|found| (p.section.as_str(), found))
+        });
+        found.collect::<Option<_>>().map(Source::Whole)
+    });
     let second;
     let source = match read_out {
         Some(source) => source,

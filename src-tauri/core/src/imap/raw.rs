@@ -124,6 +124,20 @@ pub fn quoted(name: &str) -> Option<String> {
     Some(format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
+/// [`exchange_all`] for commands sent in the middle of a session's work: anything unexpected
+/// in the answer leaves the connection out of step, so it is a lost connection (dropped and
+/// opened again) rather than a protocol error the work could go on after.
+pub async fn exchange_in_step(
+    session: &mut ImapSession,
+    commands: &[&str],
+    limit: Duration,
+) -> Result<Vec<Answer>> {
+    exchange_all(session, commands, limit).await.map_err(|e| match e {
+        Error::Protocol(text) => Error::ConnectionLost(text),
+        other => other,
+    })
+}
+
 fn lost(e: std::io::Error) -> Error {
     Error::ConnectionLost(format!("the connection failed: {e}"))
 }

@@ -18,8 +18,7 @@ use crate::imap::content::{
     MessageContent, ParsedFetch, WHOLE_MESSAGE_MAX, content_from, fetch_content, fetch_content_at,
     fetch_source, first_items, save_part,
 };
-use crate::imap::envelope::flag_state;
-use crate::imap::raw::{Answer, exchange_all, quoted};
+use crate::imap::raw::{Answer, exchange_in_step, quoted};
 use crate::store::{FlagState, FolderChanges};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
@@ -120,22 +119,11 @@ impl OpenFolder {
         }
     }
 
-    /// The folder `path` as the untagged answer to a SELECT sent with [`exchange_all`]
+    /// The folder `path` as the untagged answer to a SELECT sent with [`exchange_in_step`]
     /// described it (`OK [UIDVALIDITY n]`, `OK [UIDNEXT n]`).
     fn of_answer(path: &str, untagged: &[Vec<u8>]) -> Self {
-        use async_imap::imap_proto::{Response, ResponseCode};
-        let mut open = Self { path: path.to_string(), uidvalidity: 0, uidnext: 0 };
-        for line in untagged {
-            let line = [b"* ", line.as_slice(), b"\r\n"].concat();
-            if let Ok((_, Response::Data { outcome, .. })) = Response::parse(&line) {
-                match outcome.code {
-                    Some(ResponseCode::UidValidity(n)) => open.uidvalidity = n,
-                    Some(ResponseCode::UidNext(n)) => open.uidnext = n,
-                    _ => {}
-                }
-            }
-        }
-        open
+        let server = crate::sync::Resynced::of(untagged).server;
+        Self { path: path.to_string(), uidvalidity: server.uidvalidity, uidnext: server.uidnext }
     }
 }
 
@@ -488,46 +476,13 @@ impl AccountTask {
         // The answer for the messages asked about; unsolicited FETCHes of others may lack FLAGS.
         let asked: HashSet<u32> = uids.iter().copied().collect();
         let mut answered: HashMap<u32, (FlagState, u64)> = HashMap::new();
-        match answers {
-            Some(answers) => {
-                for answer in answers {
-                    if let Some(refused) = answer.refused {
-                        return Err(Error::Protocol(format!(
-                            "the server did not save the change: {refused}"
-                        )));
-                    }
-                    for fetched in answer.untagged.iter().filter_map(|line| ParsedFetch::parse(line)) {
-                        if let Some(uid) = fetched.uid.filter(|uid| asked.contains(uid)) {
-                            answered.insert(uid, (fetched.flag_state(), fetched.modseq().unwrap_or(0)));
-                        }
-                    }
-                }
+        for answer in answers {
+            if let Some(refused) = answer.refused {
+                return Err(Error::Protocol(format!("the server did not save the change: {refused}")));
             }
-            None => {
-                for command in change.store_commands() {
-                    let stored = async {
-                        let responses = session.uid_store(&set, &command).await?;
-                        futures::TryStreamExt::try_collect::<Vec<_>>(responses).await
-                    };
-                    match tokio::time::timeout(limit, stored).await {
-                        Ok(Ok(fetched)) => {
-                            for fetch in &fetched {
-                                if let Some(uid) = fetch.uid.filter(|uid| asked.contains(uid)) {
-                                    answered.insert(uid, (flag_state(fetch), fetch.modseq.unwrap_or(0)));
-                                }
-                            }
-                        }
-                        Ok(Err(e)) => {
-                            return Err(Error::ConnectionLost(format!(
-                                "saving the change on the server: {e}"
-                            )));
-                        }
-                        Err(_) => {
-                            return Err(Error::ConnectionLost(
-                                "the server did not save the change in time".into(),
-                            ));
-                        }
-                    }
+            for fetched in answer.untagged.iter().filter_map(|line| ParsedFetch::parse(line)) {
+                if let Some(uid) = fetched.uid.filter(|uid| asked.contains(uid)) {
+                    answered.insert(uid, (fetched.flag_state(), fetched.modseq().unwrap_or(0)));
                 }
             }
         }
@@ -585,7 +540,7 @@ impl AccountTask {
 
     /// [`Self::opened`], with `first`, the op's first commands, sent together with the SELECT
     /// when the folder is not open: one round trip for all. The op gets the server's answers
-    /// to them, or `None` when they were not sent (the op then sends its own).
+    /// to them, one per command.
     async fn opened_with<T>(
         &self,
         session: &mut ImapSession,
@@ -593,14 +548,14 @@ impl AccountTask {
         path: &str,
         newest: u32,
         first: &[&str],
-        op: impl AsyncFnOnce(&mut ImapSession, Option<Vec<Answer>>) -> Result<Option<T>>,
+        op: impl AsyncFnOnce(&mut ImapSession, Vec<Answer>) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         let limit = self.engine.timeouts().command;
-        let Some((_guard, open, answer)) = self.open_folder(session, path, newest, limit, first).await?
+        let Some((_guard, open, answers)) = self.open_folder(session, path, newest, limit, first).await?
         else {
             return Ok(None);
         };
-        let outcome = op(session, answer).await;
+        let outcome = op(session, answers).await;
         if outcome.is_ok() {
             *super::locked(&self.open) = Some(open);
         } else {
@@ -628,8 +583,8 @@ impl AccountTask {
     /// The commands `first` go in the same round trip as the SELECT, or on their own when the
     /// folder is open (after the NOOP for new mail: Dovecot runs a command sent with a NOOP
     /// beside it, before the session sees what the NOOP brings in); their answers come back
-    /// with the folder. `None` for the answers when `first` was not sent (none given, or a
-    /// folder name that does not fit a quoted string).
+    /// with the folder, one per command (none when `first` is empty). A folder name that does
+    /// not fit a quoted string is selected on its own first.
     async fn open_folder(
         &self,
         session: &mut ImapSession,
@@ -637,45 +592,33 @@ impl AccountTask {
         newest: u32,
         limit: Duration,
         first: &[&str],
-    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder, Option<Vec<Answer>>)>> {
+    ) -> Result<Option<(OwnedMutexGuard<()>, OpenFolder, Vec<Answer>)>> {
         let guard = self.locks.lock(path).await;
         let open = super::locked(&self.open).take().filter(|open| {
             open.path == path
                 && self.cached_state(path).map(|state| state.uidvalidity) == Some(open.uidvalidity)
         });
-        // Anything unexpected in a pipelined exchange leaves the connection out of step: it is
-        // dropped and opened again.
-        let exchange = async |session: &mut ImapSession, commands: &[&str]| {
-            exchange_all(session, commands, limit).await.map_err(|e| match e {
-                Error::Protocol(text) => Error::ConnectionLost(text),
-                other => other,
-            })
-        };
-        let (open, answer) = match open {
+        let open = match open {
             Some(open) => {
                 if newest >= open.uidnext {
                     look_again(session, path, limit).await?;
                 }
-                let answer = match first {
-                    [] => None,
-                    first => Some(exchange(session, first).await?),
-                };
-                (OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }, answer)
+                OpenFolder { uidnext: open.uidnext.max(newest.saturating_add(1)), ..open }
             }
             None => match quoted(path).filter(|_| !first.is_empty()) {
                 Some(name) => {
                     let select = format!("SELECT {name}");
                     let commands: Vec<&str> =
                         std::iter::once(select.as_str()).chain(first.iter().copied()).collect();
-                    let mut answers = exchange(session, &commands).await?;
+                    let mut answers = exchange_in_step(session, &commands, limit).await?;
                     let selected = answers.remove(0);
                     if selected.refused.is_some() {
                         return Ok(None);
                     }
-                    (OpenFolder::of_answer(path, &selected.untagged), Some(answers))
+                    return Ok(Some((guard, OpenFolder::of_answer(path, &selected.untagged), answers)));
                 }
-                _ => match tokio::time::timeout(limit, session.select(path)).await {
-                    Ok(Ok(mailbox)) => (OpenFolder::of(path, &mailbox), None),
+                None => match tokio::time::timeout(limit, session.select(path)).await {
+                    Ok(Ok(mailbox)) => OpenFolder::of(path, &mailbox),
                     Ok(Err(async_imap::error::Error::No(_))) => return Ok(None),
                     Ok(Err(e)) => return Err(Error::ConnectionLost(format!("opening {path}: {e}"))),
                     Err(_) => {
@@ -684,7 +627,11 @@ impl AccountTask {
                 },
             },
         };
-        Ok(Some((guard, open, answer)))
+        let answers = match first {
+            [] => Vec::new(),
+            first => exchange_in_step(session, first, limit).await?,
+        };
+        Ok(Some((guard, open, answers)))
     }
 
     /// Leaves the folder a read left open, if any: a session's STATUS of its own open folder
@@ -716,8 +663,8 @@ impl AccountTask {
         let first = format!("UID FETCH {uid} {}", first_items(None, whole));
         let content = self
             .opened_with(session, negotiated, path, uid, &[&first], async |s: &mut ImapSession, answers| {
-                let Some(answer) = answers.and_then(|mut answers| answers.pop()) else {
-                    return fetch_content(s, uid, size, limit).await;
+                let Some(answer) = answers.into_iter().next() else {
+                    return Err(Error::Protocol("no answer to the FETCH".into()));
                 };
                 if let Some(refused) = answer.refused {
                     return Err(Error::Protocol(format!("downloading a message: {refused}")));

@@ -41,7 +41,7 @@ use crate::imap::content::ParsedFetch;
 use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
-use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, quoted, tokens};
+use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens};
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
@@ -382,27 +382,29 @@ type Changes = (Vec<(u32, FlagState, u64)>, Vec<u32>);
 /// state, and every change since that MODSEQ: `VANISHED (EARLIER)` for the messages expunged,
 /// `FETCH (UID FLAGS MODSEQ)` for those changed or new. When the UIDVALIDITY is not the one
 /// given, the server names no changes, and the plan starts the folder over.
+///
+/// A plain SELECT's answer reads the same way, with no changes in it.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Resynced {
-    server: ServerFolder,
+pub(crate) struct Resynced {
+    pub(crate) server: ServerFolder,
     seen: Vec<(u32, FlagState, u64)>,
     vanished: Vec<u32>,
 }
 
 impl Resynced {
     /// From the untagged answer, as [`exchange_all`] returns it.
-    fn of(untagged: &[Vec<u8>]) -> Self {
+    pub(crate) fn of(untagged: &[Vec<u8>]) -> Self {
         use async_imap::imap_proto::ResponseCode;
         let mut out = Resynced::default();
         for line in untagged {
-            if let Some(fetched) = ParsedFetch::parse(line) {
-                if let Some(uid) = fetched.uid {
-                    out.seen.push((uid, fetched.flag_state(), fetched.modseq().unwrap_or(0)));
-                }
-                continue;
-            }
             let line = [b"* ", line.as_slice(), b"\r\n"].concat();
             match Response::parse(&line) {
+                Ok((_, Response::Fetch(_, items))) => {
+                    let fetched = ParsedFetch::of(items);
+                    if let Some(uid) = fetched.uid {
+                        out.seen.push((uid, fetched.flag_state(), fetched.modseq().unwrap_or(0)));
+                    }
+                }
                 Ok((_, Response::Data { outcome, .. })) => match outcome.code {
                     Some(ResponseCode::UidValidity(n)) => out.server.uidvalidity = n,
                     Some(ResponseCode::UidNext(n)) => out.server.uidnext = n,
@@ -668,12 +670,7 @@ impl Syncer<'_> {
         };
         let (server, known) = match resync {
             Some(select) => {
-                // A connection out of step after it is dropped and opened again.
-                let answers = exchange_all(self.session, &[&select], limit).await.map_err(|e| match e {
-                    Error::Protocol(text) => Error::ConnectionLost(text),
-                    other => other,
-                });
-                let answer = answers?.pop();
+                let answer = exchange_in_step(self.session, &[&select], limit).await?.pop();
                 let answer = answer.ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
                 if let Some(refused) = answer.refused {
                     return Err(Error::Protocol(format!("opening the folder: {refused}")));
