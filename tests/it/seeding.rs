@@ -32,3 +32,45 @@ async fn ten_thousand_seeded_messages_are_all_reported_by_status() {
     );
     session.logout().await.unwrap();
 }
+
+/// Every message's UID and size in `folder`, in UID order.
+async fn sizes(server: &Dovecot, folder: &str) -> Vec<(u32, u32)> {
+    use futures::TryStreamExt;
+    let mut session = login(server, Security::Tls).await.unwrap();
+    session.select(folder).await.unwrap();
+    let fetches: Vec<_> =
+        session.uid_fetch("1:*", "(UID RFC822.SIZE)").await.unwrap().try_collect().await.unwrap();
+    session.logout().await.unwrap();
+    let mut sizes: Vec<(u32, u32)> = fetches.iter().map(|f| (f.uid.unwrap(), f.size.unwrap())).collect();
+    sizes.sort_unstable();
+    sizes
+}
+
+#[tokio::test]
+async fn an_sdbox_server_holds_the_same_seeded_mail_as_a_maildir_one() {
+    let maildir = Dovecot::start(DovecotOptions::default()).unwrap();
+    let sdbox = Dovecot::start(DovecotOptions::default().sdbox()).unwrap();
+    assert_eq!(sdbox.storage(), tern_tests::MailStorage::Sdbox);
+    for server in [&maildir, &sdbox] {
+        assert_eq!(server.seed(DEFAULT_USER, "INBOX", 300, 11).unwrap().count, 300);
+        assert_eq!(server.seed_linked(DEFAULT_USER, "Work/Projects", 40, 4, 12).unwrap().count, 40);
+    }
+    // The same messages, in the same order: UIDs 1..=n with the same sizes.
+    for folder in ["INBOX", "Work/Projects"] {
+        let (a, b) = (sizes(&maildir, folder).await, sizes(&sdbox, folder).await);
+        assert_eq!(a, b, "{folder}");
+        assert_eq!(a.first().map(|s| s.0), Some(1));
+    }
+    // Stored as sdbox, with nothing left aside, and its quota counted from Dovecot's indexes.
+    let root = sdbox.maildir(DEFAULT_USER);
+    assert!(root.join("mailboxes").join("INBOX").join("dbox-Mails").is_dir(), "{}", sdbox.log());
+    assert!(!root.join("cur").exists());
+    assert!(!sdbox.dir().join("staging").exists());
+    let mut session = login(&sdbox, Security::Tls).await.unwrap();
+    let quota = tern_core::sync::storage_quota(&mut session).await.unwrap().expect("a storage quota");
+    assert!(quota.used_kib > 0 && quota.limit_kib == 2 * 1024 * 1024, "{quota:?}");
+    // A new message arrives through the server as with a maildir.
+    sdbox.append(DEFAULT_USER, "INBOX", b"Subject: late\r\n\r\nHello\r\n").unwrap();
+    assert_eq!(session.status("INBOX", "(MESSAGES)").await.unwrap().exists, 301);
+    session.logout().await.unwrap();
+}

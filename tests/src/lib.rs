@@ -18,6 +18,6 @@ pub mod dovecot;
 pub mod proxy;
 pub mod sample;
 
-pub use dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions};
+pub use dovecot::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions, MailStorage};
 pub use proxy::{Proxy, Traffic};
 pub use sample::{Generator, Sample, SampleFile, SeedReport};

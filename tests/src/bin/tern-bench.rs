@@ -1,14 +1,18 @@
 //! Tern's benchmark: how close the engine gets to what the server can deliver.
 //!
 //! ```text
-//! tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--sync-only | --push-only]
+//! tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--maildir] [--sync-only | --push-only]
 //! tern-bench --host H --port P --security tls|starttls --user U --password-env VAR
 //!            [--folder INBOX] [--pin SHA256] [--allow-writes] [--quick] [--out FILE]
 //! ```
 //!
 //! Seeds a real Dovecot on loopback with 100,000 messages in INBOX (`--quick`: 10,000; kept in
-//! `--fixture`, default `target/bench-fixture[-quick]`, and reused while its message count
-//! matches), then measures, each against its reference:
+//! `--fixture`, default `target/bench-fixture[-quick]`, and reused while its message count and
+//! storage match), then measures, each against its reference. The fixture stores its mail as
+//! Dovecot's single-dbox, as large installations do; `--maildir` measures on Maildir++ instead
+//! (default fixture `target/bench-fixture-maildir[-quick]`), where each session's view of a
+//! 100,000-message folder costs the server tens of milliseconds per arrival (see
+//! [`MailStorage`]).
 //!
 //! 1. **Raw floor**: a minimal client (tokio + rustls, no IMAP parsing) sends
 //!    `UID FETCH 1:* <ENVELOPE_ITEMS>` and reads until the tagged OK. What the server and the
@@ -73,7 +77,7 @@ use tern_core::sync::{
     CHUNK, FIRST_SCREEN, SessionOptions, SyncMode, SyncProgress, SyncReport, Syncer, negotiate,
 };
 use tern_tests::sample::Generator;
-use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
+use tern_tests::{DEFAULT_PASSWORD, DEFAULT_USER, Dovecot, DovecotOptions, MailStorage, Proxy};
 
 use measure::{
     Metric, Report, RssSampler, SplitCores, cpu_seconds, dir_size, median, rss_kib, tree_cpu_seconds,
@@ -122,6 +126,8 @@ struct Options {
     messages: usize,
     out: PathBuf,
     fixture: PathBuf,
+    /// How the local fixture stores its mail.
+    storage: MailStorage,
     remote: Option<Remote>,
     allow_writes: bool,
     /// Only the raw floor, the initial sync and its phases (for profiling the sync).
@@ -130,12 +136,13 @@ struct Options {
     push_only: bool,
 }
 
-const USAGE: &str =
-    "usage: tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--sync-only | --push-only]
+const USAGE: &str = "usage: tern-bench [--quick] [--messages N] [--out FILE] [--fixture DIR] [--maildir]
+                  [--sync-only | --push-only]
        tern-bench --host H --port P --security tls|starttls --user U --password-env VAR
                   [--folder INBOX] [--pin SHA256] [--allow-writes] [--quick] [--out FILE]
 
 Without --host: seeds a local Dovecot (100,000 messages; --quick 10,000) and measures everything.
+Its mail is stored as single-dbox; --maildir stores it as Maildir++ (in another fixture).
 With --host: measures an existing server read-only (raw floor, initial sync, resync, cold start,
 list, opening the newest message); --allow-writes adds the resync after changes and new-mail
 latency (messages appended to the folder and to INBOX, expunged afterwards; flags restored).
@@ -199,6 +206,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
     let mut messages = None;
     let mut out = None;
     let mut fixture = None;
+    let mut storage = MailStorage::Sdbox;
     let (mut host, mut port, mut security, mut user, mut password_env, mut folder, mut pin) =
         (None, None, None, None, None, None, None);
     let mut allow_writes = false;
@@ -214,6 +222,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
             }
             "--out" => out = Some(PathBuf::from(value()?)),
             "--fixture" => fixture = Some(PathBuf::from(value()?)),
+            "--maildir" => storage = MailStorage::Maildir,
             "--host" => host = Some(value()?),
             "--port" => port = Some(value()?.parse::<u16>().map_err(|e| format!("--port: {e}"))?),
             "--security" => {
@@ -250,8 +259,10 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
             None
         }
         Some(host) => {
-            if messages.is_some() || fixture.is_some() {
-                return Err("--messages and --fixture are for the local fixture, not --host".into());
+            if messages.is_some() || fixture.is_some() || storage != MailStorage::Sdbox {
+                return Err(
+                    "--messages, --fixture and --maildir are for the local fixture, not --host".into()
+                );
             }
             let security = security.unwrap_or(Security::Tls);
             let var = password_env.ok_or("--host needs --password-env VAR")?;
@@ -270,6 +281,7 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
     };
     let messages = messages.unwrap_or(if quick { 10_000 } else { 100_000 });
     let suffix = if quick { "-quick" } else { "" };
+    let storage_suffix = if storage == MailStorage::Maildir { "-maildir" } else { "" };
     let default_out = if remote.is_some() {
         format!("bench/results-remote{suffix}.json")
     } else {
@@ -279,7 +291,9 @@ fn parse(args: &[String]) -> Res<Option<Options>> {
         quick,
         messages,
         out: out.unwrap_or_else(|| PathBuf::from(default_out)),
-        fixture: fixture.unwrap_or_else(|| PathBuf::from(format!("target/bench-fixture{suffix}"))),
+        fixture: fixture
+            .unwrap_or_else(|| PathBuf::from(format!("target/bench-fixture{storage_suffix}{suffix}"))),
+        storage,
         remote,
         allow_writes,
         sync_only,
@@ -291,20 +305,29 @@ fn say(msg: &str) {
     eprintln!("tern-bench: {msg}");
 }
 
-/// Starts (seeding if needed) the fixture server with `count` messages in INBOX.
-async fn fixture(dir: &Path, count: usize) -> Res<Dovecot> {
+/// Starts (seeding if needed) the fixture server with `count` messages in INBOX, stored as
+/// `storage` says. The marker file `seeded` says what the fixture holds: `100000 sdbox` (a
+/// count alone is an older maildir fixture).
+async fn fixture(dir: &Path, count: usize, storage: MailStorage) -> Res<Dovecot> {
     let marker = dir.join("seeded");
-    let seeded: Option<usize> = std::fs::read_to_string(&marker).ok().and_then(|s| s.trim().parse().ok());
-    if seeded != Some(count) {
+    let want = format!("{count} {}", storage.name());
+    let seeded = std::fs::read_to_string(&marker).ok().map(|s| {
+        let s = s.trim();
+        if s.contains(' ') { s.to_string() } else { format!("{s} maildir") }
+    });
+    let fresh = seeded.as_deref() != Some(want.as_str());
+    if fresh {
         let mail = dir.join("mail").join(DEFAULT_USER);
         if mail.exists() {
-            say(&format!("fixture has {seeded:?} messages, want {count}: reseeding"));
+            say(&format!("fixture holds {seeded:?}, want {want}: reseeding"));
             std::fs::remove_dir_all(&mail)?;
         }
         let _ = std::fs::remove_file(&marker);
     }
-    let server = Dovecot::start(DovecotOptions::default().in_dir(dir))?;
-    if seeded != Some(count) {
+    let mut settings = DovecotOptions::default().in_dir(dir);
+    settings.storage = storage;
+    let server = Dovecot::start(settings)?;
+    if fresh {
         let started = Instant::now();
         let report = server.seed(DEFAULT_USER, "INBOX", count, SEED)?;
         say(&format!(
@@ -313,9 +336,9 @@ async fn fixture(dir: &Path, count: usize) -> Res<Dovecot> {
             report.bytes as f64 / 1e6,
             started.elapsed().as_secs_f64()
         ));
-        std::fs::write(&marker, count.to_string())?;
+        std::fs::write(&marker, &want)?;
     } else {
-        say(&format!("reusing the fixture in {} ({count} messages)", server.dir().display()));
+        say(&format!("reusing the fixture in {} ({want})", server.dir().display()));
     }
     Ok(server)
 }
@@ -387,7 +410,7 @@ async fn run(options: &Options) -> Res<()> {
             bench(options, &target).await
         }
         None => {
-            let server = fixture(&options.fixture, options.messages).await?;
+            let server = fixture(&options.fixture, options.messages, options.storage).await?;
             let target = Target {
                 fixture: Some(&server),
                 raw: RawServer {
@@ -406,7 +429,7 @@ async fn run(options: &Options) -> Res<()> {
                 folder: "INBOX".into(),
                 writes: true,
                 expected: Some(options.messages),
-                label: "local Dovecot fixture (implicit TLS)".into(),
+                label: format!("local Dovecot fixture ({}, implicit TLS)", options.storage.name()),
             };
             bench(options, &target).await
         }
@@ -950,8 +973,8 @@ async fn resync_breakdown(engine: &Engine, id: &str, report: &mut Report) -> Res
     let fetched = started.elapsed();
     probe.logout().await?;
     // The same SELECT on a session that logs in after the changes: Dovecot's maildir storage
-    // answers a session that had the folder open before another session changed it far more
-    // slowly, on every later STATUS, SELECT or EXAMINE of it, than a session that comes after.
+    // (`--maildir`) answers a session that had the folder open before another session changed it
+    // far more slowly, on every later STATUS, SELECT or EXAMINE of it, than one that comes after.
     let mut fresh = engine.login(id).await?;
     fresh.run_command_and_check_ok("ENABLE QRESYNC").await?;
     let started = Instant::now();
