@@ -514,6 +514,37 @@ describe('message list', () => {
     await waitFor(() => expect(posinsets().length).toBe(options(list).length));
   });
 
+  it('drops the rows it scrolled past but keeps the selected ones, which starring still reaches', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    const { component } = setup(backend);
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(8));
+    await fireEvent.click(options(list)[2]!);
+    await fireEvent.click(options(list)[5]!, { ctrlKey: true });
+    const chosen = (await messages(backend, 'INBOX', 0, 6)).rows.filter((_, i) => i === 2 || i === 5);
+    expect(chosen.every((r) => !r.flagged)).toBe(true);
+
+    // Scroll through a third of the folder, a screen at a time: only the pages near the view stay.
+    backend.calls.length = 0;
+    for (let row = 0; row < 30_000; row += 1_000) {
+      await scrollTo(list, row * ROW_HEIGHT);
+      await waitFor(() => expect(list.querySelector(`[aria-posinset="${row + 1}"] .row:not(.placeholder)`)).not.toBeNull());
+    }
+    const read = new Set(listCalls(backend).map((c) => c.offset as number));
+    expect(read.size).toBeGreaterThan(25);
+
+    // Back to the top: the pages in between were dropped and are read again.
+    backend.calls.length = 0;
+    await scrollTo(list, 10_000 * ROW_HEIGHT);
+    await waitFor(() => expect(list.querySelector('[aria-posinset="10001"] .row:not(.placeholder)')).not.toBeNull());
+    expect(listCalls(backend).map((c) => c.offset)).toContain(10_000);
+
+    // The selection was kept all along: s stars both selected messages.
+    await component.toggleFlag();
+    const after = (await messages(backend, 'INBOX', 0, 6)).rows.filter((_, i) => i === 2 || i === 5);
+    expect(after.map((r) => [r.uid, r.flagged])).toEqual(chosen.map((r) => [r.uid, true]));
+  });
+
   it('keeps a multi-selection and the cursor when new mail arrives above them', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'demo' });
     const { sync } = setup(backend, 'Archive');

@@ -12,6 +12,13 @@ import {
 export const PAGE_SIZE = 200;
 
 /**
+ * Pages kept on each side of the ones in view. Farther pages are dropped as the list scrolls
+ * (and read again if they come back into view), so scrolling through a long folder holds a few
+ * thousand rows at most, not every row passed on the way.
+ */
+export const KEPT_PAGES = 5;
+
+/**
  * What identifies a row across live updates: its message (account, folder, UID), or in a
  * conversation list its conversation (whose newest message changes as replies arrive).
  */
@@ -27,7 +34,8 @@ export const FIRST_ROWS_MARK = 'tern:first-rows';
 /**
  * A list (one folder or every inbox, sorted, filtered, maybe as conversations) as windows of
  * the cache: pages of {@link PAGE_SIZE} rows fetched on demand for the visible range (plus one
- * page ahead), never the whole list.
+ * page ahead), never the whole list. Only the pages near the visible range stay loaded (see
+ * {@link KEPT_PAGES}), with the first page and any page {@link MessageWindow.keep} asks for.
  */
 export class MessageWindow {
   /** Rows in the list; null until the first page has been read. */
@@ -42,6 +50,11 @@ export class MessageWindow {
   /** The range last asked for, refetched on refresh. */
   #visible: [number, number] = [0, 0];
   #generation = 0;
+  /**
+   * Whether a page far from view must stay loaded all the same: the list keeps the pages that
+   * hold selected rows, which its actions read from the loaded pages.
+   */
+  keep: (rows: MessageRow[]) => boolean = () => false;
 
   constructor(backend: Backend, query: ListQuery) {
     this.#backend = backend;
@@ -71,9 +84,18 @@ export class MessageWindow {
     const lastPage = Math.floor((total - 1) / PAGE_SIZE);
     const from = Math.max(0, Math.floor(first / PAGE_SIZE));
     const to = Math.min(lastPage, Math.floor(Math.max(first, last) / PAGE_SIZE) + 1);
+    this.#dropFarFrom(from, to);
     const wanted: Promise<void>[] = [];
     for (let page = from; page <= to; page++) if (!this.pages.has(page)) wanted.push(this.#fetch(page));
     await Promise.all(wanted);
+  }
+
+  /** Drops the loaded pages more than {@link KEPT_PAGES} away from pages `from`..`to`. */
+  #dropFarFrom(from: number, to: number): void {
+    for (const [page, rows] of this.pages) {
+      const far = page < from - KEPT_PAGES || page > to + KEPT_PAGES;
+      if (far && page !== 0 && !this.keep(rows)) this.pages.delete(page);
+    }
   }
 
   /**
