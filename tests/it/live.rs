@@ -381,6 +381,135 @@ async fn an_opened_message_comes_from_the_cache_the_next_time_even_offline() {
     live.supervisor.shutdown().await;
 }
 
+/// The UIDs of `folder` that match `search` on the server, as another client sees them.
+async fn on_server(server: &Dovecot, folder: &str, search: &str) -> Vec<u32> {
+    let mut other = other_client(server, DEFAULT_USER).await;
+    other.examine(folder).await.unwrap();
+    let mut uids: Vec<u32> = other.uid_search(search).await.unwrap().into_iter().collect();
+    other.logout().await.unwrap();
+    uids.sort_unstable();
+    uids
+}
+
+/// Waits until the server's answer to `search` in `folder` is `expected`.
+async fn until_on_server(server: &Dovecot, folder: &str, search: &str, expected: &[u32]) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = on_server(server, folder, search).await;
+        if found == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{search} in {folder}: {found:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A flag change made while the server cannot be reached is shown at once, kept on disk, and
+/// sent after reconnecting, before the catch-up (which would otherwise take the server's older
+/// flags for the truth); also when Tern was closed and started again meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flag_changes_made_offline_reach_the_server_after_reconnecting_even_after_a_restart() {
+    let mut server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 4, 81).unwrap();
+    let live = Live::start(&server, None, quick()).await;
+    let at = caught_up(&live, "Archive", 4).await;
+    let id = live.account.id.clone();
+    let engine = live.account.engine.clone();
+    let flags_of = |uid: u32| {
+        let rows = engine.cached_envelopes(&id, "Archive").unwrap();
+        rows.into_iter().find(|e| e.uid == uid).expect("a cached message").flags.flags
+    };
+    let flagged_before = on_server(&server, "Archive", "FLAGGED").await;
+    let union = |uids: &[u32], more: &[u32]| {
+        let mut all: Vec<u32> = uids.iter().chain(more).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    let starred = union(&flagged_before, &[1, 3]);
+    let unseen_before = on_server(&server, "Archive", "UNSEEN").await;
+    let two_was_seen = !unseen_before.contains(&2);
+    let mut unseen_after: Vec<u32> = unseen_before.iter().copied().filter(|&uid| uid != 2).collect();
+    if two_was_seen {
+        unseen_after.push(2);
+        unseen_after.sort_unstable();
+    }
+
+    server.pause().unwrap();
+    let at = live.wait_state(at, "offline", |s| matches!(s, AccountState::Offline { .. })).await;
+    let star = FlagChange { seen: None, flagged: Some(true) };
+    live.supervisor.set_flags(&id, "Archive", vec![1, 3], star).await.unwrap();
+    let toggle_read = FlagChange { seen: Some(!two_was_seen), flagged: None };
+    live.supervisor.set_flags(&id, "Archive", vec![2], toggle_read).await.unwrap();
+    // Shown at once, though the server has none of it yet.
+    assert!(flags_of(1).flagged && flags_of(3).flagged);
+    assert_eq!(flags_of(2).seen, !two_was_seen);
+    assert_eq!(engine.store().pending_flags(&id).unwrap().len(), 2);
+
+    server.resume().unwrap();
+    live.wait_state(at, "back online", online(true)).await;
+    until_on_server(&server, "Archive", "FLAGGED", &starred).await;
+    until_on_server(&server, "Archive", "UNSEEN", &unseen_after).await;
+    live.wait_for(
+        at,
+        "the catch-up after the changes",
+        |e| matches!(e, LiveEvent::CountsChanged { path, .. } if path == "Archive"),
+    )
+    .await;
+    check_cache_equals_server(&live.account, &server, "Archive").await;
+    assert!(engine.store().pending_flags(&id).unwrap().is_empty());
+
+    // Offline again, an unstar, and Tern closed before the server is back.
+    server.pause().unwrap();
+    live.wait_state(at, "offline again", |s| matches!(s, AccountState::Offline { .. })).await;
+    let unstar = FlagChange { seen: None, flagged: Some(false) };
+    live.supervisor.set_flags(&id, "Archive", vec![1], unstar).await.unwrap();
+    live.supervisor.shutdown().await;
+    server.resume().unwrap();
+    assert_eq!(on_server(&server, "Archive", "FLAGGED").await, starred);
+
+    // Started again on the same cache: the change kept on disk goes out.
+    let supervisor = Supervisor::new(engine.clone(), quick(), Arc::new(|_| {}));
+    supervisor.start(&id);
+    let unstarred: Vec<u32> = starred.iter().copied().filter(|&uid| uid != 1).collect();
+    until_on_server(&server, "Archive", "FLAGGED", &unstarred).await;
+    assert!(!flags_of(1).flagged);
+    supervisor.shutdown().await;
+    assert!(engine.store().pending_flags(&id).unwrap().is_empty());
+}
+
+/// A star sent just as the network path dies silently: the change is kept when the server
+/// does not answer, and sent over the next connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_change_the_server_never_answered_is_sent_after_reconnecting() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    server.seed(DEFAULT_USER, "Archive", 3, 83).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let live = Live::start(&server, Some(proxy.port()), quick()).await;
+    let at = caught_up(&live, "Archive", 3).await;
+    let id = live.account.id.clone();
+    let flagged: Vec<u32> = on_server(&server, "Archive", "FLAGGED").await;
+    assert!(!flagged.contains(&2), "the seed stars message 2 already: {flagged:?}");
+    let mut expected = flagged.clone();
+    expected.push(2);
+    expected.sort_unstable();
+
+    proxy.blackhole(true);
+    let star = FlagChange { seen: None, flagged: Some(true) };
+    // Answered once the command's time is up, without an error: the change is kept.
+    live.supervisor.set_flags(&id, "Archive", vec![2], star).await.unwrap();
+    let at = live.wait_state(at, "offline", |s| matches!(s, AccountState::Offline { .. })).await;
+    assert_eq!(on_server(&server, "Archive", "FLAGGED").await, flagged);
+    proxy.blackhole(false);
+    live.wait_state(at, "back online", online(true)).await;
+    until_on_server(&server, "Archive", "FLAGGED", &expected).await;
+    live.supervisor.shutdown().await;
+    assert!(live.account.engine.store().pending_flags(&id).unwrap().is_empty());
+}
+
 /// Reads keep their folder open on the command connection for the next read; polls, syncs and
 /// flag changes still see and make every change, as they leave it first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

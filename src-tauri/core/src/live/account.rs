@@ -19,7 +19,7 @@ use crate::imap::content::{
     fetch_source, first_items, save_part,
 };
 use crate::imap::raw::{Answer, exchange_in_step, quoted};
-use crate::store::{FlagState, FolderChanges};
+use crate::store::{FlagState, FolderChanges, PendingFlags};
 use crate::sync::{
     Negotiated, ServerFolder, SyncMode, SyncProgress, SyncReport, Syncer, deselect, status_moved,
     storage_quota,
@@ -228,9 +228,11 @@ impl AccountTask {
                     None => return false,
                     Some(Ok(())) => {}
                     Some(Err(Request::Flags { path, uids, change, reply })) => {
-                        // Shown at once; the next sync after reconnecting settles it with the server.
-                        let local = self.flags_locally(&path, &uids, change);
-                        let _ = reply.send(local.and(Err(Error::ConnectionLost("the account is offline".into()))));
+                        // Shown at once, and sent first thing after reconnecting.
+                        let kept = self
+                            .flags_locally(&path, &uids, change)
+                            .and_then(|()| self.keep_for_later(&path, &uids, change));
+                        let _ = reply.send(kept);
                     }
                     Some(Err(_)) => return true,
                 },
@@ -267,6 +269,12 @@ impl AccountTask {
         let cancel = self.cancel.clone();
         // A new connection has nothing open.
         super::locked(&self.open).take();
+        // Changes made while offline go first: the catch-up would take the server's flags,
+        // which do not have them yet, for the newer ones.
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            sent = self.send_kept(session) => { sent?; }
+        }
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
             caught_up = self.sync(session, negotiated, Target::All) => { caught_up?; }
@@ -334,8 +342,16 @@ impl AccountTask {
                     None => break Ok(()),
                     Some(Request::Retry) => {}
                     Some(Request::Flags { path, uids, change, reply }) => {
-                        if let Some(lost) = answer(reply, self.flags(session, &path, &uids, change).await) {
-                            break Err(lost);
+                        match self.flags(session, &path, &uids, change).await {
+                            // The cache has the change: it is sent again after reconnecting
+                            // (setting or clearing a flag twice is the same as once).
+                            Err(lost @ (Error::ConnectionLost(_) | Error::Timeout { .. })) => {
+                                let _ = reply.send(self.keep_for_later(&path, &uids, change));
+                                break Err(Error::ConnectionLost(lost.to_string()));
+                            }
+                            outcome => {
+                                let _ = reply.send(outcome);
+                            }
                         }
                     }
                     Some(Request::Content { path, uid, reply }) => {
@@ -429,6 +445,64 @@ impl AccountTask {
         let changed: Vec<u32> = updates.iter().map(|(uid, _, _)| *uid).collect();
         store.apply(fid, FolderChanges { flag_updates: updates, ..Default::default() })?;
         self.tell_flags_changed(fid, path, changed)
+    }
+
+    /// Keeps a flag change the server does not have yet, to send after reconnecting
+    /// ([`Self::send_kept`]). Nothing to keep for a folder that is not cached: no message of it
+    /// was shown, so none was changed.
+    fn keep_for_later(&self, path: &str, uids: &[u32], change: FlagChange) -> Result<()> {
+        let store = self.engine.store();
+        let Some(fid) = store.folder_id(&self.account_id, path)? else { return Ok(()) };
+        let Some(state) = store.folder_state(fid)? else { return Ok(()) };
+        tracing::info!(account = %self.account_id, folder = %path, messages = uids.len(), "flag change kept until the server can have it");
+        store.queue_flags(
+            &self.account_id,
+            &PendingFlags {
+                path: path.to_string(),
+                uidvalidity: state.uidvalidity,
+                uids: uids.to_vec(),
+                seen: change.seen,
+                flagged: change.flagged,
+            },
+        )
+    }
+
+    /// Sends the flag changes kept while the server could not be reached, oldest first. Each
+    /// leaves the queue once the server has it, or once it can no longer apply: its folder is
+    /// gone or was made anew (another UIDVALIDITY: the UIDs name other messages), or the server
+    /// refused it. A lost connection leaves the rest for the next one.
+    async fn send_kept(&self, session: &mut ImapSession) -> Result<()> {
+        let store = self.engine.store();
+        let kept = store.pending_flags(&self.account_id)?;
+        let limit = self.engine.timeouts().command;
+        for (id, pending) in kept {
+            let change = FlagChange { seen: pending.seen, flagged: pending.flagged };
+            let newest = pending.uids.iter().copied().max().unwrap_or(0);
+            // The folder first, on its own: the STOREs only go where the UIDs still mean the same.
+            let same = match self.open_folder(session, &pending.path, newest, limit, &[]).await? {
+                Some((_guard, open, _)) => {
+                    let same = open.uidvalidity == pending.uidvalidity;
+                    *super::locked(&self.open) = Some(open);
+                    same
+                }
+                None => false,
+            };
+            if same {
+                match self.flags(session, &pending.path, &pending.uids, change).await {
+                    Ok(()) => {
+                        tracing::info!(account = %self.account_id, folder = %pending.path, "flag change made offline sent");
+                    }
+                    Err(e @ (Error::ConnectionLost(_) | Error::Timeout { .. })) => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(account = %self.account_id, folder = %pending.path, error = %e, "flag change made offline refused by the server");
+                    }
+                }
+            } else {
+                tracing::warn!(account = %self.account_id, folder = %pending.path, "flag change made offline dropped: its folder is gone or was made anew");
+            }
+            store.forget_pending_flags(&self.account_id, id)?;
+        }
+        Ok(())
     }
 
     /// Tells the window that flags of `changed` in `path` changed, with the folder's counts.

@@ -487,9 +487,10 @@ impl Supervisor {
     }
 
     /// Changes flags of messages: the cache (and the UI, through events) at once, then the
-    /// server on the account's command connection, whose answer is synced back. While the
-    /// account is offline the change stays in the cache and the call fails with
-    /// [`Error::ConnectionLost`]; the next sync brings the server's state back.
+    /// server on the account's command connection, whose answer goes into the cache. While the
+    /// account is offline (or when the connection drops during the change) the change is kept
+    /// in the cache, on disk, and sent first thing after reconnecting, before the catch-up; the
+    /// call succeeds.
     pub async fn set_flags(
         &self,
         account_id: &str,

@@ -62,7 +62,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-pub use model::{Address, Envelope, EnvelopeHead, FlagState, FolderState, MessageFlags, StorageQuota};
+pub use model::{
+    Address, Envelope, EnvelopeHead, FlagState, FolderState, MessageFlags, PendingFlags, StorageQuota,
+};
 
 use crate::error::{Error, Result};
 use crate::imap::Folder;
@@ -146,6 +148,16 @@ fn encode_into<T: serde::Serialize>(value: &T, capacity: usize) -> Result<Vec<u8
 
 fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
     postcard::from_bytes(bytes).map_err(|e| Error::Cache(format!("decoding: {e}")))
+}
+
+/// The start of the keys of an account's pending flag changes: `p`, the account id, a zero byte
+/// (no id is the start of another's), then each change's id.
+fn pending_prefix(account_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(account_id.len() + 10);
+    key.push(b'p');
+    key.extend_from_slice(account_id.as_bytes());
+    key.push(0);
+    key
 }
 
 /// The key of derived data: its name, a zero byte, then the folder ids it comes from.
@@ -420,8 +432,45 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a flag change to send when the account is back online, after those kept before it.
+    /// On disk before this returns: a change the user made is not lost to a crash either.
+    pub fn queue_flags(&self, account_id: &str, change: &PendingFlags) -> Result<()> {
+        let mut key = pending_prefix(account_id);
+        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        self.mail.insert(key, encode(change)?)?;
+        self.flush()
+    }
+
+    /// The account's flag changes not sent yet, oldest first, each with its id for
+    /// [`Store::forget_pending_flags`].
+    pub fn pending_flags(&self, account_id: &str) -> Result<Vec<(u64, PendingFlags)>> {
+        let prefix = pending_prefix(account_id);
+        let mut pending = Vec::new();
+        for item in self.mail.scan_prefix(&prefix) {
+            let (key, value) = item?;
+            let id = key
+                .get(prefix.len()..)
+                .and_then(|id| <[u8; 8]>::try_from(id).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| Error::Cache("a malformed pending change".into()))?;
+            pending.push((id, decode(&value)?));
+        }
+        Ok(pending)
+    }
+
+    /// Drops a pending flag change: the server has it, or it can no longer apply.
+    pub fn forget_pending_flags(&self, account_id: &str, id: u64) -> Result<()> {
+        let mut key = pending_prefix(account_id);
+        key.extend_from_slice(&id.to_be_bytes());
+        self.mail.remove(key)?;
+        Ok(())
+    }
+
     /// Forgets everything cached for an account.
     pub fn forget_account(&self, account_id: &str) -> Result<()> {
+        for (id, _) in self.pending_flags(account_id)? {
+            self.forget_pending_flags(account_id, id)?;
+        }
         self.put_quota(account_id, None)?;
         for path in self.cached_folder_ids(account_id)?.into_keys() {
             self.forget_folder(account_id, &path)?;

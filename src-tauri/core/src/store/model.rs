@@ -94,6 +94,23 @@ pub struct FolderState {
     pub complete: bool,
 }
 
+/// A flag change the user made while the account could not reach its server: kept in the cache
+/// (which shows it already) until the server has it too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingFlags {
+    /// The folder's IMAP path.
+    pub path: String,
+    /// The folder's UIDVALIDITY when the change was made: under another one the same UIDs name
+    /// other messages, and the change is dropped.
+    pub uidvalidity: u32,
+    /// The messages changed.
+    pub uids: Vec<u32>,
+    /// Set (`Some(true)`) or clear `\Seen`.
+    pub seen: Option<bool>,
+    /// Set or clear `\Flagged`.
+    pub flagged: Option<bool>,
+}
+
 /// The account's storage quota (RFC 9208 STORAGE resource), in KiB.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageQuota {

@@ -109,6 +109,39 @@ fn clearing_renaming_and_forgetting_folders() {
 }
 
 #[test]
+fn pending_flag_changes_keep_their_order_per_account_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = |path: &str, uid: u32, seen: Option<bool>| PendingFlags {
+        path: path.into(),
+        uidvalidity: 7,
+        uids: vec![uid],
+        seen,
+        flagged: None,
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.queue_flags("a", &change("INBOX", 1, Some(true))).unwrap();
+        // An account whose id starts with another's keeps its own.
+        store.queue_flags("ab", &change("INBOX", 9, None)).unwrap();
+        store.queue_flags("a", &change("Archive", 2, Some(false))).unwrap();
+        store.queue_flags("a", &change("INBOX", 1, Some(false))).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let pending = store.pending_flags("a").unwrap();
+    let made: Vec<(&str, u32, Option<bool>)> =
+        pending.iter().map(|(_, c)| (c.path.as_str(), c.uids[0], c.seen)).collect();
+    assert_eq!(made, [("INBOX", 1, Some(true)), ("Archive", 2, Some(false)), ("INBOX", 1, Some(false))]);
+    assert_eq!(store.pending_flags("ab").unwrap().len(), 1);
+    assert!(store.pending_flags("b").unwrap().is_empty());
+
+    store.forget_pending_flags("a", pending[0].0).unwrap();
+    assert_eq!(store.pending_flags("a").unwrap().len(), 2);
+    store.forget_account("a").unwrap();
+    assert!(store.pending_flags("a").unwrap().is_empty());
+    assert_eq!(store.pending_flags("ab").unwrap().len(), 1);
+}
+
+#[test]
 fn later_pages_follow_changes_to_the_folder() {
     let (_dir, store) = open();
     let fid = store.folder_id_or_create("a", "INBOX").unwrap();
