@@ -15,8 +15,8 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::ImapSession;
 use crate::imap::content::{
-    MessageContent, ParsedFetch, WHOLE_MESSAGE_MAX, content_from, fetch_content, fetch_content_at,
-    fetch_source, first_items, save_part,
+    MessageContent, ParsedFetch, WHOLE_MESSAGE_MAX, content_from, fetch_content_at, fetch_source,
+    first_items, save_part,
 };
 use crate::imap::raw::{Answer, exchange_in_step, quoted};
 use crate::store::{FlagState, FolderChanges, PendingFlags};
@@ -848,27 +848,15 @@ impl AccountTask {
         };
         let store = self.engine.store();
         let fid = store.folder_id_or_create(&self.account_id, &path)?;
-        let limit = self.engine.timeouts().command;
-        let newest = uids.iter().copied().max().unwrap_or(0);
-        let fetched = self
-            .opened(session, negotiated, &path, newest, async |s: &mut ImapSession| {
-                let mut out = Vec::new();
-                for uid in uids {
-                    // Opened meanwhile, or gone from the cache: nothing to do.
-                    if store.has_content(fid, uid)? {
-                        continue;
-                    }
-                    let Some(envelope) = store.envelope(fid, uid)? else { continue };
-                    if let Some(content) = fetch_content(s, uid, Some(envelope.size), limit).await? {
-                        out.push((uid, content));
-                    }
-                }
-                Ok(Some(out))
-            })
-            .await?
-            .unwrap_or_default();
-        let contents: Vec<(u32, &MessageContent)> = fetched.iter().map(|(uid, c)| (*uid, c)).collect();
-        self.keep_content(&path, fid, &contents)
+        for uid in uids {
+            // Opened meanwhile, or gone from the cache: nothing to do.
+            if store.has_content(fid, uid)? || store.envelope(fid, uid)?.is_none() {
+                continue;
+            }
+            // As the reader downloads it: in a folder not open yet, with its SELECT.
+            self.content(session, negotiated, &path, uid).await?;
+        }
+        Ok(())
     }
 
     /// Runs a sync on the command connection and publishes what changed.
