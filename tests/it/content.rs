@@ -16,7 +16,7 @@ use tern_tests::sample::{
 use tern_tests::{DEFAULT_USER, Dovecot, DovecotOptions, Proxy};
 
 use crate::login;
-use crate::support::{Account, MemorySecrets, account_with};
+use crate::support::{Account, MemorySecrets, account_with, check_cache_equals_server};
 
 const NEWSLETTER: &str = "From: Café <news@example.org>\r
 To: ann@tern.test\r
@@ -557,7 +557,7 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     // Without NOTIFY, nothing but the syncs asked for touches the archive within the test.
     let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
     let plain = charset_message(Charset::Windows1251, false);
-    deliver(&server, &[&plain, &plain]);
+    deliver(&server, &[&plain, &plain, &plain]);
     server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
     let proxy = Proxy::start(server.tls_addr()).unwrap();
     let reading = Reading::start_with(&server, Some(proxy.port()), false).await;
@@ -579,12 +579,16 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     reading.open(2).await;
     assert_eq!(proxy.turns() - before, 1, "the inbox stayed open");
 
-    let mut other = login(&server, Security::Tls).await.unwrap();
-    other.select("Archive").await.unwrap();
-    futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("1", "+FLAGS (\\Flagged)").await.unwrap())
-        .await
-        .unwrap();
-    other.logout().await.unwrap();
+    // Another client changes the archive's first message.
+    let change_first = async |store: &str| {
+        let mut other = login(&server, Security::Tls).await.unwrap();
+        other.select("Archive").await.unwrap();
+        futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("1", store).await.unwrap())
+            .await
+            .unwrap();
+        other.logout().await.unwrap();
+    };
+    change_first("+FLAGS (\\Flagged)").await;
     quiet().await;
     let (turns, report) = sync("Archive").await;
     assert_eq!(
@@ -597,5 +601,25 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     // The archive is open now: syncing it again goes on in it.
     let (turns, report) = sync("Archive").await;
     assert_eq!((turns, report.changed_uids.len()), (2, 0), "a NOOP and a CHANGEDSINCE fetch: {report:?}");
+
+    // Back to the inbox; then new mail and a change in the archive: the new messages' envelopes
+    // come in the same round trip as the SELECT that names the changes.
+    reading.open(3).await;
+    for _ in 0..2 {
+        server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    }
+    change_first("-FLAGS (\\Flagged)").await;
+    quiet().await;
+    let (turns, report) = sync("Archive").await;
+    assert_eq!(
+        (turns, report.mode, report.added_uids.clone(), report.changed_uids.clone()),
+        (2, SyncMode::Qresync, vec![3, 2], vec![1]),
+        "STATUS, then the SELECT with the FETCH of the new mail: {report:?}"
+    );
+    let rows = reading.account.engine.cached_envelopes(&id, "Archive").unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|row| !row.flags.flags.flagged && row.subject == rows[0].subject), "{rows:#?}");
+    assert!(!rows[0].subject.is_empty() && !rows[0].from.is_empty());
+    check_cache_equals_server(&reading.account, &server, "Archive").await;
     reading.supervisor.shutdown().await;
 }

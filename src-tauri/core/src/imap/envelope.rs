@@ -8,7 +8,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, SectionPath};
+use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, Response, SectionPath};
 use async_imap::types::{Fetch, Flag};
 use mail_parser::{HeaderValue, MessageParser};
 
@@ -224,6 +224,20 @@ impl PendingEnvelopes {
         let headers = self.headers;
         self.bare.into_iter().map(|(env, range)| with_headers(env, headers.get(range))).collect()
     }
+}
+
+/// The envelopes in the untagged answer to a FETCH of [`ENVELOPE_ITEMS`] sent with
+/// [`crate::imap::raw::exchange_in_step`] (each line after its `* `, literals as they came), in
+/// the order they came; other responses among them are left out.
+pub fn envelopes_in(untagged: &[Vec<u8>]) -> Vec<Envelope> {
+    let mut pending = PendingEnvelopes::with_capacity(untagged.len());
+    for line in untagged {
+        let line = [b"* ", line.as_slice(), b"\r\n"].concat();
+        if let Ok((_, Response::Fetch(_, items))) = Response::parse(&line) {
+            pending.push_attributes(&items);
+        }
+    }
+    pending.into_envelopes()
 }
 
 /// Fills the header-derived fields of `env` from raw header bytes. Unparsable headers leave the
@@ -483,6 +497,14 @@ mod tests {
         assert_eq!(pending.len(), 3);
         let later = pending.into_envelopes();
         assert_eq!(later, at_once);
+        // Read as the answer to a FETCH pipelined with a SELECT (each line after its `* `).
+        let untagged: Vec<Vec<u8>> = responses
+            .iter()
+            .map(|raw| {
+                raw.strip_prefix("* ").and_then(|r| r.strip_suffix("\r\n")).unwrap().as_bytes().to_vec()
+            })
+            .collect();
+        assert_eq!(envelopes_in(&untagged), at_once);
         let summary: Vec<(u32, &str, bool, usize, u64)> = later
             .iter()
             .map(|e| (e.uid, e.subject.as_str(), e.has_attachment, e.to.len(), e.modseq))

@@ -38,7 +38,9 @@ pub use plan::{ServerFolder, SyncCaps, SyncMode, plan, status_moved};
 use crate::error::{Error, Result};
 use crate::imap::auth::capability_name;
 use crate::imap::content::ParsedFetch;
-use crate::imap::envelope::{ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, flag_state};
+use crate::imap::envelope::{
+    ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, envelopes_in, flag_state,
+};
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
 use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens};
@@ -370,8 +372,9 @@ fn status_folder(status: &FolderStatus) -> ServerFolder {
 enum Opened {
     /// Before the sync, and still is: the sync asks for the changes with a FETCH.
     Before,
-    /// By the sync's SELECT, with the changes it named when it was a QRESYNC one.
-    Now(Option<Changes>),
+    /// By the sync's SELECT, with the changes it named when it was a QRESYNC one, and the
+    /// envelopes of new messages asked for in the same round trip.
+    Now { changes: Option<Changes>, arrived: Vec<Envelope> },
 }
 
 /// Changes the server named since a MODSEQ: each changed or new message with its flags and
@@ -640,6 +643,8 @@ impl Syncer<'_> {
     ) -> Result<SyncReport> {
         let fid = self.store.folder_id_or_create(self.account_id, path)?;
         let cached = self.store.folder_state(fid)?;
+        // The UID new mail starts at, when the folder's STATUS announced a little of it.
+        let mut new_from = None;
         if let Some(state) = &cached
             && state.complete
             && self.negotiated.caps.condstore
@@ -651,6 +656,10 @@ impl Syncer<'_> {
             };
             if plan(cached.as_ref(), status, self.negotiated.caps) == SyncMode::Unchanged {
                 return self.report(fid, path, SyncMode::Unchanged, 0, 0, 0);
+            }
+            let announced = status.uidnext.saturating_sub(state.uidnext);
+            if status.uidvalidity == state.uidvalidity && announced > 0 && announced <= CHUNK {
+                new_from = Some(state.uidnext);
             }
         }
 
@@ -668,12 +677,22 @@ impl Syncer<'_> {
             }
             _ => None,
         };
+        let mut arrived = Vec::new();
         let (server, known) = match resync {
             Some(select) => {
-                let answer = exchange_in_step(self.session, &[&select], limit).await?.pop();
-                let answer = answer.ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
+                // The new mail's envelopes go in the same round trip: past the cached UIDNEXT
+                // everything is new (`n:*` also names the last message when none is past `n`;
+                // only what the SELECT names as new is kept).
+                let fetch = new_from.map(|from| format!("UID FETCH {from}:* {ENVELOPE_ITEMS}"));
+                let commands: Vec<&str> = std::iter::once(select.as_str()).chain(fetch.as_deref()).collect();
+                let mut answers = exchange_in_step(self.session, &commands, limit).await?.into_iter();
+                let answer = answers.next().ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
                 if let Some(refused) = answer.refused {
                     return Err(Error::Protocol(format!("opening the folder: {refused}")));
+                }
+                // A refused FETCH leaves the new envelopes to the FETCH after the SELECT.
+                if let Some(fetched) = answers.next().filter(|a| a.refused.is_none()) {
+                    arrived = envelopes_in(&fetched.untagged);
                 }
                 let resynced = Resynced::of(&answer.untagged);
                 (resynced.server, Some((resynced.seen, resynced.vanished)))
@@ -700,9 +719,13 @@ impl Syncer<'_> {
                 self.initial(fid, path, mode, server).await
             }
             (SyncMode::Qresync, Some(state)) => {
-                self.incremental(fid, path, mode, &state, server, Opened::Now(known)).await
+                self.incremental(fid, path, mode, &state, server, Opened::Now { changes: known, arrived })
+                    .await
             }
-            (_, Some(state)) => self.incremental(fid, path, mode, &state, server, Opened::Now(None)).await,
+            (_, Some(state)) => {
+                let opened = Opened::Now { changes: None, arrived: Vec::new() };
+                self.incremental(fid, path, mode, &state, server, opened).await
+            }
             (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
         };
         report.map(|report| SyncReport { selected: true, ..report })
@@ -857,9 +880,9 @@ impl Syncer<'_> {
         mut server: ServerFolder,
         opened: Opened,
     ) -> Result<SyncReport> {
-        let (selected, known) = match opened {
-            Opened::Before => (true, None),
-            Opened::Now(known) => (false, known),
+        let (selected, known, arrived) = match opened {
+            Opened::Before => (true, None, Vec::new()),
+            Opened::Now { changes, arrived } => (false, changes, arrived),
         };
         // An empty folder has nothing to fetch (known only from a SELECT).
         let empty = !selected && server.exists == 0;
@@ -944,19 +967,36 @@ impl Syncer<'_> {
         let removed_uids = removals.clone();
         changes.removals = removals;
 
-        // New and missing envelopes, newest UIDs first, in chunks.
+        // New and missing envelopes, newest UIDs first, in chunks; those that came with the
+        // SELECT need no FETCH.
         missing.sort_unstable_by(|a, b| b.cmp(a));
         let added = missing.len() as u32;
         let added_uids = missing.clone();
-        let mut done = 0;
+        let mut ready = Vec::new();
+        if !arrived.is_empty() {
+            let mut by_uid: HashMap<u32, Envelope> = arrived.into_iter().map(|e| (e.uid, e)).collect();
+            missing.retain(|uid| match by_uid.remove(uid) {
+                Some(envelope) => {
+                    ready.push(envelope);
+                    false
+                }
+                None => true,
+            });
+        }
+        let mut done = ready.len() as u32;
         let mut chunks = missing.chunks(CHUNK as usize).peekable();
         if chunks.peek().is_none() {
             let mut batch = std::mem::take(&mut changes);
+            batch.upserts = std::mem::take(&mut ready);
             batch.state = Some(Self::state_for(server, true));
             self.store.apply(fid, batch)?;
+            if done > 0 {
+                (self.progress)(SyncProgress { path: path.to_string(), done, total: added });
+            }
         }
         while let Some(chunk) = chunks.next() {
-            let envelopes = self.fetch_envelopes(&uidset::compact(chunk), true).await?;
+            let mut envelopes = self.fetch_envelopes(&uidset::compact(chunk), true).await?;
+            envelopes.append(&mut ready);
             done += chunk.len() as u32;
             let last = chunks.peek().is_none();
             let mut batch = std::mem::take(&mut changes);
