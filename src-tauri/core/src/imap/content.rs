@@ -213,9 +213,11 @@ impl ParsedFetch {
     /// Parses an untagged response as [`super::raw`] returns it (after `* `, literals in place);
     /// `None` when it is not a FETCH response.
     pub fn parse(untagged: &[u8]) -> Option<Self> {
-        let line = [b"* ", untagged, b"\r\n"].concat();
-        let Ok((_, Response::Fetch(_, items))) = Response::parse(&line) else { return None };
-        Some(Self::of(items))
+        super::raw::with_untagged(untagged, |response| match response {
+            Response::Fetch(_, items) => Some(Self::of(items)),
+            _ => None,
+        })
+        .flatten()
     }
 
     /// The data items of a FETCH response imap-proto parsed.

@@ -232,10 +232,11 @@ impl PendingEnvelopes {
 pub fn envelopes_in(untagged: &[Vec<u8>]) -> Vec<Envelope> {
     let mut pending = PendingEnvelopes::with_capacity(untagged.len());
     for line in untagged {
-        let line = [b"* ", line.as_slice(), b"\r\n"].concat();
-        if let Ok((_, Response::Fetch(_, items))) = Response::parse(&line) {
-            pending.push_attributes(&items);
-        }
+        super::raw::with_untagged(line, |response| {
+            if let Response::Fetch(_, items) = response {
+                pending.push_attributes(&items);
+            }
+        });
     }
     pending.into_envelopes()
 }

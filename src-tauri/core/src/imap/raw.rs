@@ -115,6 +115,16 @@ pub async fn exchange_all(
     }
 }
 
+/// Reads one untagged response as the exchanges here keep it (after its `* `, literals as they
+/// came) with imap-proto, handing what it parsed to `read`; `None` when it does not parse.
+pub fn with_untagged<T>(
+    line: &[u8],
+    read: impl FnOnce(async_imap::imap_proto::Response<'_>) -> T,
+) -> Option<T> {
+    let framed = [b"* ", line, b"\r\n"].concat();
+    async_imap::imap_proto::Response::parse(&framed).ok().map(|(_, response)| read(response))
+}
+
 /// `name` as an IMAP quoted string, when it can be one (printable ASCII: folder names travel in
 /// modified UTF-7).
 pub fn quoted(name: &str) -> Option<String> {

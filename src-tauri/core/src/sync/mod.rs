@@ -43,7 +43,9 @@ use crate::imap::envelope::{
 };
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
-use crate::imap::raw::{Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens};
+use crate::imap::raw::{
+    Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens, with_untagged,
+};
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
 use crate::store::{Envelope, FlagState, FolderChanges, FolderId, FolderState, StorageQuota, Store};
@@ -400,26 +402,23 @@ impl Resynced {
         use async_imap::imap_proto::ResponseCode;
         let mut out = Resynced::default();
         for line in untagged {
-            let line = [b"* ", line.as_slice(), b"\r\n"].concat();
-            match Response::parse(&line) {
-                Ok((_, Response::Fetch(_, items))) => {
+            with_untagged(line, |response| match response {
+                Response::Fetch(_, items) => {
                     let fetched = ParsedFetch::of(items);
                     if let Some(uid) = fetched.uid {
                         out.seen.push((uid, fetched.flag_state(), fetched.modseq().unwrap_or(0)));
                     }
                 }
-                Ok((_, Response::Data { outcome, .. })) => match outcome.code {
+                Response::Data { outcome, .. } => match outcome.code {
                     Some(ResponseCode::UidValidity(n)) => out.server.uidvalidity = n,
                     Some(ResponseCode::UidNext(n)) => out.server.uidnext = n,
                     Some(ResponseCode::HighestModSeq(n)) => out.server.highestmodseq = n,
                     _ => {}
                 },
-                Ok((_, Response::MailboxData(MailboxDatum::Exists(n)))) => out.server.exists = n,
-                Ok((_, Response::Vanished { uids, .. })) => {
-                    out.vanished.extend(uids.into_iter().flatten());
-                }
+                Response::MailboxData(MailboxDatum::Exists(n)) => out.server.exists = n,
+                Response::Vanished { uids, .. } => out.vanished.extend(uids.into_iter().flatten()),
                 _ => {}
-            }
+            });
         }
         out
     }
