@@ -139,8 +139,32 @@ fn lean_webview(window: &tauri::WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn lean_webview(_window: &tauri::WebviewWindow) {}
 
+/// The variable that keeps WebKitGTK's DMA-BUF renderer off.
+#[cfg(target_os = "linux")]
+const NO_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+
+/// WebKitGTK hands the window its frames in shared memory rather than through its DMA-BUF
+/// renderer, which sets up GPU buffers for each process even though [`lean_webview`] has the
+/// web process paint without the GPU: about 9 MB less for the app at its first rows, with the
+/// same frame times while the list scrolls (BENCHMARKS.md). Set for the WebView's processes,
+/// which inherit the app's environment; a value the user set is kept.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn shared_memory_frames() {
+    if std::env::var_os(NO_DMABUF).is_none() {
+        // SAFETY: called first thing in `run`, before Tern or any library starts a thread, so
+        // nothing can be reading the environment meanwhile.
+        unsafe { std::env::set_var(NO_DMABUF, "1") };
+    }
+}
+
+/// Elsewhere the system's WebView draws as it does for every app.
+#[cfg(not(target_os = "linux"))]
+fn shared_memory_frames() {}
+
 /// Starts Tern.
 pub fn run() {
+    shared_memory_frames();
     init_tracing();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

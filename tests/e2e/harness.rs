@@ -142,6 +142,25 @@ fn apps_on(data_dir: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// The environment of each running WebKit web process of the app on `data_dir` (Linux: read
+/// from `/proc`): the processes whose parent is the app.
+pub fn web_process_environments(data_dir: &Path) -> Vec<Vec<String>> {
+    let apps = apps_on(data_dir);
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // `pid (comm) state ppid ...`: the comm may hold spaces, so read after its `)`.
+            let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+            let parent = after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+            stat.contains("(WebKitWebProces") && parent.is_some_and(|p| apps.contains(&p))
+        })
+        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/environ")).ok())
+        .map(|env| env.split(|b| *b == 0).map(|var| String::from_utf8_lossy(var).into_owned()).collect())
+        .collect()
+}
+
 /// Waits for the app on `data_dir` to exit after its session closed (it stops its account
 /// tasks and flushes its cache first); one still running after 20 s is stopped, and said so.
 async fn stop_leftover_app(data_dir: &Path) {

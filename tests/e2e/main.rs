@@ -7,12 +7,13 @@ mod mail_ui;
 mod screenshots;
 mod web;
 
-use harness::{page_text, prefer_single_messages, wait_for, with_app};
+use harness::{page_text, prefer_single_messages, wait_for, web_process_environments, with_app};
 
 /// A new user's first screen: the welcome heading and the "Add account" form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_screen_welcomes_a_new_user_with_the_add_account_form() {
     let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
     with_app(data.path(), &[], |driver| async move {
         let heading = wait_for(&driver, "//h1[contains(., 'Welcome to Tern')]").await;
         assert!(heading.is_displayed().await.unwrap());
@@ -22,6 +23,16 @@ async fn first_screen_welcomes_a_new_user_with_the_add_account_form() {
         wait_for(&driver, "//button[normalize-space(.)='Add account']").await;
         let text = page_text(&driver).await;
         assert!(text.contains("IMAP server"), "form shows the server field: {text}");
+        // The window's frames come in shared memory, not through WebKit's DMA-BUF renderer,
+        // unless the user asked otherwise (the harness does not set it).
+        if cfg!(target_os = "linux") && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+            let environments = web_process_environments(&dir);
+            assert!(!environments.is_empty(), "the app's web process is running");
+            for env in environments {
+                let webkit: Vec<&String> = env.iter().filter(|var| var.starts_with("WEBKIT_")).collect();
+                assert!(webkit.iter().any(|var| *var == "WEBKIT_DISABLE_DMABUF_RENDERER=1"), "{webkit:?}");
+            }
+        }
     })
     .await;
 }
