@@ -623,3 +623,100 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     check_cache_equals_server(&reading.account, &server, "Archive").await;
     reading.supervisor.shutdown().await;
 }
+
+/// Catching up on several changed folders waits for the server once for all of them: their
+/// QRESYNC SELECTs, each with the FETCH of its new mail, go in one flight. A folder that has
+/// started over (another UIDVALIDITY) in the same flight is opened again and read anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catching_up_on_several_changed_folders_waits_for_the_server_once() {
+    // Without NOTIFY, and with the inbox left alone, only the syncs asked for reach the server.
+    let server = Dovecot::start(DovecotOptions::default().without_notify()).unwrap();
+    let plain = charset_message(Charset::Windows1251, false);
+    deliver(&server, &[&plain]);
+    let folders = ["Archive", "Work", "Lists"];
+    for folder in folders {
+        if folder != "Archive" {
+            server.doveadm(&["mailbox", "create", "-u", DEFAULT_USER, folder]).unwrap();
+        }
+        for _ in 0..3 {
+            server.append(DEFAULT_USER, folder, &plain.bytes).unwrap();
+        }
+    }
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let reading = Reading::start_with(&server, Some(proxy.port()), false).await;
+    let id = reading.account.id.clone();
+    let quiet = || proxy.wait_quiet(Duration::from_millis(300));
+    quiet().await;
+    let sync_all = async || {
+        let before = proxy.turns();
+        let reports = reading.supervisor.sync_now(&id, None).await.unwrap();
+        (proxy.turns() - before, reports)
+    };
+    let of = |reports: &[tern_core::sync::SyncReport], path: &str| {
+        reports.iter().find(|r| r.path == path).cloned().unwrap_or_else(|| panic!("no report of {path}"))
+    };
+
+    // Nothing changed: the folder list with its counts, and nothing selected.
+    let (unchanged, reports) = sync_all().await;
+    assert!(reports.iter().all(|r| r.mode == SyncMode::Unchanged), "{reports:#?}");
+
+    // Another client: new mail in the archive, a star in Work, a message deleted from Lists.
+    for _ in 0..2 {
+        server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    }
+    let mut other = login(&server, Security::Tls).await.unwrap();
+    other.select("Work").await.unwrap();
+    futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("1", "+FLAGS (\\Flagged)").await.unwrap())
+        .await
+        .unwrap();
+    other.select("Lists").await.unwrap();
+    futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("2", "+FLAGS (\\Deleted)").await.unwrap())
+        .await
+        .unwrap();
+    futures::TryStreamExt::try_collect::<Vec<_>>(other.expunge().await.unwrap()).await.unwrap();
+    other.logout().await.unwrap();
+    quiet().await;
+
+    let (turns, reports) = sync_all().await;
+    assert_eq!(
+        turns,
+        unchanged + 2,
+        "the folder list, one flight of three SELECTs (the archive's with its FETCH), then leaving \
+         the last folder: {reports:#?}"
+    );
+    let (archive, work, lists) = (of(&reports, "Archive"), of(&reports, "Work"), of(&reports, "Lists"));
+    assert_eq!((archive.mode, archive.added_uids.clone()), (SyncMode::Qresync, vec![5, 4]), "{archive:?}");
+    assert_eq!((work.mode, work.changed_uids.clone()), (SyncMode::Qresync, vec![1]), "{work:?}");
+    assert_eq!((lists.mode, lists.removed_uids.clone()), (SyncMode::Qresync, vec![2]), "{lists:?}");
+    for folder in folders {
+        check_cache_equals_server(&reading.account, &server, folder).await;
+    }
+    let work_rows = reading.account.engine.cached_envelopes(&id, "Work").unwrap();
+    assert!(work_rows.iter().any(|row| row.uid == 1 && row.flags.flags.flagged), "{work_rows:#?}");
+
+    // Work starts over under another UIDVALIDITY while new mail comes to the archive: both go
+    // in the flight, and Work is then opened again and read from the start.
+    let validity = reading
+        .account
+        .engine
+        .folder_states(&id)
+        .unwrap()
+        .into_iter()
+        .find(|(path, _)| path == "Work")
+        .map(|(_, state)| state.uidvalidity)
+        .unwrap();
+    let new_validity = validity.wrapping_add(1000).to_string();
+    server
+        .doveadm(&["mailbox", "update", "--uid-validity", &new_validity, "-u", DEFAULT_USER, "Work"])
+        .unwrap();
+    server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    quiet().await;
+    let (_, reports) = sync_all().await;
+    let (archive, work) = (of(&reports, "Archive"), of(&reports, "Work"));
+    assert_eq!((archive.mode, archive.added_uids.clone()), (SyncMode::Qresync, vec![6]), "{archive:?}");
+    assert_eq!((work.mode, work.added, work.total), (SyncMode::UidValidityReset, 3, 3), "{work:?}");
+    for folder in folders {
+        check_cache_equals_server(&reading.account, &server, folder).await;
+    }
+    reading.supervisor.shutdown().await;
+}

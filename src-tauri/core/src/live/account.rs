@@ -1011,8 +1011,9 @@ impl AccountTask {
                     Target::Poll { skip_inbox } => Some(skip_inbox),
                     _ => None,
                 };
+                let mut todo: Vec<crate::sync::ToSync> = Vec::new();
                 for folder in folders.iter().filter(|f| f.selectable) {
-                    let known = statuses.get(&folder.path).copied();
+                    let mut known = statuses.get(&folder.path).copied();
                     if let Some(skip_inbox) = poll {
                         if skip_inbox && folder.path.eq_ignore_ascii_case("INBOX") {
                             continue;
@@ -1030,9 +1031,28 @@ impl AccountTask {
                         if !status_moved(cached.as_ref(), status, negotiated.caps) {
                             continue;
                         }
+                        known = Some(status);
                     }
-                    let _guard = self.locks.lock(&folder.path).await;
-                    let report = syncer.folder_with_status(&folder.path, known).await?;
+                    todo.push((folder.path.clone(), known));
+                }
+                // The changed folders that a QRESYNC SELECT each brings up to date go together,
+                // in one round trip; the others one after another.
+                let (flight, rest) = syncer.flight_of(&todo)?;
+                if !flight.is_empty() {
+                    let mut guards = Vec::new();
+                    for path in flight.paths() {
+                        guards.push(self.locks.lock(path).await);
+                    }
+                    syncer
+                        .resync_flight(flight, |report| {
+                            publish(&self.engine, &self.events, &self.account_id, &report);
+                            reports.push(report);
+                        })
+                        .await?;
+                }
+                for (path, known) in rest {
+                    let _guard = self.locks.lock(path).await;
+                    let report = syncer.folder_with_status(path, *known).await?;
                     publish(&self.engine, &self.events, &self.account_id, &report);
                     reports.push(report);
                 }

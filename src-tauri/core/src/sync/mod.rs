@@ -44,7 +44,7 @@ use crate::imap::envelope::{
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
 use crate::imap::raw::{
-    Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens, with_untagged,
+    Answer, Token, esearch_all, exchange, exchange_all, exchange_in_step, quoted, tokens, with_untagged,
 };
 use crate::imap::stream::ImapStream;
 use crate::imap::{Folder, FolderStatus, ImapSession, ListOptions, Namespaces, Timeouts, list_folders};
@@ -375,9 +375,55 @@ enum Opened {
     /// Before the sync, and still is: the sync asks for the changes with a FETCH.
     Before,
     /// By the sync's SELECT, with the changes it named when it was a QRESYNC one, and the
-    /// envelopes of new messages asked for in the same round trip.
-    Now { changes: Option<Changes>, arrived: Vec<Envelope> },
+    /// envelopes of new messages asked for in the same round trip. `elsewhere`: other folders
+    /// were selected after it ([`Syncer::resync_flight`]), so it is selected again before
+    /// anything more is fetched.
+    Now { changes: Option<Changes>, arrived: Vec<Envelope>, elsewhere: bool },
 }
+
+/// What bringing a folder up to date takes ([`Syncer::reopening`]).
+enum Reopening {
+    /// Nothing: its STATUS matches the cache.
+    Unchanged,
+    /// A QRESYNC SELECT, which names every change, with the FETCH of the new mail.
+    Resync(Reopen),
+    /// A plain SELECT, then what its answer calls for.
+    Select,
+}
+
+/// A folder's QRESYNC SELECT (and FETCH of its new mail), to send alone or in a [`Flight`].
+#[derive(Debug)]
+struct Reopen {
+    fid: FolderId,
+    path: String,
+    /// The cache's state the SELECT resyncs from.
+    state: FolderState,
+    commands: Vec<String>,
+}
+
+/// Folders whose catch-up is a QRESYNC SELECT each, to be sent together
+/// ([`Syncer::flight_of`], [`Syncer::resync_flight`]).
+#[derive(Debug)]
+pub struct Flight(Vec<Reopen>);
+
+impl Flight {
+    /// The folders in the flight, in the order they are sent.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|reopen| reopen.path.as_str())
+    }
+
+    /// True when no folder is in it.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A folder to bring up to date, with its STATUS when the folder list brought it.
+pub type ToSync = (String, Option<ServerFolder>);
+
+/// Folders per flight of SELECTs: their commands (a few kilobytes) fit in the socket's buffers
+/// while the server's answers are not read yet.
+pub const FLIGHT: usize = 50;
 
 /// Changes the server named since a MODSEQ: each changed or new message with its flags and
 /// MODSEQ, and the UIDs expunged.
@@ -402,6 +448,12 @@ impl Resynced {
         use async_imap::imap_proto::ResponseCode;
         let mut out = Resynced::default();
         for line in untagged {
+            // `OK [CLOSED]` (RFC 7162 3.2.11) ends what the server said of the folder open
+            // before: only what follows is this folder's.
+            if line.get(..11).is_some_and(|start| start.eq_ignore_ascii_case(b"OK [CLOSED]")) {
+                out = Resynced::default();
+                continue;
+            }
             with_untagged(line, |response| match response {
                 Response::Fetch(_, items) => {
                     let fetched = ParsedFetch::of(items);
@@ -569,11 +621,19 @@ impl Syncer<'_> {
     }
 
     /// Syncs every selectable folder (the folder list first).
+    /// The changed folders a QRESYNC SELECT each brings up to date go in one flight.
     pub async fn all(&mut self) -> Result<Vec<SyncReport>> {
         let (folders, statuses) = self.folder_list().await?;
+        let todo: Vec<ToSync> = folders
+            .iter()
+            .filter(|f| f.selectable)
+            .map(|f| (f.path.clone(), statuses.get(&f.path).copied()))
+            .collect();
+        let (flight, rest) = self.flight_of(&todo)?;
         let mut reports = Vec::new();
-        for folder in folders.iter().filter(|f| f.selectable) {
-            reports.push(self.folder_with_status(&folder.path, statuses.get(&folder.path).copied()).await?);
+        self.resync_flight(flight, |report| reports.push(report)).await?;
+        for (path, known) in rest {
+            reports.push(self.folder_with_status(path, *known).await?);
         }
         Ok(reports)
     }
@@ -642,70 +702,188 @@ impl Syncer<'_> {
     ) -> Result<SyncReport> {
         let fid = self.store.folder_id_or_create(self.account_id, path)?;
         let cached = self.store.folder_state(fid)?;
+        let known = match known {
+            Some(status) => Some(status),
+            // Cheap check first: an unchanged folder is not even selected.
+            None if self.resyncable(cached.as_ref()) => Some(self.status(path).await?),
+            None => None,
+        };
+        match self.reopening(fid, cached.as_ref(), path, known) {
+            Reopening::Unchanged => self.report(fid, path, SyncMode::Unchanged, 0, 0, 0),
+            Reopening::Resync(reopen) => {
+                let commands: Vec<&str> = reopen.commands.iter().map(String::as_str).collect();
+                let answers = exchange_in_step(self.session, &commands, self.timeouts.command).await?;
+                self.reopened(reopen, answers, false).await
+            }
+            Reopening::Select => self.select_and_sync(fid, path, cached).await,
+        }
+    }
+
+    /// Whether a folder's cache can be brought up to date from its STATUS and a resync (a
+    /// complete cache on a server with CONDSTORE), rather than read from the start.
+    fn resyncable(&self, cached: Option<&FolderState>) -> bool {
+        cached.is_some_and(|state| state.complete) && self.negotiated.caps.condstore
+    }
+
+    /// What bringing `path` up to date takes, given its STATUS when known: nothing, one QRESYNC
+    /// SELECT (with the FETCH of the new mail it announced), or a plain SELECT and what follows.
+    fn reopening(
+        &self,
+        fid: FolderId,
+        cached: Option<&FolderState>,
+        path: &str,
+        known: Option<ServerFolder>,
+    ) -> Reopening {
         // The UID new mail starts at, when the folder's STATUS announced a little of it.
         let mut new_from = None;
-        if let Some(state) = &cached
-            && state.complete
-            && self.negotiated.caps.condstore
+        if let (Some(state), Some(status)) = (cached, known)
+            && self.resyncable(cached)
         {
-            // Cheap check first: an unchanged folder is not even selected.
-            let status = match known {
-                Some(status) => status,
-                None => self.status(path).await?,
-            };
-            if plan(cached.as_ref(), status, self.negotiated.caps) == SyncMode::Unchanged {
-                return self.report(fid, path, SyncMode::Unchanged, 0, 0, 0);
+            if plan(Some(state), status, self.negotiated.caps) == SyncMode::Unchanged {
+                return Reopening::Unchanged;
             }
             let announced = status.uidnext.saturating_sub(state.uidnext);
             if status.uidvalidity == state.uidvalidity && announced > 0 && announced <= CHUNK {
                 new_from = Some(state.uidnext);
             }
         }
-
-        let limit = self.timeouts.command;
         // With QRESYNC and a complete cache, the SELECT itself names every change since the
         // cache's MODSEQ (RFC 7162 3.2.5): no FETCH after it.
-        let resync = match (&cached, quoted(path)) {
+        match (cached, quoted(path)) {
             (Some(state), Some(name))
                 if state.complete
                     && self.negotiated.caps.qresync
                     && state.uidvalidity != 0
                     && state.highestmodseq != 0 =>
             {
-                Some(format!("SELECT {name} (QRESYNC ({} {}))", state.uidvalidity, state.highestmodseq))
-            }
-            _ => None,
-        };
-        let mut arrived = Vec::new();
-        let (server, known) = match resync {
-            Some(select) => {
+                let mut commands =
+                    vec![format!("SELECT {name} (QRESYNC ({} {}))", state.uidvalidity, state.highestmodseq)];
                 // The new mail's envelopes go in the same round trip: past the cached UIDNEXT
                 // everything is new (`n:*` also names the last message when none is past `n`;
                 // only what the SELECT names as new is kept).
-                let fetch = new_from.map(|from| format!("UID FETCH {from}:* {ENVELOPE_ITEMS}"));
-                let commands: Vec<&str> = std::iter::once(select.as_str()).chain(fetch.as_deref()).collect();
-                let mut answers = exchange_in_step(self.session, &commands, limit).await?.into_iter();
-                let answer = answers.next().ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
-                if let Some(refused) = answer.refused {
-                    return Err(Error::Protocol(format!("opening the folder: {refused}")));
-                }
-                // A refused FETCH leaves the new envelopes to the FETCH after the SELECT.
-                if let Some(fetched) = answers.next().filter(|a| a.refused.is_none()) {
-                    arrived = envelopes_in(&fetched.untagged);
-                }
-                let resynced = Resynced::of(&answer.untagged);
-                (resynced.server, Some((resynced.seen, resynced.vanished)))
+                commands.extend(new_from.map(|from| format!("UID FETCH {from}:* {ENVELOPE_ITEMS}")));
+                Reopening::Resync(Reopen { fid, path: path.to_string(), state: state.clone(), commands })
             }
-            None => {
-                let mbox = if self.negotiated.caps.condstore {
-                    timed(limit, "opening the folder", self.session.select_condstore(path)).await?
-                } else {
-                    timed(limit, "opening the folder", self.session.select(path)).await?
-                };
-                drain(self.session);
-                (server_folder(&mbox), None)
+            _ => Reopening::Select,
+        }
+    }
+
+    /// Sorts `folders` (each with its STATUS from LIST-STATUS, when the server has it) into the
+    /// ones whose catch-up is a QRESYNC SELECT, which can all go in one [`Flight`] (when there
+    /// are two or more), and the rest, in order, for [`Self::folder_with_status`].
+    pub fn flight_of<'f>(&self, folders: &'f [ToSync]) -> Result<(Flight, Vec<&'f ToSync>)> {
+        let mut flight = Vec::new();
+        let mut rest = Vec::new();
+        for folder in folders {
+            let (path, known) = folder;
+            let reopening = match known {
+                Some(status) => {
+                    let fid = self.store.folder_id_or_create(self.account_id, path)?;
+                    let cached = self.store.folder_state(fid)?;
+                    self.reopening(fid, cached.as_ref(), path, Some(*status))
+                }
+                None => Reopening::Select,
+            };
+            match reopening {
+                Reopening::Resync(reopen) => flight.push(reopen),
+                _ => rest.push(folder),
+            }
+        }
+        if flight.len() < 2 {
+            // One folder alone goes the usual way.
+            return Ok((Flight(Vec::new()), folders.iter().collect()));
+        }
+        Ok((Flight(flight), rest))
+    }
+
+    /// Brings the folders of `flight` up to date together: their SELECTs, each with the FETCH
+    /// of its new mail, are sent at once (RFC 3501 5.5, [`FLIGHT`] folders at a time), so that
+    /// catching up on any number of changed folders waits for the server once rather than once
+    /// per folder. `each` gets each folder's report as it is done. The caller holds the
+    /// folders' locks ([`Flight::paths`]).
+    pub async fn resync_flight(&mut self, flight: Flight, mut each: impl FnMut(SyncReport)) -> Result<()> {
+        let mut folders = flight.0.into_iter().peekable();
+        while folders.peek().is_some() {
+            let part: Vec<Reopen> = folders.by_ref().take(FLIGHT).collect();
+            let commands: Vec<&str> =
+                part.iter().flat_map(|r| r.commands.iter().map(String::as_str)).collect();
+            let mut answers =
+                exchange_in_step(self.session, &commands, self.timeouts.command).await?.into_iter();
+            for reopen in part {
+                let mine: Vec<Answer> = answers.by_ref().take(reopen.commands.len()).collect();
+                // The session has moved on to the folders after it: anything more this one
+                // needs from the server opens it again first.
+                each(self.reopened(reopen, mine, true).await?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes a folder's resync from the answers to its [`Reopen::commands`]. `elsewhere`:
+    /// another folder may have been selected since, so anything more the sync must fetch there
+    /// opens it again first.
+    async fn reopened(
+        &mut self,
+        reopen: Reopen,
+        answers: Vec<Answer>,
+        elsewhere: bool,
+    ) -> Result<SyncReport> {
+        let Reopen { fid, path, state, .. } = reopen;
+        let path = path.as_str();
+        let mut answers = answers.into_iter();
+        let answer = answers.next().ok_or_else(|| Error::Protocol("no answer to SELECT".into()))?;
+        if let Some(refused) = answer.refused {
+            return Err(Error::Protocol(format!("opening the folder: {refused}")));
+        }
+        // A refused FETCH leaves the new envelopes to the FETCH after the SELECT.
+        let arrived = match answers.next().filter(|a| a.refused.is_none()) {
+            Some(fetched) => envelopes_in(&fetched.untagged),
+            None => Vec::new(),
+        };
+        let resynced = Resynced::of(&answer.untagged);
+        let server = resynced.server;
+        let mode = plan(Some(&state), server, self.negotiated.caps);
+        tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
+        let report = match mode {
+            SyncMode::Unchanged => self.report(fid, path, mode, 0, 0, 0),
+            SyncMode::Qresync => {
+                let opened =
+                    Opened::Now { changes: Some((resynced.seen, resynced.vanished)), arrived, elsewhere };
+                self.incremental(fid, path, mode, &state, server, opened).await
+            }
+            // Started over (another UIDVALIDITY), or not resynced after all: the folder is
+            // read where it is open.
+            _ if elsewhere => self.select_and_sync(fid, path, Some(state)).await,
+            SyncMode::Initial | SyncMode::UidValidityReset => {
+                if mode == SyncMode::UidValidityReset {
+                    tracing::info!(account = %self.account_id, folder = %path, "UIDVALIDITY changed; refetching the folder");
+                    self.store.clear_folder(fid)?;
+                }
+                self.initial(fid, path, mode, server).await
+            }
+            _ => {
+                let opened = Opened::Now { changes: None, arrived: Vec::new(), elsewhere: false };
+                self.incremental(fid, path, mode, &state, server, opened).await
             }
         };
+        report.map(|report| SyncReport { selected: true, ..report })
+    }
+
+    /// A plain SELECT (with CONDSTORE when offered) of `path`, then the sync its answer calls for.
+    async fn select_and_sync(
+        &mut self,
+        fid: FolderId,
+        path: &str,
+        cached: Option<FolderState>,
+    ) -> Result<SyncReport> {
+        let limit = self.timeouts.command;
+        let mbox = if self.negotiated.caps.condstore {
+            timed(limit, "opening the folder", self.session.select_condstore(path)).await?
+        } else {
+            timed(limit, "opening the folder", self.session.select(path)).await?
+        };
+        drain(self.session);
+        let server = server_folder(&mbox);
         let mode = plan(cached.as_ref(), server, self.negotiated.caps);
         tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
         let report = match (mode, cached) {
@@ -717,12 +895,8 @@ impl Syncer<'_> {
                 }
                 self.initial(fid, path, mode, server).await
             }
-            (SyncMode::Qresync, Some(state)) => {
-                self.incremental(fid, path, mode, &state, server, Opened::Now { changes: known, arrived })
-                    .await
-            }
             (_, Some(state)) => {
-                let opened = Opened::Now { changes: None, arrived: Vec::new() };
+                let opened = Opened::Now { changes: None, arrived: Vec::new(), elsewhere: false };
                 self.incremental(fid, path, mode, &state, server, opened).await
             }
             (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
@@ -879,9 +1053,9 @@ impl Syncer<'_> {
         mut server: ServerFolder,
         opened: Opened,
     ) -> Result<SyncReport> {
-        let (selected, known, arrived) = match opened {
-            Opened::Before => (true, None, Vec::new()),
-            Opened::Now { changes, arrived } => (false, changes, arrived),
+        let (selected, known, arrived, elsewhere) = match opened {
+            Opened::Before => (true, None, Vec::new(), false),
+            Opened::Now { changes, arrived, elsewhere } => (false, changes, arrived, elsewhere),
         };
         // An empty folder has nothing to fetch (known only from a SELECT).
         let empty = !selected && server.exists == 0;
@@ -992,6 +1166,15 @@ impl Syncer<'_> {
             if done > 0 {
                 (self.progress)(SyncProgress { path: path.to_string(), done, total: added });
             }
+        }
+        if elsewhere && chunks.peek().is_some() {
+            let limit = self.timeouts.command;
+            if self.negotiated.caps.condstore {
+                timed(limit, "opening the folder", self.session.select_condstore(path)).await?;
+            } else {
+                timed(limit, "opening the folder", self.session.select(path)).await?;
+            }
+            drain(self.session);
         }
         while let Some(chunk) = chunks.next() {
             let mut envelopes = self.fetch_envelopes(&uidset::compact(chunk), true).await?;

@@ -183,3 +183,27 @@ fn a_qresync_select_answer_gives_the_folder_and_every_change() {
     // A server that does not know the UIDVALIDITY given names no changes.
     assert_eq!(Resynced::of(&untagged[..8]).seen, vec![]);
 }
+
+#[test]
+fn what_the_server_says_of_the_folder_open_before_is_not_taken_for_the_new_ones() {
+    // A SELECT sent while another folder is open: news of that one may come before `[CLOSED]`.
+    let lines = [
+        "VANISHED 7",
+        "3 FETCH (UID 9 FLAGS (\\Seen) MODSEQ (700))",
+        "10 EXISTS",
+        "OK [CLOSED] Previous mailbox closed.",
+        "2 EXISTS",
+        "OK [UIDVALIDITY 17] UIDs valid",
+        "OK [UIDNEXT 3] Predicted next UID",
+        "OK [HIGHESTMODSEQ 5] Highest",
+        "2 FETCH (UID 2 FLAGS () MODSEQ (5))",
+    ];
+    let untagged: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+    let resynced = Resynced::of(&untagged);
+    assert_eq!(resynced.server, ServerFolder { uidvalidity: 17, uidnext: 3, highestmodseq: 5, exists: 2 });
+    assert_eq!(resynced.vanished, Vec::<u32>::new());
+    assert_eq!(
+        resynced.seen.iter().map(|(uid, _, modseq)| (*uid, *modseq)).collect::<Vec<_>>(),
+        vec![(2, 5)]
+    );
+}
