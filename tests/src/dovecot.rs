@@ -709,6 +709,24 @@ impl Dovecot {
         }
     }
 
+    /// Writes `count` messages from `generator` into `folder` of `user`, as [`Dovecot::seed`]
+    /// does (see [`sample::seed_with`]).
+    pub fn seed_generated(
+        &self,
+        user: &str,
+        folder: &str,
+        count: usize,
+        generator: &mut sample::Generator,
+    ) -> io::Result<SeedReport> {
+        self.create_maildir(user)?;
+        match self.storage {
+            MailStorage::Maildir => sample::seed_with(&self.maildir(user), folder, count, generator),
+            MailStorage::Sdbox => {
+                self.import(user, folder, |staging| sample::seed_with(staging, folder, count, generator))
+            }
+        }
+    }
+
     /// Imports what `write` puts into a maildir aside into `folder` of `user`
     /// (`doveadm import`), then removes that maildir.
     fn import(

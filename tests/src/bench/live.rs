@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tern_core::Engine;
 use tern_core::account::NewAccount;
+use tern_core::imap::ImapSession;
 use tern_core::imap::Password;
 use tern_core::imap::content::{MessageContent, Shown};
 use tern_core::live::idle::NOTIFY_SETS;
@@ -16,7 +17,7 @@ use tern_core::live::{
 use tern_core::render::{RenderOptions, plain_to_html, sanitize_html};
 use tern_core::settings::AppSettings;
 use tern_tests::sample::Generator;
-use tern_tests::{Dovecot, Proxy};
+use tern_tests::{DEFAULT_USER, Dovecot, Proxy};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::mail;
@@ -553,6 +554,43 @@ const NEWSLETTERS: u32 = 8;
 /// server across a continent.
 const SLOW_LINK_ONE_WAY: Duration = Duration::from_millis(25);
 
+/// Small folders of the fixture that another client changes for the catch-up over a slow link.
+const CATCH_UP_FOLDERS: usize = 4;
+
+/// The fixture's small folders for the catch-up, created (with a few messages each) the first
+/// time: `Bench catch-up 1` and on.
+fn catch_up_folders(server: &Dovecot) -> Res<Vec<String>> {
+    let mut names = Vec::new();
+    let mut generator = Generator::new(SEED + 9_000);
+    for n in 1..=CATCH_UP_FOLDERS {
+        let name = format!("Bench catch-up {n}");
+        let status = ["mailbox", "status", "-u", DEFAULT_USER, "messages", name.as_str()];
+        let messages = match server.doveadm(&status) {
+            Ok(out) => out.trim().parse::<u32>().unwrap_or(0),
+            Err(_) => {
+                server.doveadm(&["mailbox", "create", "-u", DEFAULT_USER, &name])?;
+                0
+            }
+        };
+        for _ in messages..10 {
+            server.append(DEFAULT_USER, &name, &generator.next_message().bytes)?;
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Changes the flags of the first message of each folder of `folders` (`store`: a STORE's item
+/// and value, e.g. `+FLAGS (\Flagged)`), as another client.
+async fn star_first_in_each(other: &mut ImapSession, folders: &[String], store: &str) -> Res<()> {
+    for folder in folders {
+        other.select(folder).await?;
+        let _: Vec<_> = futures::TryStreamExt::try_collect(other.store("1", store).await?).await?;
+    }
+    other.run_command_and_check_ok("UNSELECT").await?;
+    Ok(())
+}
+
 /// Opening a message as the reader does (`Supervisor::message_content`, what the shell's
 /// `open_message` command calls, then the HTML policy): uncached (the first open after the
 /// message was synced: two FETCHes of only the shown parts) and cached (the content cache).
@@ -742,6 +780,7 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
     // way by SLOW_LINK_ONE_WAY, for the bytes on the wire and the round trips (each costs a
     // user far from the server a whole round trip's time), then starred; and one arrival.
     if let (Some((server, direct, password)), Some(&second)) = (plan.proxy, uids.get(1)) {
+        let catch_up = catch_up_folders(server)?;
         let proxy = Proxy::start_with_delay(server.tls_addr(), SLOW_LINK_ONE_WAY)?;
         let mut via = direct.clone();
         via.imap.port = proxy.port();
@@ -780,6 +819,27 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
         let star_ms = started.elapsed().as_secs_f64() * 1e3;
         let star_turns = proxy.turns() - turns;
         proxy.reset_traffic();
+        // Another client stars a message in each of the small folders: a full pass (what the
+        // account does at start-up and at every poll) catches up on all of them.
+        let mut caught_up = None;
+        if let Some(other) = other.as_mut() {
+            star_first_in_each(other, &catch_up, "+FLAGS (\\Flagged)").await?;
+            quiet().await;
+            let turns = proxy.turns();
+            let started = Instant::now();
+            let reports = supervisor.sync_now(id, None).await?;
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let turns = proxy.turns() - turns;
+            let changed: u32 = reports.iter().filter(|r| catch_up.contains(&r.path)).map(|r| r.changed).sum();
+            if changed != catch_up.len() as u32 {
+                return Err(format!("the catch-up saw {changed} of the changes: {reports:?}").into());
+            }
+            star_first_in_each(other, &catch_up, "-FLAGS (\\Flagged)").await?;
+            supervisor.sync_now(id, None).await?;
+            quiet().await;
+            proxy.reset_traffic();
+            caught_up = Some((ms, turns));
+        }
         // One arrival (background downloads off): the IDLE notice and the incremental sync.
         let mut arrival = None;
         if let Some(other) = other.as_mut() {
@@ -820,6 +880,18 @@ async fn open_inner(engine: Arc<Engine>, plan: OpenPlan<'_>, report: &mut Report
             "then a star on it (set_flags, until the server has answered and the cache holds its answer)",
         ));
         report.push(Metric::new("slow_link_flag_change_round_trips", star_turns as f64, "round trips"));
+        if let Some((ms, turns)) = caught_up {
+            report.push(slow(
+                "slow_link_catch_up",
+                ms,
+                turns,
+                &format!(
+                    "a full pass after another client changed a message in each of {} folders (Supervisor::sync_now of every folder: the quota, the folder list with its counts, the changed folders' SELECTs, leaving the last one)",
+                    catch_up.len()
+                ),
+            ));
+            report.push(Metric::new("slow_link_catch_up_round_trips", turns as f64, "round trips"));
+        }
         report.push(Metric::new("open_message_uncached_bytes", opened.total() as f64 / 1e3, "KB").note(
             &format!(
                 "bytes on the wire (TLS included, both ways; {} B from the server) for that uncached open",
