@@ -624,6 +624,48 @@ async fn syncing_another_folder_waits_once_unchanged_twice_changed() {
     reading.supervisor.shutdown().await;
 }
 
+/// A full pass (start-up, the two-minute check) starts with one round trip: leaving the folder
+/// open on the command connection, the storage quota and the folder list with every folder's
+/// counts go together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pass_leaves_the_open_folder_reads_the_quota_and_lists_folders_at_once() {
+    let server = Dovecot::start(DovecotOptions::default()).unwrap();
+    let plain = charset_message(Charset::Windows1251, false);
+    deliver(&server, &[&plain, &plain]);
+    server.append(DEFAULT_USER, "Archive", &plain.bytes).unwrap();
+    let proxy = Proxy::start(server.tls_addr()).unwrap();
+    let reading = Reading::start_with(&server, Some(proxy.port()), false).await;
+    let id = reading.account.id.clone();
+    // The inbox open on the command connection, then quiet.
+    reading.open(1).await;
+    proxy.wait_quiet(Duration::from_millis(300)).await;
+    let before = proxy.turns();
+    let reports = reading.supervisor.sync_now(&id, None).await.unwrap();
+    assert_eq!(proxy.turns() - before, 1, "{reports:#?}");
+    assert!(reports.iter().all(|r| r.mode == SyncMode::Unchanged && !r.selected), "{reports:#?}");
+    let quota = reading.account.engine.quota(&id).unwrap().expect("the quota was read");
+    assert_eq!(quota.limit_kib, 2 * 1024 * 1024);
+    // The cache still follows the server afterwards.
+    let mut other = login(&server, Security::Tls).await.unwrap();
+    other.select("INBOX").await.unwrap();
+    futures::TryStreamExt::try_collect::<Vec<_>>(other.uid_store("2", "+FLAGS (\\Flagged)").await.unwrap())
+        .await
+        .unwrap();
+    other.logout().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = reading.account.engine.cached_envelopes(&id, "INBOX").unwrap();
+        if rows.iter().any(|row| row.uid == 2 && row.flags.flags.flagged) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the star never reached the cache: {rows:#?}");
+        reading.supervisor.sync_now(&id, None).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    check_cache_equals_server(&reading.account, &server, "INBOX").await;
+    reading.supervisor.shutdown().await;
+}
+
 /// Catching up on several changed folders waits for the server once for all of them: their
 /// QRESYNC SELECTs, each with the FETCH of its new mail, go in one flight. A folder that has
 /// started over (another UIDVALIDITY) in the same flight is opened again and read anew.

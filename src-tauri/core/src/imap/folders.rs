@@ -157,14 +157,57 @@ pub async fn list_folders(session: &mut ImapSession, options: &ListOptions) -> R
     Ok(FolderList { folders: build_tree(raw, &options.namespaces), statuses: HashMap::new() })
 }
 
-/// One `LIST "" "*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...))`.
-async fn list_with_status(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
-    let items = if options.modseq {
+/// The STATUS items a LIST-STATUS asks for.
+fn status_items(options: &ListOptions) -> &'static str {
+    if options.modseq {
         "MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ"
     } else {
         "MESSAGES UNSEEN UIDNEXT UIDVALIDITY"
-    };
-    let pattern = format!("\"*\" RETURN (SUBSCRIBED SPECIAL-USE STATUS ({items}))");
+    }
+}
+
+/// The one LIST that lists every folder with its counts (LIST-STATUS, RFC 5819), as
+/// [`list_folders`] sends it when `options.list_status`: for a caller that sends it together
+/// with other commands and reads the answer with [`folder_list_of`].
+pub fn list_status_command(options: &ListOptions) -> String {
+    format!("LIST \"\" \"*\" RETURN (SUBSCRIBED SPECIAL-USE STATUS ({}))", status_items(options))
+}
+
+/// The folder list in the untagged answer to [`list_status_command`] (each line after its
+/// `* `, as [`super::raw::exchange_all`] returns them).
+pub fn folder_list_of(untagged: &[Vec<u8>], options: &ListOptions) -> FolderList {
+    use async_imap::imap_proto::{MailboxDatum, Response};
+    let mut raw = Vec::new();
+    let mut statuses = HashMap::new();
+    for line in untagged {
+        super::raw::with_untagged(line, |response| match response {
+            Response::MailboxData(MailboxDatum::List(list)) => {
+                raw.push(raw_folder(&list.name, list.delimiter.as_deref(), &list.name_attributes));
+            }
+            Response::MailboxData(MailboxDatum::Status { mailbox, status }) => {
+                statuses.insert(mailbox.to_string(), FolderStatus::from_attributes(&status));
+            }
+            _ => {}
+        });
+    }
+    FolderList { folders: build_tree(raw, &options.namespaces), statuses }
+}
+
+/// A LIST line's folder as the tree is built from.
+fn raw_folder(name: &str, delimiter: Option<&str>, attributes: &[NameAttribute<'_>]) -> RawFolder {
+    RawFolder {
+        path: name.to_string(),
+        delimiter: delimiter.map(str::to_string),
+        attributes: attributes.iter().map(attribute).collect(),
+        subscribed: attributes
+            .iter()
+            .any(|a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed"))),
+    }
+}
+
+/// One `LIST "" "*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...))`.
+async fn list_with_status(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
+    let pattern = format!("\"*\" RETURN (SUBSCRIBED SPECIAL-USE STATUS ({}))", status_items(options));
     // async-imap hands the STATUS lines to its unsolicited queue, which holds 100 responses and
     // drops the rest: they are taken off it after every LIST line, so no count is lost however
     // many folders there are.
@@ -182,15 +225,7 @@ async fn list_with_status(session: &mut ImapSession, options: &ListOptions) -> R
         let mut names = session.list(Some(""), Some(&pattern)).await.map_err(list_error)?;
         while let Some(name) = names.try_next().await.map_err(list_error)? {
             take_statuses(&mut statuses);
-            let attributes = name.attributes();
-            raw.push(RawFolder {
-                path: name.name().to_string(),
-                delimiter: name.delimiter().map(str::to_string),
-                attributes: attributes.iter().map(attribute).collect(),
-                subscribed: attributes.iter().any(
-                    |a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed")),
-                ),
-            });
+            raw.push(raw_folder(name.name(), name.delimiter(), name.attributes()));
         }
     }
     take_statuses(&mut statuses);
@@ -504,6 +539,46 @@ mod tests {
 
     fn summary(folders: &[Folder]) -> Vec<(String, u32, Option<FolderRole>)> {
         folders.iter().map(|f| (f.name.clone(), f.depth, f.role)).collect()
+    }
+
+    #[test]
+    fn a_list_status_answer_gives_the_tree_and_every_count() {
+        let lines = [
+            "LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX",
+            "STATUS INBOX (MESSAGES 12 UNSEEN 3 UIDNEXT 40 UIDVALIDITY 7 HIGHESTMODSEQ 99)",
+            "LIST (\\HasChildren \\Sent) \"/\" \"Sent Messages\"",
+            "STATUS \"Sent Messages\" (MESSAGES 2 UNSEEN 0 UIDNEXT 3 UIDVALIDITY 8 HIGHESTMODSEQ 4)",
+            "LIST (\\Noselect \\HasChildren) \"/\" Lists",
+            "LIST (\\HasNoChildren \\Subscribed) \"/\" {17}\r\nLists/&AMk-t&AOk-",
+            "STATUS {17}\r\nLists/&AMk-t&AOk- (MESSAGES 1 UNSEEN 1 UIDNEXT 2 UIDVALIDITY 9 HIGHESTMODSEQ 2)",
+            // Anything else in the answer is not a folder.
+            "OK [ALERT] hello",
+        ];
+        let untagged: Vec<Vec<u8>> = lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+        let list = folder_list_of(&untagged, &ListOptions::default());
+        let rows: Vec<(String, String, u32, Option<FolderRole>, bool, bool)> = list
+            .folders
+            .iter()
+            .map(|f| (f.path.clone(), f.name.clone(), f.depth, f.role, f.selectable, f.subscribed))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("INBOX".into(), "Inbox".into(), 0, Some(FolderRole::Inbox), true, true),
+                ("Sent Messages".into(), "Sent Messages".into(), 0, Some(FolderRole::Sent), true, false),
+                ("Lists".into(), "Lists".into(), 0, None, false, false),
+                ("Lists/&AMk-t&AOk-".into(), "Été".into(), 1, None, true, true),
+            ]
+        );
+        let counts =
+            |path: &str| list.statuses.get(path).map(|s| (s.messages, s.unseen, s.uidnext, s.highestmodseq));
+        assert_eq!(counts("INBOX"), Some((12, 3, 40, 99)));
+        assert_eq!(counts("Sent Messages"), Some((2, 0, 3, 4)));
+        assert_eq!(counts("Lists/&AMk-t&AOk-"), Some((1, 1, 2, 2)));
+        assert_eq!(list.statuses.len(), 3);
+        assert!(
+            list_status_command(&ListOptions::default()).starts_with("LIST \"\" \"*\" RETURN (SUBSCRIBED")
+        );
     }
 
     #[test]

@@ -884,7 +884,12 @@ impl AccountTask {
         let elsewhere = folder
             .as_deref()
             .is_some_and(|path| super::locked(&self.open).as_ref().is_some_and(|open| open.path != path));
-        if !stay && !elsewhere {
+        let full = matches!(target, Target::All | Target::Poll { .. });
+        // A full pass on a server with LIST-STATUS leaves the open folder, reads the quota and
+        // lists the folders in one round trip ([`Syncer::open_pass`]).
+        let open_now = super::locked(&self.open).is_some();
+        let together = full && negotiated.list_options().list_status && (!open_now || negotiated.unselect);
+        if !stay && !elsewhere && !together {
             self.leave(session, negotiated).await?;
         }
         let store = self.engine.store();
@@ -898,7 +903,39 @@ impl AccountTask {
             timeouts: self.engine.timeouts(),
         };
         let mut reports = Vec::new();
-        if matches!(target, Target::All | Target::Poll { .. }) && negotiated.quota {
+        let mut listed = None;
+        if together {
+            let leave = super::locked(&self.open).take().is_some();
+            // The storage quota moves with the mail: read it with every full pass.
+            match syncer.open_pass(leave, negotiated.quota).await {
+                Ok(Some(opening)) => {
+                    if let Some(quota) = opening.quota {
+                        store.put_quota(&self.account_id, quota)?;
+                    }
+                    listed = Some(opening.list);
+                }
+                Ok(None) => {
+                    // Not on this server after all: one after another.
+                    let limit = self.engine.timeouts().command;
+                    if leave {
+                        deselect(syncer.session, negotiated, limit).await?;
+                    }
+                    if negotiated.quota
+                        && let Ok(Ok(quota)) =
+                            tokio::time::timeout(limit, storage_quota(syncer.session)).await
+                    {
+                        store.put_quota(&self.account_id, quota)?;
+                    }
+                }
+                Err(error) => {
+                    if !matches!(error, Error::ConnectionLost(_) | Error::Timeout { .. }) {
+                        let limit = self.engine.timeouts().command;
+                        let _ = deselect(syncer.session, negotiated, limit).await;
+                    }
+                    return Err(error);
+                }
+            }
+        } else if full && negotiated.quota {
             // The storage quota moves with the mail: read it with every full pass.
             let limit = self.engine.timeouts().command;
             match tokio::time::timeout(limit, storage_quota(syncer.session)).await {
@@ -912,7 +949,7 @@ impl AccountTask {
         let limit = self.engine.timeouts().command;
         let outcome = match folder.as_deref() {
             Some(path) if stay => self.sync_open(&mut syncer, path, &mut reports).await,
-            _ => self.sync_into(&mut syncer, store, negotiated, target, &mut reports).await,
+            _ => self.sync_into(&mut syncer, store, negotiated, target, listed, &mut reports).await,
         };
         if let Err(error) = outcome {
             // Whatever the failed sync left open is not known to be current.
@@ -990,6 +1027,7 @@ impl AccountTask {
         store: &crate::store::Store,
         negotiated: &Negotiated,
         target: Target,
+        listed: Option<crate::imap::FolderList>,
         reports: &mut Vec<SyncReport>,
     ) -> Result<()> {
         match target {
@@ -1002,7 +1040,10 @@ impl AccountTask {
             Target::All | Target::Poll { .. } => {
                 let before: HashSet<String> =
                     store.folders(&self.account_id)?.into_iter().map(|f| f.path).collect();
-                let (folders, statuses) = syncer.folder_list().await?;
+                let (folders, statuses) = match listed {
+                    Some(list) => syncer.keep_folder_list(list).await?,
+                    None => syncer.folder_list().await?,
+                };
                 if folders.len() != before.len() || folders.iter().any(|f| !before.contains(&f.path)) {
                     let _ =
                         self.events.send(LiveEvent::FoldersChanged { account_id: self.account_id.clone() });

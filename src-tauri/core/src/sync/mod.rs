@@ -41,6 +41,7 @@ use crate::imap::content::ParsedFetch;
 use crate::imap::envelope::{
     ENVELOPE_ITEMS, FLAG_ITEMS, PendingEnvelopes, envelope, envelopes_in, flag_state,
 };
+use crate::imap::folders::{FolderList, folder_list_of, list_status_command};
 use crate::imap::namespace::namespaces_of;
 use crate::imap::pipeline::Pipeline;
 use crate::imap::raw::{
@@ -336,6 +337,34 @@ pub async fn deselect(
     }
 }
 
+/// What [`Syncer::open_pass`] read: the storage quota when it was asked for (`Some(None)`: the
+/// server reports none), and the folder list.
+#[derive(Debug)]
+pub struct PassOpening {
+    /// The INBOX quota root's storage, when asked for.
+    pub quota: Option<Option<StorageQuota>>,
+    /// The folders with their counts, not kept yet.
+    pub list: FolderList,
+}
+
+/// The storage quota in the untagged answer to `GETQUOTAROOT INBOX`.
+fn quota_of(untagged: &[Vec<u8>]) -> Option<StorageQuota> {
+    use async_imap::imap_proto::rfc2087::QuotaResourceName as Name;
+    let mut found = None;
+    for line in untagged {
+        with_untagged(line, |response| {
+            if let Response::Quota(quota) = response {
+                for resource in quota.resources {
+                    if found.is_none() && matches!(resource.name, Name::Storage) {
+                        found = Some(StorageQuota { used_kib: resource.usage, limit_kib: resource.limit });
+                    }
+                }
+            }
+        });
+    }
+    found
+}
+
 /// The storage quota of the user's INBOX quota root, if the server reports one.
 pub async fn storage_quota(session: &mut ImapSession) -> Result<Option<StorageQuota>> {
     let (_roots, quotas) = session.get_quota_root("INBOX").await.map_err(imap_error("reading the quota"))?;
@@ -566,6 +595,42 @@ impl Syncer<'_> {
         let options = self.negotiated.list_options();
         let list = timed_result(limit, "listing folders", list_folders(self.session, &options)).await?;
         drain(self.session);
+        self.keep_folder_list(list).await
+    }
+
+    /// The start of a full pass in one round trip, on a server that lists folders with their
+    /// counts (LIST-STATUS): leaving the folder open on the session (`leave`, with UNSELECT),
+    /// the storage quota (`quota`) and the folder list, sent together. `None` when the server
+    /// cannot (no LIST-STATUS, or a folder to leave without UNSELECT): then one after another.
+    /// The list is not kept yet: [`Self::keep_folder_list`] does.
+    pub async fn open_pass(&mut self, leave: bool, quota: bool) -> Result<Option<PassOpening>> {
+        let options = self.negotiated.list_options();
+        if !options.list_status || (leave && !self.negotiated.unselect) {
+            return Ok(None);
+        }
+        let list = list_status_command(&options);
+        let commands: Vec<&str> = [leave.then_some("UNSELECT"), quota.then_some("GETQUOTAROOT INBOX")]
+            .into_iter()
+            .flatten()
+            .chain(std::iter::once(list.as_str()))
+            .collect();
+        let mut answers = exchange_in_step(self.session, &commands, self.timeouts.command).await?;
+        let listed = answers.pop().ok_or_else(|| Error::Protocol("no answer to LIST".into()))?;
+        if let Some(refused) = listed.refused {
+            return Err(Error::Protocol(format!("listing folders failed: {refused}")));
+        }
+        // A refused UNSELECT: nothing was open. A refused quota: none to show.
+        let quota =
+            quota.then(|| answers.pop().filter(|a| a.refused.is_none()).and_then(|a| quota_of(&a.untagged)));
+        Ok(Some(PassOpening { quota, list: folder_list_of(&listed.untagged, &options) }))
+    }
+
+    /// Keeps a folder list read from the server: carries cached data over renames, drops
+    /// folders deleted on the server, and saves the list; returns it with its counts.
+    pub async fn keep_folder_list(
+        &mut self,
+        list: FolderList,
+    ) -> Result<(Vec<Folder>, HashMap<String, ServerFolder>)> {
         let statuses: HashMap<String, ServerFolder> =
             list.statuses.iter().map(|(path, status)| (path.clone(), status_folder(status))).collect();
         let folders = list.folders;

@@ -207,3 +207,23 @@ fn what_the_server_says_of_the_folder_open_before_is_not_taken_for_the_new_ones(
         vec![(2, 5)]
     );
 }
+
+#[test]
+fn the_quota_is_the_storage_of_the_inbox_quota_root() {
+    let lines = |lines: &[&str]| lines.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>();
+    // Each answer, and the storage it gives (used, limit in KiB).
+    type Case<'a> = (&'a [&'a str], Option<(u64, u64)>);
+    let cases: [Case<'_>; 4] = [
+        (
+            &["QUOTAROOT INBOX \"User quota\"", "QUOTA \"User quota\" (STORAGE 10 2097152)"],
+            Some((10, 2_097_152)),
+        ),
+        (&["QUOTAROOT INBOX \"\"", "QUOTA \"\" (MESSAGE 3 100 STORAGE 7 512)"], Some((7, 512))),
+        (&["QUOTAROOT INBOX \"\"", "QUOTA \"\" (MESSAGE 3 100)"], None),
+        (&["QUOTAROOT INBOX"], None),
+    ];
+    for (answer, expected) in cases {
+        let quota = quota_of(&lines(answer)).map(|q| (q.used_kib, q.limit_kib));
+        assert_eq!(quota, expected, "{answer:?}");
+    }
+}
