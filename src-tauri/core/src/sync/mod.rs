@@ -428,6 +428,8 @@ struct Reopen {
     /// The cache's state the SELECT resyncs from.
     state: FolderState,
     commands: Vec<String>,
+    /// New messages whose envelopes the FETCH brings (as the STATUS announced them).
+    fetched: u32,
 }
 
 /// Folders whose catch-up is a QRESYNC SELECT each, to be sent together
@@ -453,6 +455,27 @@ pub type ToSync = (String, Option<ServerFolder>);
 /// Folders per flight of SELECTs: their commands (a few kilobytes) fit in the socket's buffers
 /// while the server's answers are not read yet.
 pub const FLIGHT: usize = 50;
+
+/// New messages' envelopes per flight at most (beyond a first folder's): a flight's answers
+/// are held whole until its last one came, so after a long absence, with many folders full of
+/// new mail, they go in several flights rather than tens of megabytes at once.
+pub const FLIGHT_NEW: u32 = 2 * CHUNK;
+
+/// How many of the folders in `fetched` (each one's new envelopes, in order) go in the next
+/// flight: at most [`FLIGHT`], and no more new envelopes than [`FLIGHT_NEW`] unless the first
+/// alone has more.
+fn flight_size(fetched: impl IntoIterator<Item = u32>) -> usize {
+    let mut total = 0u32;
+    let mut size = 0;
+    for n in fetched.into_iter().take(FLIGHT) {
+        if size > 0 && total.saturating_add(n) > FLIGHT_NEW {
+            break;
+        }
+        total = total.saturating_add(n);
+        size += 1;
+    }
+    size
+}
 
 /// Changes the server named since a MODSEQ: each changed or new message with its flags and
 /// MODSEQ, and the UIDs expunged.
@@ -799,8 +822,10 @@ impl Syncer<'_> {
         path: &str,
         known: Option<ServerFolder>,
     ) -> Reopening {
-        // The UID new mail starts at, when the folder's STATUS announced a little of it.
+        // The UID new mail starts at, when the folder's STATUS announced a little of it, and
+        // how much it announced.
         let mut new_from = None;
+        let mut fetched = 0;
         if let (Some(state), Some(status)) = (cached, known)
             && self.resyncable(cached)
         {
@@ -810,6 +835,7 @@ impl Syncer<'_> {
             let announced = status.uidnext.saturating_sub(state.uidnext);
             if status.uidvalidity == state.uidvalidity && announced > 0 && announced <= CHUNK {
                 new_from = Some(state.uidnext);
+                fetched = announced;
             }
         }
         // With QRESYNC and a complete cache, the SELECT itself names every change since the
@@ -827,7 +853,13 @@ impl Syncer<'_> {
                 // everything is new (`n:*` also names the last message when none is past `n`;
                 // only what the SELECT names as new is kept).
                 commands.extend(new_from.map(|from| format!("UID FETCH {from}:* {ENVELOPE_ITEMS}")));
-                Reopening::Resync(Reopen { fid, path: path.to_string(), state: state.clone(), commands })
+                Reopening::Resync(Reopen {
+                    fid,
+                    path: path.to_string(),
+                    state: state.clone(),
+                    commands,
+                    fetched,
+                })
             }
             _ => Reopening::Select,
         }
@@ -862,14 +894,16 @@ impl Syncer<'_> {
     }
 
     /// Brings the folders of `flight` up to date together: their SELECTs, each with the FETCH
-    /// of its new mail, are sent at once (RFC 3501 5.5, [`FLIGHT`] folders at a time), so that
+    /// of its new mail, are sent at once (RFC 3501 5.5, at most [`FLIGHT`] folders and
+    /// [`FLIGHT_NEW`] new envelopes at a time: [`flight_size`]), so that
     /// catching up on any number of changed folders waits for the server once rather than once
     /// per folder. `each` gets each folder's report as it is done. The caller holds the
     /// folders' locks ([`Flight::paths`]).
     pub async fn resync_flight(&mut self, flight: Flight, mut each: impl FnMut(SyncReport)) -> Result<()> {
-        let mut folders = flight.0.into_iter().peekable();
-        while folders.peek().is_some() {
-            let part: Vec<Reopen> = folders.by_ref().take(FLIGHT).collect();
+        let mut folders = std::collections::VecDeque::from(flight.0);
+        while !folders.is_empty() {
+            let size = flight_size(folders.iter().map(|reopen| reopen.fetched));
+            let part: Vec<Reopen> = folders.drain(..size).collect();
             let commands: Vec<&str> =
                 part.iter().flat_map(|r| r.commands.iter().map(String::as_str)).collect();
             let mut answers =

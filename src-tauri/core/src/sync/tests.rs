@@ -227,3 +227,20 @@ fn the_quota_is_the_storage_of_the_inbox_quota_root() {
         assert_eq!(quota, expected, "{answer:?}");
     }
 }
+
+#[test]
+fn flights_hold_at_most_fifty_folders_and_a_bounded_amount_of_new_mail() {
+    let cases: [(Vec<u32>, usize); 7] = [
+        (vec![0; 3], 3),
+        (vec![0; 120], FLIGHT),
+        (vec![CHUNK, CHUNK, 1], 2),
+        (vec![CHUNK, CHUNK - 1, 1], 3),
+        (vec![5, CHUNK * 2, 5], 1),
+        // A first folder is always taken, whatever it brings.
+        (vec![u32::MAX, 1], 1),
+        (vec![1], 1),
+    ];
+    for (fetched, expected) in cases {
+        assert_eq!(flight_size(fetched.iter().copied()), expected, "{fetched:?}");
+    }
+}
