@@ -22,10 +22,14 @@ async fn roles_after_login(security: Security) {
     let mut session = login(&server, security).await.unwrap();
     // LIST + LSUB, and one LIST-EXTENDED with LIST-STATUS: the same folders either way, and the
     // second brings every folder's counts.
-    let plain = list_folders(&mut session, &ListOptions::default()).await.unwrap();
+    let plain =
+        list_folders(&mut session, &ListOptions::default(), tern_core::imap::Timeouts::default().command)
+            .await
+            .unwrap();
     assert!(plain.statuses.is_empty());
     let with_status = ListOptions { list_status: true, modseq: true, ..ListOptions::default() };
-    let extended = list_folders(&mut session, &with_status).await.unwrap();
+    let extended =
+        list_folders(&mut session, &with_status, tern_core::imap::Timeouts::default().command).await.unwrap();
     assert_eq!(plain.folders, extended.folders);
     assert_eq!(extended.statuses.len(), plain.folders.len(), "{:?}", extended.statuses);
     for folder in &extended.folders {

@@ -25,7 +25,11 @@ async fn ten_thousand_seeded_messages_are_all_reported_by_status() {
     assert_eq!(session.status("Sent", "(MESSAGES)").await.unwrap().exists, sent.count as u32);
     assert_eq!(session.status("Work/Projects", "(MESSAGES)").await.unwrap().exists, projects.count as u32);
     let options = tern_core::imap::ListOptions::default();
-    let folders = tern_core::imap::list_folders(&mut session, &options).await.unwrap().folders;
+    let folders =
+        tern_core::imap::list_folders(&mut session, &options, tern_core::imap::Timeouts::default().command)
+            .await
+            .unwrap()
+            .folders;
     assert!(
         folders.iter().any(|f| f.path == "Work/Projects" && f.parent.as_deref() == Some("Work")),
         "{folders:#?}"

@@ -700,13 +700,7 @@ impl Dovecot {
     /// [`MailStorage::Sdbox`] the server must be running: the messages are written to a maildir
     /// aside and imported through Dovecot.
     pub fn seed(&self, user: &str, folder: &str, count: usize, seed: u64) -> io::Result<SeedReport> {
-        self.create_maildir(user)?;
-        match self.storage {
-            MailStorage::Maildir => sample::seed(&self.maildir(user), folder, count, seed),
-            MailStorage::Sdbox => {
-                self.import(user, folder, |staging| sample::seed(staging, folder, count, seed))
-            }
-        }
+        self.seed_generated(user, folder, count, &mut sample::Generator::new(seed))
     }
 
     /// Writes `count` messages from `generator` into `folder` of `user`, as [`Dovecot::seed`]

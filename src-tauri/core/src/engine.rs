@@ -156,7 +156,9 @@ impl Engine {
         let (session, known) = login_with_capabilities(&self.tls, server, password, self.timeouts).await?;
         let options = self.session_options(server);
         let (mut session, negotiated) = negotiate_with(session, known, options).await?;
-        let folders = list_folders(&mut session, &negotiated.list_options()).await.map(|list| list.folders);
+        let folders = list_folders(&mut session, &negotiated.list_options(), self.timeouts.command)
+            .await
+            .map(|list| list.folders);
         logout(session, self.timeouts.command);
         folders
     }

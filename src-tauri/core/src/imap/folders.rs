@@ -12,9 +12,10 @@
 //! [`Namespaces`] place each folder in the personal, other users' or shared namespace.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use async_imap::imap_proto::StatusAttribute;
-use async_imap::types::{NameAttribute, UnsolicitedResponse};
+use async_imap::types::NameAttribute;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -122,10 +123,15 @@ pub struct FolderList {
 }
 
 /// Lists every folder of the session, in display order (the user's own folders first, roles
-/// first, then by name; children right after their parent).
-pub async fn list_folders(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
+/// first, then by name; children right after their parent). `limit` bounds the wait for the
+/// LIST-STATUS answer.
+pub async fn list_folders(
+    session: &mut ImapSession,
+    options: &ListOptions,
+    limit: Duration,
+) -> Result<FolderList> {
     if options.list_status {
-        return list_with_status(session, options).await;
+        return list_with_status(session, options, limit).await;
     }
     let names: Vec<_> = session
         .list(Some(""), Some("*"))
@@ -205,31 +211,23 @@ fn raw_folder(name: &str, delimiter: Option<&str>, attributes: &[NameAttribute<'
     }
 }
 
-/// One `LIST "" "*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...))`.
-async fn list_with_status(session: &mut ImapSession, options: &ListOptions) -> Result<FolderList> {
-    let pattern = format!("\"*\" RETURN (SUBSCRIBED SPECIAL-USE STATUS ({}))", status_items(options));
-    // async-imap hands the STATUS lines to its unsolicited queue, which holds 100 responses and
-    // drops the rest: they are taken off it after every LIST line, so no count is lost however
-    // many folders there are.
-    let queue = session.unsolicited_responses.clone();
-    let mut statuses = HashMap::new();
-    let take_statuses = |statuses: &mut HashMap<String, FolderStatus>| {
-        while let Ok(response) = queue.try_recv() {
-            if let UnsolicitedResponse::Status { mailbox, attributes } = response {
-                statuses.insert(mailbox, FolderStatus::from_attributes(&attributes));
-            }
-        }
-    };
-    let mut raw = Vec::new();
-    {
-        let mut names = session.list(Some(""), Some(&pattern)).await.map_err(list_error)?;
-        while let Some(name) = names.try_next().await.map_err(list_error)? {
-            take_statuses(&mut statuses);
-            raw.push(raw_folder(name.name(), name.delimiter(), name.attributes()));
-        }
+/// One `LIST "" "*" RETURN (SUBSCRIBED SPECIAL-USE STATUS (...))` ([`list_status_command`]),
+/// its answer read by [`folder_list_of`] (every STATUS line kept, however many folders: none
+/// goes through async-imap's queue of unsolicited responses, which holds 100).
+async fn list_with_status(
+    session: &mut ImapSession,
+    options: &ListOptions,
+    limit: Duration,
+) -> Result<FolderList> {
+    let command = list_status_command(options);
+    let answer = super::raw::exchange_all(session, &[command.as_str()], limit)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Protocol("no answer to LIST".into()))?;
+    if let Some(refused) = answer.refused {
+        return Err(Error::Protocol(format!("listing folders failed: {refused}")));
     }
-    take_statuses(&mut statuses);
-    Ok(FolderList { folders: build_tree(raw, &options.namespaces), statuses })
+    Ok(folder_list_of(&answer.untagged, options))
 }
 
 fn list_error(e: async_imap::error::Error) -> Error {

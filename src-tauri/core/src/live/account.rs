@@ -887,8 +887,7 @@ impl AccountTask {
         let full = matches!(target, Target::All | Target::Poll { .. });
         // A full pass on a server with LIST-STATUS leaves the open folder, reads the quota and
         // lists the folders in one round trip ([`Syncer::open_pass`]).
-        let open_now = super::locked(&self.open).is_some();
-        let together = full && negotiated.list_options().list_status && (!open_now || negotiated.unselect);
+        let together = full && negotiated.opens_pass_at_once(super::locked(&self.open).is_some());
         if !stay && !elsewhere && !together {
             self.leave(session, negotiated).await?;
         }
@@ -903,53 +902,45 @@ impl AccountTask {
             timeouts: self.engine.timeouts(),
         };
         let mut reports = Vec::new();
-        let mut listed = None;
-        if together {
+        // The storage quota moves with the mail: every full pass reads it.
+        let opened = if together {
             let leave = super::locked(&self.open).take().is_some();
-            // The storage quota moves with the mail: read it with every full pass.
-            match syncer.open_pass(leave, negotiated.quota).await {
-                Ok(Some(opening)) => {
-                    if let Some(quota) = opening.quota {
-                        store.put_quota(&self.account_id, quota)?;
+            syncer.open_pass(leave, negotiated.quota).await.map(Some)
+        } else {
+            if full && negotiated.quota {
+                let limit = self.engine.timeouts().command;
+                match tokio::time::timeout(limit, storage_quota(syncer.session)).await {
+                    Ok(Ok(quota)) => store.put_quota(&self.account_id, quota)?,
+                    Ok(Err(e)) => {
+                        tracing::debug!(account = %self.account_id, error = %e, "quota not available")
                     }
-                    listed = Some(opening.list);
-                }
-                Ok(None) => {
-                    // Not on this server after all: one after another.
-                    let limit = self.engine.timeouts().command;
-                    if leave {
-                        deselect(syncer.session, negotiated, limit).await?;
+                    Err(_) => {
+                        return Err(Error::ConnectionLost(
+                            "the server did not report the quota in time".into(),
+                        ));
                     }
-                    if negotiated.quota
-                        && let Ok(Ok(quota)) =
-                            tokio::time::timeout(limit, storage_quota(syncer.session)).await
-                    {
-                        store.put_quota(&self.account_id, quota)?;
-                    }
-                }
-                Err(error) => {
-                    if !matches!(error, Error::ConnectionLost(_) | Error::Timeout { .. }) {
-                        let limit = self.engine.timeouts().command;
-                        let _ = deselect(syncer.session, negotiated, limit).await;
-                    }
-                    return Err(error);
                 }
             }
-        } else if full && negotiated.quota {
-            // The storage quota moves with the mail: read it with every full pass.
-            let limit = self.engine.timeouts().command;
-            match tokio::time::timeout(limit, storage_quota(syncer.session)).await {
-                Ok(Ok(quota)) => store.put_quota(&self.account_id, quota)?,
-                Ok(Err(e)) => tracing::debug!(account = %self.account_id, error = %e, "quota not available"),
-                Err(_) => {
-                    return Err(Error::ConnectionLost("the server did not report the quota in time".into()));
-                }
-            }
-        }
+            Ok(None)
+        };
         let limit = self.engine.timeouts().command;
-        let outcome = match folder.as_deref() {
-            Some(path) if stay => self.sync_open(&mut syncer, path, &mut reports).await,
-            _ => self.sync_into(&mut syncer, store, negotiated, target, listed, &mut reports).await,
+        let outcome = match opened {
+            Err(error) => Err(error),
+            Ok(opening) => {
+                let listed = match opening {
+                    Some(opening) => {
+                        if let Some(quota) = opening.quota {
+                            store.put_quota(&self.account_id, quota)?;
+                        }
+                        Some(opening.list)
+                    }
+                    None => None,
+                };
+                match folder.as_deref() {
+                    Some(path) if stay => self.sync_open(&mut syncer, path, &mut reports).await,
+                    _ => self.sync_into(&mut syncer, store, negotiated, target, listed, &mut reports).await,
+                }
+            }
         };
         if let Err(error) = outcome {
             // Whatever the failed sync left open is not known to be current.

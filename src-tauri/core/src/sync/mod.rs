@@ -177,6 +177,12 @@ impl Negotiated {
             modseq: self.caps.condstore,
         }
     }
+
+    /// Whether a full pass can open with one round trip ([`Syncer::open_pass`]): the server
+    /// lists folders with their counts, and has UNSELECT when a folder must be left (`leave`).
+    pub fn opens_pass_at_once(&self, leave: bool) -> bool {
+        self.caps.list_status && (!leave || self.unselect)
+    }
 }
 
 /// Sets up a logged-in session: compression, QRESYNC, ID, NAMESPACE. Returns the session (a
@@ -616,21 +622,18 @@ impl Syncer<'_> {
     pub async fn folder_list(&mut self) -> Result<(Vec<Folder>, HashMap<String, ServerFolder>)> {
         let limit = self.timeouts.command;
         let options = self.negotiated.list_options();
-        let list = timed_result(limit, "listing folders", list_folders(self.session, &options)).await?;
+        let list =
+            timed_result(limit, "listing folders", list_folders(self.session, &options, limit)).await?;
         drain(self.session);
         self.keep_folder_list(list).await
     }
 
-    /// The start of a full pass in one round trip, on a server that lists folders with their
-    /// counts (LIST-STATUS): leaving the folder open on the session (`leave`, with UNSELECT),
-    /// the storage quota (`quota`) and the folder list, sent together. `None` when the server
-    /// cannot (no LIST-STATUS, or a folder to leave without UNSELECT): then one after another.
-    /// The list is not kept yet: [`Self::keep_folder_list`] does.
-    pub async fn open_pass(&mut self, leave: bool, quota: bool) -> Result<Option<PassOpening>> {
+    /// The start of a full pass in one round trip, on a server where
+    /// [`Negotiated::opens_pass_at_once`]: leaving the folder open on the session (`leave`, with
+    /// UNSELECT), the storage quota (`quota`) and the folder list with every folder's counts
+    /// (LIST-STATUS), sent together. The list is not kept yet: [`Self::keep_folder_list`] does.
+    pub async fn open_pass(&mut self, leave: bool, quota: bool) -> Result<PassOpening> {
         let options = self.negotiated.list_options();
-        if !options.list_status || (leave && !self.negotiated.unselect) {
-            return Ok(None);
-        }
         let list = list_status_command(&options);
         let commands: Vec<&str> = [leave.then_some("UNSELECT"), quota.then_some("GETQUOTAROOT INBOX")]
             .into_iter()
@@ -645,7 +648,7 @@ impl Syncer<'_> {
         // A refused UNSELECT: nothing was open. A refused quota: none to show.
         let quota =
             quota.then(|| answers.pop().filter(|a| a.refused.is_none()).and_then(|a| quota_of(&a.untagged)));
-        Ok(Some(PassOpening { quota, list: folder_list_of(&listed.untagged, &options) }))
+        Ok(PassOpening { quota, list: folder_list_of(&listed.untagged, &options) })
     }
 
     /// Keeps a folder list read from the server: carries cached data over renames, drops
@@ -941,40 +944,22 @@ impl Syncer<'_> {
         };
         let resynced = Resynced::of(&answer.untagged);
         let server = resynced.server;
-        let mode = plan(Some(&state), server, self.negotiated.caps);
-        tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
-        let report = match mode {
-            SyncMode::Unchanged => self.report(fid, path, mode, 0, 0, 0),
-            SyncMode::Qresync => {
-                let opened =
-                    Opened::Now { changes: Some((resynced.seen, resynced.vanished)), arrived, elsewhere };
-                self.incremental(fid, path, mode, &state, server, opened).await
-            }
-            // Started over (another UIDVALIDITY), or not resynced after all: the folder is
-            // read where it is open.
-            _ if elsewhere => self.select_and_sync(fid, path, Some(state)).await,
-            SyncMode::Initial | SyncMode::UidValidityReset => {
-                if mode == SyncMode::UidValidityReset {
-                    tracing::info!(account = %self.account_id, folder = %path, "UIDVALIDITY changed; refetching the folder");
-                    self.store.clear_folder(fid)?;
-                }
-                self.initial(fid, path, mode, server).await
-            }
-            _ => {
-                let opened = Opened::Now { changes: None, arrived: Vec::new(), elsewhere: false };
-                self.incremental(fid, path, mode, &state, server, opened).await
-            }
-        };
-        report.map(|report| SyncReport { selected: true, ..report })
+        if elsewhere
+            && !matches!(
+                plan(Some(&state), server, self.negotiated.caps),
+                SyncMode::Unchanged | SyncMode::Qresync
+            )
+        {
+            // Started over (another UIDVALIDITY), or not resynced after all: the folder is read
+            // where it is open.
+            return self.select_and_sync(fid, path, Some(state)).await;
+        }
+        let opened = Opened::Now { changes: Some((resynced.seen, resynced.vanished)), arrived, elsewhere };
+        self.sync_selected(fid, path, Some(state), server, Some(opened)).await
     }
 
-    /// A plain SELECT (with CONDSTORE when offered) of `path`, then the sync its answer calls for.
-    async fn select_and_sync(
-        &mut self,
-        fid: FolderId,
-        path: &str,
-        cached: Option<FolderState>,
-    ) -> Result<SyncReport> {
+    /// A plain SELECT (with CONDSTORE when offered) of `path`: the folder as it answered.
+    async fn select_plain(&mut self, path: &str) -> Result<ServerFolder> {
         let limit = self.timeouts.command;
         let mbox = if self.negotiated.caps.condstore {
             timed(limit, "opening the folder", self.session.select_condstore(path)).await?
@@ -982,7 +967,31 @@ impl Syncer<'_> {
             timed(limit, "opening the folder", self.session.select(path)).await?
         };
         drain(self.session);
-        let server = server_folder(&mbox);
+        Ok(server_folder(&mbox))
+    }
+
+    /// A plain SELECT of `path`, then the sync its answer calls for.
+    async fn select_and_sync(
+        &mut self,
+        fid: FolderId,
+        path: &str,
+        cached: Option<FolderState>,
+    ) -> Result<SyncReport> {
+        let server = self.select_plain(path).await?;
+        self.sync_selected(fid, path, cached, server, None).await
+    }
+
+    /// The sync that the SELECT of `path` just answered (`server`) calls for, against what the
+    /// cache holds. `resynced`: how a QRESYNC SELECT opened it (the changes it named, the new
+    /// envelopes fetched with it), used when the plan is a QRESYNC resync.
+    async fn sync_selected(
+        &mut self,
+        fid: FolderId,
+        path: &str,
+        cached: Option<FolderState>,
+        server: ServerFolder,
+        resynced: Option<Opened>,
+    ) -> Result<SyncReport> {
         let mode = plan(cached.as_ref(), server, self.negotiated.caps);
         tracing::debug!(account = %self.account_id, folder = %path, ?mode, exists = server.exists, "syncing folder");
         let report = match (mode, cached) {
@@ -995,7 +1004,10 @@ impl Syncer<'_> {
                 self.initial(fid, path, mode, server).await
             }
             (_, Some(state)) => {
-                let opened = Opened::Now { changes: None, arrived: Vec::new(), elsewhere: false };
+                let opened = match resynced {
+                    Some(opened) if mode == SyncMode::Qresync => opened,
+                    _ => Opened::Now { changes: None, arrived: Vec::new(), elsewhere: false },
+                };
                 self.incremental(fid, path, mode, &state, server, opened).await
             }
             (_, None) => self.initial(fid, path, SyncMode::Initial, server).await,
@@ -1267,13 +1279,7 @@ impl Syncer<'_> {
             }
         }
         if elsewhere && chunks.peek().is_some() {
-            let limit = self.timeouts.command;
-            if self.negotiated.caps.condstore {
-                timed(limit, "opening the folder", self.session.select_condstore(path)).await?;
-            } else {
-                timed(limit, "opening the folder", self.session.select(path)).await?;
-            }
-            drain(self.session);
+            self.select_plain(path).await?;
         }
         while let Some(chunk) = chunks.next() {
             let mut envelopes = self.fetch_envelopes(&uidset::compact(chunk), true).await?;
