@@ -16,6 +16,7 @@
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod memory;
 pub mod reader;
 
 #[cfg(test)]
@@ -51,6 +52,7 @@ pub struct AppState {
 /// Forwards the live engine's batches to the window, and new inbox mail to a notification.
 fn event_sink(app: AppHandle, engine: Arc<Engine>) -> EventSink {
     Arc::new(move |batch: Vec<LiveEvent>| {
+        memory::touch();
         let mut events = Vec::with_capacity(batch.len());
         for event in batch {
             match event {
@@ -162,6 +164,43 @@ fn shared_memory_frames() {
 #[cfg(not(target_os = "linux"))]
 fn shared_memory_frames() {}
 
+/// The longest the window stays hidden when its page does not finish loading.
+const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Shows the main window, which `tauri.conf.json` creates hidden, once its page has loaded: the
+/// WebView is then ready to paint it. Shown earlier, the window asks the WebView for a frame
+/// while WebKit is still starting its web process, and on Linux WebKitGTK holds the app's main
+/// thread up to half a second waiting for that frame (one start in three on a busy two-core
+/// machine: BENCHMARKS.md); on every system it would show an empty window first.
+fn show_when_loaded<R: tauri::Runtime>(
+    webview: &tauri::Webview<R>,
+    payload: &tauri::webview::PageLoadPayload<'_>,
+) {
+    if payload.event() == tauri::webview::PageLoadEvent::Finished {
+        show(&webview.window());
+    }
+}
+
+/// Shows a window that is not shown yet.
+fn show<R: tauri::Runtime>(window: &tauri::Window<R>) {
+    if !window.is_visible().unwrap_or(true)
+        && let Err(error) = window.show()
+    {
+        tracing::warn!(%error, "could not show the window");
+    }
+}
+
+/// The window's commands, each counted as work after which freed memory is returned
+/// ([`memory`]).
+fn with_memory_watch<R: tauri::Runtime>(
+    commands: impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        memory::touch();
+        commands(invoke)
+    }
+}
+
 /// Starts Tern.
 pub fn run() {
     shared_memory_frames();
@@ -171,6 +210,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .register_uri_scheme_protocol(reader::SCHEME, reader::handle)
+        .on_page_load(show_when_loaded)
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
                 lean_webview(&window);
@@ -184,6 +224,7 @@ pub fn run() {
                 if let Err(error) = lists.prepare_lists() {
                     tracing::debug!(%error, "message list not prepared ahead");
                 }
+                memory::touch();
             });
             let sink = event_sink(app.handle().clone(), engine.clone());
             let live = tauri::async_runtime::block_on(async {
@@ -195,9 +236,18 @@ pub fn run() {
                 let _ = std::fs::remove_dir_all(dir);
             }
             app.manage(AppState { engine, live, views: reader::Views::default() });
+            memory::watch();
+            // A page that never finishes loading still gets its window.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(SHOW_AT_THE_LATEST).await;
+                if let Some(window) = handle.get_webview_window("main") {
+                    show(&window.as_ref().window());
+                }
+            });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(with_memory_watch(tauri::generate_handler![
             commands::app::app_info,
             commands::app::get_settings,
             commands::app::set_settings,
@@ -223,7 +273,7 @@ pub fn run() {
             commands::messages::open_attachment,
             commands::messages::open_link,
             commands::messages::set_remote_content_for_sender,
-        ])
+        ]))
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

@@ -23,6 +23,17 @@ async fn first_screen_welcomes_a_new_user_with_the_add_account_form() {
         wait_for(&driver, "//button[normalize-space(.)='Add account']").await;
         let text = page_text(&driver).await;
         assert!(text.contains("IMAP server"), "form shows the server field: {text}");
+        // The window, created hidden, is shown once its page has loaded.
+        let mut visibility = String::new();
+        for _ in 0..100 {
+            let state = driver.execute("return document.visibilityState", vec![]).await.unwrap();
+            visibility = state.json().as_str().unwrap_or_default().to_string();
+            if visibility == "visible" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(visibility, "visible", "the window is shown");
         // The window's frames come in shared memory, not through WebKit's DMA-BUF renderer,
         // unless the user asked otherwise (the harness does not set it).
         if cfg!(target_os = "linux") && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {

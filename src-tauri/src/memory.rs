@@ -1,0 +1,173 @@
+//! Giving the memory the app freed back to the system once it goes quiet.
+//!
+//! glibc's allocator keeps what a process frees for its next allocations rather than returning
+//! it. In the app that is several megabytes after each burst of work: the window's repaints
+//! while the message list scrolls (large buffers that raise glibc's threshold for returning
+//! memory on its own), the start-up's reading and threading of the inbox, a sync pass. It stays
+//! counted against Tern until the process ends (BENCHMARKS.md has the figures). So once the app
+//! has been quiet for [`QUIET`] after work (no command from the window, no event from the
+//! engine), the thread [`watch`] starts has glibc return every free page (`malloc_trim`), once
+//! per burst. Between bursts that thread sleeps without waking.
+//!
+//! Elsewhere (other C libraries, macOS, Windows) the system allocator returns memory on its
+//! own, and these functions do nothing.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::Thread;
+use std::time::Duration;
+
+/// How long the app must have been quiet before freed memory is returned.
+pub const QUIET: Duration = Duration::from_millis(500);
+
+/// Work done since the app started: commands and engine events, counted.
+static ACTIVITY: AtomicU64 = AtomicU64::new(0);
+
+/// The thread [`watch`] started, woken by [`touch`].
+static WATCHER: OnceLock<Thread> = OnceLock::new();
+
+/// Records that the app did something that may have left freed memory behind.
+pub fn touch() {
+    ACTIVITY.fetch_add(1, Ordering::Relaxed);
+    if let Some(watcher) = WATCHER.get() {
+        watcher.unpark();
+    }
+}
+
+/// What the watching thread does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Nothing happened since memory was last returned: sleep until something does.
+    Park,
+    /// Work went on since the last look: look again after [`QUIET`].
+    Wait,
+    /// Quiet for a whole [`QUIET`] after work: return the freed memory.
+    GiveBack,
+}
+
+/// The step after a look at the activity count: `seen` at the look before (`None` right after
+/// waking), `now`, and `returned` when memory was last returned.
+pub fn next(seen: Option<u64>, now: u64, returned: u64) -> Next {
+    if now == returned {
+        Next::Park
+    } else if seen == Some(now) {
+        Next::GiveBack
+    } else {
+        Next::Wait
+    }
+}
+
+/// Starts the thread that returns freed memory once the app goes quiet after work.
+pub fn watch() {
+    if !supported() {
+        return;
+    }
+    let started = std::thread::Builder::new().name("tern-memory".into()).spawn(|| {
+        let (mut seen, mut returned) = (None, 0);
+        loop {
+            let now = ACTIVITY.load(Ordering::Relaxed);
+            match next(seen, now, returned) {
+                Next::Park => {
+                    std::thread::park();
+                    seen = None;
+                }
+                Next::Wait => {
+                    seen = Some(now);
+                    std::thread::sleep(QUIET);
+                }
+                Next::GiveBack => {
+                    give_back();
+                    returned = now;
+                }
+            }
+        }
+    });
+    match started {
+        Ok(handle) => {
+            let _ = WATCHER.set(handle.thread().clone());
+        }
+        Err(error) => tracing::debug!(%error, "freed memory will not be returned to the system early"),
+    }
+}
+
+/// True where [`give_back`] returns memory.
+pub const fn supported() -> bool {
+    cfg!(all(target_os = "linux", target_env = "gnu"))
+}
+
+/// Returns every whole free page of every allocator arena to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn give_back() {
+    // SAFETY: `malloc_trim` takes no pointer and only releases pages the allocator holds free,
+    // under the allocator's own locks; it is safe to call from any thread at any time.
+    unsafe { libc::malloc_trim(0) };
+}
+
+/// Elsewhere the system allocator returns memory on its own.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn give_back() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_returned_once_after_each_burst_of_work_when_the_app_has_been_quiet() {
+        // (activity at the look before, now, when memory was last returned) -> next step
+        let table: &[(Option<u64>, u64, u64, Next)] = &[
+            (None, 0, 0, Next::Park),        // nothing done yet
+            (None, 3, 0, Next::Wait),        // woken by work: see whether it goes on
+            (Some(3), 5, 0, Next::Wait),     // it did
+            (Some(5), 5, 0, Next::GiveBack), // quiet for a whole look since
+            (Some(5), 5, 5, Next::Park),     // returned: nothing more until the next work
+            (None, 6, 5, Next::Wait),        // one more command
+            (Some(6), 6, 5, Next::GiveBack), // and quiet after it
+            (Some(6), 9, 5, Next::Wait),     // unless more came meanwhile
+        ];
+        for &(seen, now, returned, expected) in table {
+            assert_eq!(
+                next(seen, now, returned),
+                expected,
+                "seen {seen:?}, now {now}, returned at {returned}"
+            );
+        }
+    }
+
+    /// Resident memory of this process, in bytes.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn resident() -> u64 {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+        let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+        pages * 4096
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn memory_freed_in_the_middle_of_the_heap_goes_back_to_the_system() {
+        // On a thread of its own, so that its allocator arena holds only this test's blocks.
+        std::thread::spawn(|| {
+            const MB: usize = 1 << 20;
+            // 96 MB in blocks well under glibc's threshold for mapping each on its own, with a
+            // block kept after them so that freeing the rest cannot shrink the heap from its end.
+            let mut blocks: Vec<Vec<u8>> = (0..96 * 1024).map(|i| vec![i as u8; 1024]).collect();
+            let keep = vec![1u8; 1024];
+            let before = resident();
+            blocks.clear();
+            blocks.shrink_to_fit();
+            let freed = resident();
+            give_back();
+            let after = resident();
+            assert!(keep[0] == 1);
+            assert!(
+                freed.saturating_sub(after) >= 48 * MB as u64,
+                "resident before freeing {} MB, after freeing {} MB, after returning {} MB",
+                before / MB as u64,
+                freed / MB as u64,
+                after / MB as u64
+            );
+        })
+        .join()
+        .unwrap();
+    }
+}
