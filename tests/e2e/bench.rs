@@ -163,6 +163,20 @@ fn stat_field(pid: u32, n: usize) -> Option<f64> {
     rest.split_whitespace().nth(n - 3)?.parse().ok()
 }
 
+/// With `TERN_BENCH_SMAPS=DIR`, a copy of the process's memory map (`/proc/PID/smaps`) at each
+/// measurement, numbered in the order taken (`00-tern`, `01-WebKitNetworkPr`, ...): where each
+/// figure's memory is, mapping by mapping.
+fn keep_smaps(pid: u32) {
+    static TAKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(dir) = std::env::var_os("TERN_BENCH_SMAPS") else { return };
+    let n = TAKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let to = std::path::Path::new(&dir).join(format!("{n:02}-{}", name.trim()));
+    if let Err(e) = std::fs::copy(format!("/proc/{pid}/smaps"), &to) {
+        eprintln!("could not keep {}: {e}", to.display());
+    }
+}
+
 /// The resident and proportional set sizes (MB) of `root` and every process below it (the
 /// WebView's web and network processes), from `smaps_rollup`, and the PSS of each by name.
 fn tree_memory(root: u32) -> (f64, f64, String) {
@@ -185,6 +199,7 @@ fn tree_memory(root: u32) -> (f64, f64, String) {
     let mut each = Vec::new();
     for pid in pids {
         let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else { continue };
+        keep_smaps(pid);
         let before = pss;
         for line in rollup.lines() {
             let kb = |prefix: &str| {

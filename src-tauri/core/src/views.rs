@@ -254,13 +254,58 @@ impl FolderSummary {
     }
 }
 
-/// One conversation of a thread set: what the rows need of it.
-#[derive(Debug)]
-struct Grouped {
-    /// Its messages, oldest first.
-    messages: Vec<MessageKey>,
-    /// The arrival of its newest message, Unix seconds.
-    latest: i64,
+/// The conversations of a thread set, what the rows need of them, in three flat arrays: one
+/// allocation each, where a list per conversation took one allocation per conversation (at
+/// 70,000 conversations, 4 MB more and a heap left in pieces).
+#[derive(Debug, Default)]
+struct Conversations {
+    /// Per conversation, the arrival of its newest message, Unix seconds.
+    latest: Vec<i64>,
+    /// Per conversation, where its messages start in `members`; then where the last one ends.
+    starts: Vec<u32>,
+    /// Every conversation's messages, oldest first, one conversation after the other.
+    members: Vec<MessageKey>,
+}
+
+impl Conversations {
+    /// Room for `conversations` conversations of `messages` messages in all.
+    fn with_capacity(conversations: usize, messages: usize) -> Self {
+        let mut starts = Vec::with_capacity(conversations + 1);
+        starts.push(0);
+        Self { latest: Vec::with_capacity(conversations), starts, members: Vec::with_capacity(messages) }
+    }
+
+    /// Adds a conversation (its messages oldest first); it is numbered [`Self::len`] before.
+    fn push(&mut self, latest: i64, messages: impl IntoIterator<Item = MessageKey>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.members.extend(messages);
+        self.latest.push(latest);
+        self.starts.push(u32::try_from(self.members.len()).unwrap_or(u32::MAX));
+    }
+
+    fn len(&self) -> usize {
+        self.latest.len()
+    }
+
+    /// The messages of conversation `c`, oldest first; none for a conversation it does not have.
+    fn messages(&self, c: usize) -> &[MessageKey] {
+        match (self.starts.get(c), self.starts.get(c + 1)) {
+            (Some(&start), Some(&end)) => self.members.get(start as usize..end as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// The newest arrival in conversation `c`.
+    fn latest(&self, c: usize) -> Option<i64> {
+        self.latest.get(c).copied()
+    }
+
+    /// Each conversation's newest arrival and messages, in order.
+    fn iter(&self) -> impl Iterator<Item = (i64, &[MessageKey])> + '_ {
+        self.latest.iter().enumerate().map(|(c, &latest)| (latest, self.messages(c)))
+    }
 }
 
 /// The conversations of a set of folders.
@@ -268,7 +313,7 @@ struct Grouped {
 struct Threads {
     /// (folder, membership) of every folder threaded, sorted.
     stamp: Vec<(FolderId, u64)>,
-    conversations: Vec<Grouped>,
+    conversations: Conversations,
     /// Per folder threaded, each message's UID and conversation (an index into
     /// `conversations`), by UID.
     of: Vec<(FolderId, Vec<(u32, u32)>)>,
@@ -278,7 +323,7 @@ struct Threads {
 
 /// Bumped whenever what a saved thread set means changes (threading, its inputs, this format),
 /// so that sets saved by another version of Tern are rebuilt rather than trusted.
-const SAVED_THREADS_VERSION: u32 = 1;
+const SAVED_THREADS_VERSION: u32 = 2;
 
 /// A thread set as the cache keeps it.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -286,8 +331,13 @@ struct SavedThreads {
     version: u32,
     /// Per folder threaded (sorted): its id, UIDVALIDITY and [`crate::store::Arrivals`] digest.
     folders: Vec<(FolderId, u32, u64)>,
-    /// Per conversation: its newest arrival and its messages (folder, UID), oldest first.
-    conversations: Vec<(i64, Vec<(FolderId, u32)>)>,
+    /// Per conversation, its newest arrival.
+    latest: Vec<i64>,
+    /// Per conversation, how many messages it has.
+    sizes: Vec<u32>,
+    /// Every conversation's messages (folder, UID), oldest first, one conversation after the
+    /// other.
+    members: Vec<(FolderId, u32)>,
 }
 
 /// The name under which thread sets are saved in the cache (with the ids of their folders).
@@ -302,13 +352,29 @@ impl Threads {
     }
 }
 
-/// One row of a built view: the message shown, and its conversation if grouped.
-#[derive(Debug, Clone, Copy)]
+/// One row of a built view: the message shown, and its conversation if grouped. Twelve bytes,
+/// as a view holds one per row (a folder as an index rather than its id, no `Option`'s tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct RowRef {
-    key: MessageKey,
-    conversation: Option<u32>,
+    /// The message's folder: an index into the view's `slots`, which are sorted, so rows
+    /// compare as their [`MessageKey`]s do.
+    slot: u16,
+    uid: u32,
     /// Which of the view's thread sets the conversation index belongs to.
     threads: u16,
+    /// Its conversation in that set, or [`RowRef::SINGLE`].
+    conversation: u32,
+}
+
+const _: () = assert!(size_of::<RowRef>() == 12);
+
+impl RowRef {
+    /// The `conversation` of a row that stands for one message.
+    const SINGLE: u32 = u32::MAX;
+
+    fn conversation(&self) -> Option<usize> {
+        (self.conversation != Self::SINGLE).then_some(self.conversation as usize)
+    }
 }
 
 /// A built view.
@@ -317,8 +383,17 @@ struct Built {
     /// (folder, membership) of every folder it read, sorted.
     stamp: Vec<(FolderId, u64)>,
     folders: Vec<ViewFolder>,
+    /// The folders its rows come from, sorted: what [`RowRef::slot`] indexes.
+    slots: Vec<FolderId>,
     threads: Vec<Arc<Threads>>,
     rows: Vec<RowRef>,
+}
+
+impl Built {
+    /// The message a row shows.
+    fn key(&self, row: &RowRef) -> Option<MessageKey> {
+        Some(MessageKey { folder: *self.slots.get(usize::from(row.slot))?, uid: row.uid })
+    }
 }
 
 /// Views kept in memory at most.
@@ -440,7 +515,7 @@ impl Views {
                 .into_iter()
                 .collect());
         };
-        let members = &threads.conversations[c as usize].messages;
+        let members = threads.conversations.messages(c as usize);
         let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
         let mut out = Vec::with_capacity(members.len());
         for m in members {
@@ -503,7 +578,15 @@ impl Views {
                 slot.insert(messages);
             }
         }
-        let summary_of = |key: &MessageKey| summaries.get(&key.folder).and_then(|s| s.get(key.uid));
+        // The folders the rows come from, sorted, which rows name by index.
+        let mut slots: Vec<FolderId> = layout.shown.iter().map(|f| f.fid).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        let slot_of = |fid: FolderId| slots.binary_search(&fid).ok().and_then(|i| u16::try_from(i).ok());
+        let summary_of = |row: &RowRef| {
+            let fid = slots.get(usize::from(row.slot))?;
+            summaries.get(fid).and_then(|s| s.get(row.uid))
+        };
         // A shown folder's messages by UID: (uid, arrival, whether it matches the filter).
         let messages_of = |fid: FolderId| -> Box<dyn Iterator<Item = (u32, i64, bool)> + '_> {
             if let Some(summary) = summaries.get(&fid) {
@@ -524,12 +607,11 @@ impl Views {
                 // Per conversation, its newest message in the folders shown (by arrival, then
                 // key) and whether any of those matches the filter: one pass over the shown
                 // folders' summaries, side by side with the conversation of each UID.
-                let mut newest: Vec<Option<(i64, MessageKey)>> = vec![None; set.conversations.len()];
+                // A message as (arrival, folder's slot, UID): ordered as by arrival, then key.
+                let mut newest: Vec<Option<(i64, u16, u32)>> = vec![None; set.conversations.len()];
                 let mut matched = vec![words.is_empty(); set.conversations.len()];
                 for (fid, members) in &set.of {
-                    if !layout.shown.iter().any(|f| f.fid == *fid) {
-                        continue;
-                    }
+                    let Some(slot) = slot_of(*fid) else { continue };
                     let mut members = members.iter().peekable();
                     for (uid, received, matches) in messages_of(*fid) {
                         while members.next_if(|&&(member, _)| member < uid).is_some() {}
@@ -539,32 +621,32 @@ impl Views {
                         else {
                             continue;
                         };
-                        let key = MessageKey { folder: *fid, uid };
-                        if newest.is_none_or(|best| (received, key) >= best) {
-                            *newest = Some((received, key));
+                        if newest.is_none_or(|best| (received, slot, uid) >= best) {
+                            *newest = Some((received, slot, uid));
                         }
                         if matches {
                             *matched = true;
                         }
                     }
                 }
-                for (c, conv) in set.conversations.iter().enumerate() {
-                    if let (Some((_, key)), true) = (newest[c], matched[c]) {
+                for (c, (latest, _)) in set.conversations.iter().enumerate() {
+                    if let (Some((_, slot, uid)), true) = (newest[c], matched[c]) {
                         let row = RowRef {
-                            key,
-                            conversation: Some(u32::try_from(c).unwrap_or(u32::MAX)),
+                            slot,
+                            uid,
                             threads: u16::try_from(t).unwrap_or(u16::MAX),
+                            conversation: u32::try_from(c).unwrap_or(RowRef::SINGLE),
                         };
-                        keyed.push((row, conv.latest));
+                        keyed.push((row, latest));
                     }
                 }
                 threads.push(set);
             }
         } else {
             for f in &layout.shown {
+                let Some(slot) = slot_of(f.fid) else { continue };
                 for (uid, received, _) in messages_of(f.fid).filter(|&(_, _, matches)| matches) {
-                    let row =
-                        RowRef { key: MessageKey { folder: f.fid, uid }, conversation: None, threads: 0 };
+                    let row = RowRef { slot, uid, threads: 0, conversation: RowRef::SINGLE };
                     keyed.push((row, received));
                 }
             }
@@ -572,8 +654,9 @@ impl Views {
 
         // Newest first within equal keys, whatever the direction; messages that arrived in the
         // same second by folder and UID, as the cache's date index orders them.
-        let by_date =
-            |a: &(RowRef, i64), b: &(RowRef, i64)| b.1.cmp(&a.1).then_with(|| a.0.key.cmp(&b.0.key));
+        let by_date = |a: &(RowRef, i64), b: &(RowRef, i64)| {
+            b.1.cmp(&a.1).then_with(|| (a.0.slot, a.0.uid).cmp(&(b.0.slot, b.0.uid)))
+        };
         match query.sort {
             SortKey::Date => keyed.sort_by(|a, b| {
                 let order = by_date(a, b);
@@ -586,7 +669,7 @@ impl Views {
                 let mut decorated: Vec<(&str, (RowRef, i64))> = keyed
                     .into_iter()
                     .map(|row| {
-                        let text = match summary_of(&row.0.key) {
+                        let text = match summary_of(&row.0) {
                             Some(s) if sort == SortKey::Sender => s.sender(),
                             Some(s) => thread::base_subject(s.subject()),
                             None => "",
@@ -602,10 +685,8 @@ impl Views {
                 keyed = decorated.into_iter().map(|(_, row)| row).collect();
             }
             SortKey::Size => {
-                let mut decorated: Vec<(u32, (RowRef, i64))> = keyed
-                    .into_iter()
-                    .map(|row| (summary_of(&row.0.key).map_or(0, |s| s.size), row))
-                    .collect();
+                let mut decorated: Vec<(u32, (RowRef, i64))> =
+                    keyed.into_iter().map(|row| (summary_of(&row.0).map_or(0, |s| s.size), row)).collect();
                 decorated.sort_by(|a, b| {
                     let order = a.0.cmp(&b.0);
                     let order = if query.descending { order.reverse() } else { order };
@@ -618,6 +699,7 @@ impl Views {
         let built = Arc::new(Built {
             stamp,
             folders: layout.shown.clone(),
+            slots,
             threads,
             rows: keyed.into_iter().map(|(row, _)| row).collect(),
         });
@@ -713,17 +795,18 @@ impl Views {
                 })
             })
             .collect();
-        let conversations: Vec<Grouped> = thread::conversations(&inputs)
-            .into_iter()
-            .map(|c| Grouped { messages: c.messages, latest: c.latest })
-            .collect();
+        let threaded = thread::conversations(&inputs);
+        let mut conversations = Conversations::with_capacity(threaded.len(), inputs.len());
+        for c in threaded {
+            conversations.push(c.latest, c.messages);
+        }
         let mut of: Vec<(FolderId, Vec<(u32, u32)>)> = summaries
             .iter()
             .map(|(fid, summary)| (*fid, summary.items.iter().map(|s| (s.uid, u32::MAX)).collect()))
             .collect();
-        for (c, conv) in conversations.iter().enumerate() {
+        for (c, (_, messages)) in conversations.iter().enumerate() {
             let c = u32::try_from(c).unwrap_or(u32::MAX);
-            for m in &conv.messages {
+            for m in messages {
                 if let Some((_, members)) = of.iter_mut().find(|(fid, _)| *fid == m.folder)
                     && let Ok(i) = members.binary_search_by_key(&m.uid, |&(uid, _)| uid)
                 {
@@ -779,14 +862,13 @@ impl Views {
             if folders.len() != threads.of.len() || current() != threads.stamp {
                 continue;
             }
+            let conversations = &threads.conversations;
             let saved = SavedThreads {
                 version: SAVED_THREADS_VERSION,
                 folders,
-                conversations: threads
-                    .conversations
-                    .iter()
-                    .map(|c| (c.latest, c.messages.iter().map(|m| (m.folder, m.uid)).collect()))
-                    .collect(),
+                latest: conversations.latest.clone(),
+                sizes: conversations.starts.windows(2).map(|w| w[1] - w[0]).collect(),
+                members: conversations.members.iter().map(|m| (m.folder, m.uid)).collect(),
             };
             let bytes = postcard::to_stdvec(&saved)
                 .map_err(|e| crate::error::Error::Cache(format!("encoding conversations: {e}")))?;
@@ -820,10 +902,16 @@ fn restore(store: &Store, fids: &[FolderId], stamp: Vec<(FolderId, u64)>) -> Opt
         of.push((fid, members));
     }
     // Every cached message in exactly one conversation, and nothing else.
-    let mut conversations = Vec::with_capacity(saved.conversations.len());
-    for (c, (latest, messages)) in saved.conversations.into_iter().enumerate() {
+    if saved.sizes.len() != saved.latest.len() {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(saved.sizes.len() + 1);
+    starts.push(0u32);
+    let mut at = 0;
+    for (c, &size) in saved.sizes.iter().enumerate() {
         let c = u32::try_from(c).ok()?;
-        for &(fid, uid) in &messages {
+        let end = at + usize::try_from(size).ok()?;
+        for &(fid, uid) in saved.members.get(at..end)? {
             let (_, members) = of.iter_mut().find(|(f, _)| *f == fid)?;
             let i = members.binary_search_by_key(&uid, |&(member, _)| member).ok()?;
             if members[i].1 != u32::MAX {
@@ -831,30 +919,34 @@ fn restore(store: &Store, fids: &[FolderId], stamp: Vec<(FolderId, u64)>) -> Opt
             }
             members[i].1 = c;
         }
-        conversations.push(Grouped {
-            messages: messages.into_iter().map(|(folder, uid)| MessageKey { folder, uid }).collect(),
-            latest,
-        });
+        at = end;
+        starts.push(u32::try_from(at).ok()?);
     }
-    if of.iter().any(|(_, members)| members.iter().any(|&(_, c)| c == u32::MAX)) {
+    if at != saved.members.len() || of.iter().any(|(_, members)| members.iter().any(|&(_, c)| c == u32::MAX))
+    {
         return None;
     }
+    // The saved arrays become the set's own, without a copy.
+    let members = saved.members.into_iter().map(|(folder, uid)| MessageKey { folder, uid }).collect();
+    let conversations = Conversations { latest: saved.latest, starts, members };
     Some(Threads { stamp, conversations, of, saved: AtomicBool::new(true) })
 }
 
 /// The row for `r`: the message's envelope as cached now, with its conversation's flags.
 fn row_of(store: &Store, built: &Built, r: &RowRef) -> Result<Option<Row>> {
-    let Some(folder) = built.folders.iter().find(|f| f.fid == r.key.folder) else { return Ok(None) };
-    let Some(mut envelope) = store.envelope(r.key.folder, r.key.uid)? else { return Ok(None) };
+    let Some(key) = built.key(r) else { return Ok(None) };
+    let Some(folder) = built.folders.iter().find(|f| f.fid == key.folder) else { return Ok(None) };
+    let Some(mut envelope) = store.envelope(key.folder, key.uid)? else { return Ok(None) };
     let mut thread_count = 1;
-    if let Some(c) = r.conversation
-        && let Some(conv) =
-            built.threads.get(usize::from(r.threads)).and_then(|t| t.conversations.get(c as usize))
+    if let Some(c) = r.conversation()
+        && let Some(set) = built.threads.get(usize::from(r.threads))
+        && let Some(latest) = set.conversations.latest(c)
     {
-        thread_count = u32::try_from(conv.messages.len()).unwrap_or(u32::MAX);
+        let messages = set.conversations.messages(c);
+        thread_count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         // Dated as it is sorted: by the conversation's newest message, a reply in Sent included.
-        envelope.received = envelope.received.max(conv.latest);
-        for m in conv.messages.iter().filter(|m| **m != r.key) {
+        envelope.received = envelope.received.max(latest);
+        for m in messages.iter().filter(|m| **m != key) {
             if let Some(other) = store.envelope(m.folder, m.uid)? {
                 let flags = &mut envelope.flags.flags;
                 flags.seen &= other.flags.flags.seen;

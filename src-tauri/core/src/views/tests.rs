@@ -528,10 +528,10 @@ fn bytes_held(views: &Views) -> (usize, usize) {
     }
     let summaries = total;
     for t in inner.threads.values() {
-        total += heap(t.conversations.capacity() * size_of::<Grouped>());
-        for c in &t.conversations {
-            total += heap(c.messages.capacity() * size_of::<MessageKey>());
-        }
+        let c = &t.conversations;
+        total += heap(c.latest.capacity() * size_of::<i64>())
+            + heap(c.starts.capacity() * size_of::<u32>())
+            + heap(c.members.capacity() * size_of::<MessageKey>());
         total += t.of.iter().map(|(_, members)| heap(size_of_val(&members[..]))).sum::<usize>();
     }
     (summaries, total - summaries)
@@ -542,10 +542,10 @@ fn digest(built: &Built) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for row in &built.rows {
-        row.key.hash(&mut h);
-        if let Some(c) = row.conversation {
-            let conv = &built.threads[usize::from(row.threads)].conversations[c as usize];
-            (&conv.messages, conv.latest).hash(&mut h);
+        built.key(row).unwrap().hash(&mut h);
+        if let Some(c) = row.conversation() {
+            let conversations = &built.threads[usize::from(row.threads)].conversations;
+            (conversations.messages(c), conversations.latest(c).unwrap()).hash(&mut h);
         }
     }
     h.finish()
@@ -739,6 +739,41 @@ fn saved_conversations_are_used_at_the_next_start_only_while_the_cache_holds_the
             }),
             false,
         ),
+        (
+            "what was saved was written by an earlier Tern, a list per conversation",
+            Box::new(|store: &Store| {
+                #[derive(serde::Serialize)]
+                struct Earlier {
+                    version: u32,
+                    folders: Vec<(FolderId, u32, u64)>,
+                    conversations: Vec<(i64, Vec<(FolderId, u32)>)>,
+                }
+                let now = saved_threads(store);
+                let mut members = now.members.iter().copied();
+                let conversations = now
+                    .latest
+                    .iter()
+                    .zip(&now.sizes)
+                    .map(|(&latest, &size)| (latest, members.by_ref().take(size as usize).collect()))
+                    .collect();
+                let earlier = Earlier { version: 1, folders: now.folders, conversations };
+                store
+                    .put_derived(SAVED_THREADS, &inbox_set(store), postcard::to_stdvec(&earlier).unwrap())
+                    .unwrap()
+            }),
+            false,
+        ),
+        (
+            "what was saved counts one message fewer than it lists",
+            Box::new(|store: &Store| {
+                let mut saved = saved_threads(store);
+                *saved.sizes.last_mut().unwrap() -= 1;
+                store
+                    .put_derived(SAVED_THREADS, &inbox_set(store), postcard::to_stdvec(&saved).unwrap())
+                    .unwrap()
+            }),
+            false,
+        ),
     ];
     for (name, change, restored) in cases {
         let (_dir, store) = fixture();
@@ -752,6 +787,34 @@ fn saved_conversations_are_used_at_the_next_start_only_while_the_cache_holds_the
         assert_eq!(shown, expected, "{name}");
         assert_eq!(was_restored, restored, "{name}: read from the cache");
     }
+}
+
+/// The inbox's thread set as saved in `store`.
+fn saved_threads(store: &Store) -> SavedThreads {
+    let bytes = store.derived(SAVED_THREADS, &inbox_set(store)).unwrap().expect("saved");
+    postcard::from_bytes(&bytes).unwrap()
+}
+
+#[test]
+fn conversations_are_kept_flat() {
+    let key = |folder, uid| MessageKey { folder, uid };
+    let mut conversations = Conversations::default();
+    conversations.push(30, [key(1, 5)]);
+    conversations.push(20, []);
+    conversations.push(10, [key(1, 2), key(2, 7)]);
+    let cases: [(usize, &[MessageKey], Option<i64>); 4] = [
+        (0, &[key(1, 5)], Some(30)),
+        (1, &[], Some(20)),
+        (2, &[key(1, 2), key(2, 7)], Some(10)),
+        (3, &[], None),
+    ];
+    for (c, messages, latest) in cases {
+        assert_eq!(conversations.messages(c), messages, "conversation {c}");
+        assert_eq!(conversations.latest(c), latest, "conversation {c}");
+    }
+    assert_eq!(conversations.len(), 3);
+    let each: Vec<(i64, usize)> = conversations.iter().map(|(latest, m)| (latest, m.len())).collect();
+    assert_eq!(each, [(30, 1), (20, 0), (10, 2)]);
 }
 
 #[test]
