@@ -104,6 +104,32 @@ async function scrollTo(list: HTMLElement, top: number) {
 }
 
 describe('message list', () => {
+  it('draws the rows in view in order and reuses a row’s elements for the row scrolling in', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    setup(backend);
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(15));
+    const posinset = (o: HTMLElement) => Number(o.getAttribute('aria-posinset'));
+    await scrollTo(list, 1000 * ROW_HEIGHT);
+    await waitFor(() => expect(list.querySelector('[aria-posinset="1001"] .row:not(.placeholder)')).not.toBeNull());
+    const before = options(list);
+    const drawn = before.map(posinset);
+    // In order, one after the other, each where its index puts it.
+    expect(drawn).toEqual(drawn.map((_, i) => drawn[0]! + i));
+    for (const o of before) expect(o.style.top).toBe(`${(posinset(o) - 1) * ROW_HEIGHT}px`);
+
+    await scrollTo(list, 1001 * ROW_HEIGHT);
+    await waitFor(() => expect(options(list)[0]).toHaveAttribute('aria-posinset', String(drawn[0]! + 1)));
+    const after = options(list);
+    expect(after.map(posinset)).toEqual(drawn.map((p) => p + 1));
+    // The rows still in range kept their elements; the row that left lent its element to the row
+    // that came in, now last.
+    const last = after[after.length - 1]!;
+    expect(after.slice(0, -1)).toEqual(before.slice(1));
+    expect(last).toBe(before[0]);
+    await waitFor(() => expect(last.querySelector('.row:not(.placeholder)')).not.toBeNull());
+  });
+
   it('keeps only a window of a 100,000-message folder in the DOM and fetches only the pages it shows', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
     setup(backend);
