@@ -257,7 +257,7 @@ impl FolderSummary {
 /// The conversations of a thread set, what the rows need of them, in three flat arrays: one
 /// allocation each, where a list per conversation took one allocation per conversation (at
 /// 70,000 conversations, 4 MB more and a heap left in pieces).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Conversations {
     /// Per conversation, the arrival of its newest message, Unix seconds.
     latest: Vec<i64>,
@@ -265,6 +265,12 @@ struct Conversations {
     starts: Vec<u32>,
     /// Every conversation's messages, oldest first, one conversation after the other.
     members: Vec<MessageKey>,
+}
+
+impl Default for Conversations {
+    fn default() -> Self {
+        Self::with_capacity(0, 0)
+    }
 }
 
 impl Conversations {
@@ -277,9 +283,6 @@ impl Conversations {
 
     /// Adds a conversation (its messages oldest first); it is numbered [`Self::len`] before.
     fn push(&mut self, latest: i64, messages: impl IntoIterator<Item = MessageKey>) {
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
         self.members.extend(messages);
         self.latest.push(latest);
         self.starts.push(u32::try_from(self.members.len()).unwrap_or(u32::MAX));
@@ -354,10 +357,10 @@ impl Threads {
 
 /// One row of a built view: the message shown, and its conversation if grouped. Twelve bytes,
 /// as a view holds one per row (a folder as an index rather than its id, no `Option`'s tag).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 struct RowRef {
-    /// The message's folder: an index into the view's `slots`, which are sorted, so rows
-    /// compare as their [`MessageKey`]s do.
+    /// The message's folder: an index into the view's `slots`, which are sorted, so (slot, UID)
+    /// orders rows as their [`MessageKey`]s do.
     slot: u16,
     uid: u32,
     /// Which of the view's thread sets the conversation index belongs to.
