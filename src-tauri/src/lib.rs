@@ -10,6 +10,8 @@
 //! - [`commands`]: the IPC surface, one module per domain (app, accounts, mailboxes, messages).
 //! - [`dto`]: the types that cross the bridge; TypeScript bindings are generated from them.
 //! - [`error`]: the one error type commands return.
+//! - [`memory`]: freed memory given back once the app is quiet; [`webkit_env`]: what WebKitGTK's
+//!   processes are told through the environment on Linux.
 //!
 //! The shell holds no mail logic: everything it does is a call into [`tern_core::Engine`].
 
@@ -18,6 +20,7 @@ pub mod dto;
 pub mod error;
 pub mod memory;
 pub mod reader;
+pub mod webkit_env;
 
 #[cfg(test)]
 mod bindings;
@@ -141,29 +144,6 @@ fn lean_webview(window: &tauri::WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn lean_webview(_window: &tauri::WebviewWindow) {}
 
-/// The variable that keeps WebKitGTK's DMA-BUF renderer off.
-#[cfg(target_os = "linux")]
-const NO_DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-
-/// WebKitGTK hands the window its frames in shared memory rather than through its DMA-BUF
-/// renderer, which sets up GPU buffers for each process even though [`lean_webview`] has the
-/// web process paint without the GPU: about 9 MB less for the app at its first rows, with the
-/// same frame times while the list scrolls (BENCHMARKS.md). Set for the WebView's processes,
-/// which inherit the app's environment; a value the user set is kept.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-fn shared_memory_frames() {
-    if std::env::var_os(NO_DMABUF).is_none() {
-        // SAFETY: called first thing in `run`, before Tern or any library starts a thread, so
-        // nothing can be reading the environment meanwhile.
-        unsafe { std::env::set_var(NO_DMABUF, "1") };
-    }
-}
-
-/// Elsewhere the system's WebView draws as it does for every app.
-#[cfg(not(target_os = "linux"))]
-fn shared_memory_frames() {}
-
 /// The longest the window stays hidden when its page does not finish loading.
 const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -203,7 +183,7 @@ fn with_memory_watch<R: tauri::Runtime>(
 
 /// Starts Tern.
 pub fn run() {
-    shared_memory_frames();
+    webkit_env::apply();
     init_tracing();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
