@@ -254,38 +254,66 @@ impl FolderSummary {
     }
 }
 
-/// The conversations of a thread set, what the rows need of them, in three flat arrays: one
+/// The conversations of a thread set, what the rows need of them, in flat arrays: one
 /// allocation each, where a list per conversation took one allocation per conversation (at
 /// 70,000 conversations, 4 MB more and a heap left in pieces).
 #[derive(Debug)]
 struct Conversations {
+    /// The folders threaded, sorted: what a member's `slot` indexes.
+    folders: Vec<FolderId>,
     /// Per conversation, the arrival of its newest message, Unix seconds.
     latest: Vec<i64>,
     /// Per conversation, where its messages start in `members`; then where the last one ends.
     starts: Vec<u32>,
     /// Every conversation's messages, oldest first, one conversation after the other.
-    members: Vec<MessageKey>,
+    members: Vec<Member>,
+}
+
+/// A message of a conversation: eight bytes, its folder as an index into the set's folders,
+/// where a [`MessageKey`] takes sixteen (0.9 MB less at 113,000 messages).
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    slot: u32,
+    uid: u32,
 }
 
 impl Default for Conversations {
     fn default() -> Self {
-        Self::with_capacity(0, 0)
+        Self::with_capacity(Vec::new(), 0, 0)
     }
 }
 
 impl Conversations {
-    /// Room for `conversations` conversations of `messages` messages in all.
-    fn with_capacity(conversations: usize, messages: usize) -> Self {
+    /// Room for `conversations` conversations of `messages` messages in all, over `folders`
+    /// (sorted).
+    fn with_capacity(folders: Vec<FolderId>, conversations: usize, messages: usize) -> Self {
         let mut starts = Vec::with_capacity(conversations + 1);
         starts.push(0);
-        Self { latest: Vec::with_capacity(conversations), starts, members: Vec::with_capacity(messages) }
+        Self {
+            folders,
+            latest: Vec::with_capacity(conversations),
+            starts,
+            members: Vec::with_capacity(messages),
+        }
     }
 
     /// Adds a conversation (its messages oldest first); it is numbered [`Self::len`] before.
+    /// Messages must be in the set's folders.
     fn push(&mut self, latest: i64, messages: impl IntoIterator<Item = MessageKey>) {
-        self.members.extend(messages);
+        for key in messages {
+            // The threading's input is the set's folders' messages: a folder is always found.
+            if let Some(member) = self.member(key) {
+                self.members.push(member);
+            }
+        }
         self.latest.push(latest);
         self.starts.push(u32::try_from(self.members.len()).unwrap_or(u32::MAX));
+    }
+
+    /// `key` as a member, if its folder is one of the set's.
+    fn member(&self, key: MessageKey) -> Option<Member> {
+        let slot = self.folders.binary_search(&key.folder).ok()?;
+        Some(Member { slot: u32::try_from(slot).ok()?, uid: key.uid })
     }
 
     fn len(&self) -> usize {
@@ -293,11 +321,15 @@ impl Conversations {
     }
 
     /// The messages of conversation `c`, oldest first; none for a conversation it does not have.
-    fn messages(&self, c: usize) -> &[MessageKey] {
-        match (self.starts.get(c), self.starts.get(c + 1)) {
+    fn messages(&self, c: usize) -> impl ExactSizeIterator<Item = MessageKey> + '_ {
+        let members = match (self.starts.get(c), self.starts.get(c + 1)) {
             (Some(&start), Some(&end)) => self.members.get(start as usize..end as usize).unwrap_or_default(),
             _ => &[],
-        }
+        };
+        members.iter().map(|m| MessageKey {
+            folder: self.folders.get(m.slot as usize).copied().unwrap_or_default(),
+            uid: m.uid,
+        })
     }
 
     /// The newest arrival in conversation `c`.
@@ -306,7 +338,7 @@ impl Conversations {
     }
 
     /// Each conversation's newest arrival and messages, in order.
-    fn iter(&self) -> impl Iterator<Item = (i64, &[MessageKey])> + '_ {
+    fn iter(&self) -> impl Iterator<Item = (i64, impl ExactSizeIterator<Item = MessageKey> + '_)> + '_ {
         self.latest.iter().enumerate().map(|(c, &latest)| (latest, self.messages(c)))
     }
 }
@@ -799,7 +831,7 @@ impl Views {
             })
             .collect();
         let threaded = thread::conversations(&inputs);
-        let mut conversations = Conversations::with_capacity(threaded.len(), inputs.len());
+        let mut conversations = Conversations::with_capacity(fids.clone(), threaded.len(), inputs.len());
         for c in threaded {
             conversations.push(c.latest, c.messages);
         }
@@ -871,7 +903,10 @@ impl Views {
                 folders,
                 latest: conversations.latest.clone(),
                 sizes: conversations.starts.windows(2).map(|w| w[1] - w[0]).collect(),
-                members: conversations.members.iter().map(|m| (m.folder, m.uid)).collect(),
+                members: conversations
+                    .iter()
+                    .flat_map(|(_, messages)| messages.map(|m| (m.folder, m.uid)))
+                    .collect(),
             };
             let bytes = postcard::to_stdvec(&saved)
                 .map_err(|e| crate::error::Error::Cache(format!("encoding conversations: {e}")))?;
@@ -929,9 +964,16 @@ fn restore(store: &Store, fids: &[FolderId], stamp: Vec<(FolderId, u64)>) -> Opt
     {
         return None;
     }
-    // The saved arrays become the set's own, without a copy.
-    let members = saved.members.into_iter().map(|(folder, uid)| MessageKey { folder, uid }).collect();
-    let conversations = Conversations { latest: saved.latest, starts, members };
+    // The saved arrival dates become the set's own without a copy; the members take eight bytes
+    // each in memory.
+    let mut conversations = Conversations::with_capacity(fids.to_vec(), 0, 0);
+    conversations.members = saved
+        .members
+        .iter()
+        .filter_map(|&(folder, uid)| conversations.member(MessageKey { folder, uid }))
+        .collect();
+    conversations.latest = saved.latest;
+    conversations.starts = starts;
     Some(Threads { stamp, conversations, of, saved: AtomicBool::new(true) })
 }
 
@@ -949,7 +991,7 @@ fn row_of(store: &Store, built: &Built, r: &RowRef) -> Result<Option<Row>> {
         thread_count = u32::try_from(messages.len()).unwrap_or(u32::MAX);
         // Dated as it is sorted: by the conversation's newest message, a reply in Sent included.
         envelope.received = envelope.received.max(latest);
-        for m in messages.iter().filter(|m| **m != key) {
+        for m in messages.filter(|m| *m != key) {
             if let Some(other) = store.envelope(m.folder, m.uid)? {
                 let flags = &mut envelope.flags.flags;
                 flags.seen &= other.flags.flags.seen;

@@ -531,7 +531,7 @@ fn bytes_held(views: &Views) -> (usize, usize) {
         let c = &t.conversations;
         total += heap(c.latest.capacity() * size_of::<i64>())
             + heap(c.starts.capacity() * size_of::<u32>())
-            + heap(c.members.capacity() * size_of::<MessageKey>());
+            + heap(c.members.capacity() * size_of::<Member>());
         total += t.of.iter().map(|(_, members)| heap(size_of_val(&members[..]))).sum::<usize>();
     }
     (summaries, total - summaries)
@@ -545,7 +545,7 @@ fn digest(built: &Built) -> u64 {
         built.key(row).unwrap().hash(&mut h);
         if let Some(c) = row.conversation() {
             let conversations = &built.threads[usize::from(row.threads)].conversations;
-            (conversations.messages(c), conversations.latest(c).unwrap()).hash(&mut h);
+            (conversations.messages(c).collect::<Vec<_>>(), conversations.latest(c).unwrap()).hash(&mut h);
         }
     }
     h.finish()
@@ -798,7 +798,7 @@ fn saved_threads(store: &Store) -> SavedThreads {
 #[test]
 fn conversations_are_kept_flat() {
     let key = |folder, uid| MessageKey { folder, uid };
-    let mut conversations = Conversations::default();
+    let mut conversations = Conversations::with_capacity(vec![1, 2], 0, 0);
     conversations.push(30, [key(1, 5)]);
     conversations.push(20, []);
     conversations.push(10, [key(1, 2), key(2, 7)]);
@@ -809,12 +809,13 @@ fn conversations_are_kept_flat() {
         (3, &[], None),
     ];
     for (c, messages, latest) in cases {
-        assert_eq!(conversations.messages(c), messages, "conversation {c}");
+        assert_eq!(conversations.messages(c).collect::<Vec<_>>(), messages, "conversation {c}");
         assert_eq!(conversations.latest(c), latest, "conversation {c}");
     }
     assert_eq!(conversations.len(), 3);
     let each: Vec<(i64, usize)> = conversations.iter().map(|(latest, m)| (latest, m.len())).collect();
     assert_eq!(each, [(30, 1), (20, 0), (10, 2)]);
+    assert_eq!(size_of::<Member>(), 8, "a member takes eight bytes");
 }
 
 #[test]
