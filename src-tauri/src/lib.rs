@@ -183,6 +183,7 @@ fn with_memory_watch<R: tauri::Runtime>(
 
 /// Starts Tern.
 pub fn run() {
+    memory::steady_thresholds();
     webkit_env::apply();
     init_tracing();
     let app = tauri::Builder::default()
