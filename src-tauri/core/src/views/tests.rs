@@ -532,7 +532,6 @@ fn bytes_held(views: &Views) -> (usize, usize) {
         total += heap(c.latest.capacity() * size_of::<i64>())
             + heap(c.starts.capacity() * size_of::<u32>())
             + heap(c.members.capacity() * size_of::<Member>());
-        total += t.of.iter().map(|(_, members)| heap(size_of_val(&members[..]))).sum::<usize>();
     }
     (summaries, total - summaries)
 }
@@ -816,6 +815,18 @@ fn conversations_are_kept_flat() {
     let each: Vec<(i64, usize)> = conversations.iter().map(|(latest, m)| (latest, m.len())).collect();
     assert_eq!(each, [(30, 1), (20, 0), (10, 2)]);
     assert_eq!(size_of::<Member>(), 8, "a member takes eight bytes");
+    // (message, its conversation)
+    let of = [
+        (key(1, 5), Some(0)),
+        (key(1, 2), Some(2)),
+        (key(2, 7), Some(2)),
+        (key(2, 5), None),
+        (key(3, 5), None),
+    ];
+    for (message, expected) in of {
+        assert_eq!(conversations.conversation_of(message), expected, "{message:?}");
+    }
+    assert_eq!(conversations.uids_by_folder(), [vec![2, 5], vec![7]]);
 }
 
 #[test]
