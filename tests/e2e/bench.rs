@@ -177,9 +177,23 @@ fn keep_smaps(pid: u32) {
     }
 }
 
-/// The resident and proportional set sizes (MB) of `root` and every process below it (the
-/// WebView's web and network processes), from `smaps_rollup`, and the PSS of each by name.
-fn tree_memory(root: u32) -> (f64, f64, String) {
+/// The memory of `root` and every process below it (the WebView's web and network processes),
+/// from `smaps_rollup`.
+#[derive(Debug, Clone)]
+struct TreeMemory {
+    /// Resident set sizes summed, MB: pages shared between the processes counted in each.
+    rss: f64,
+    /// Proportional set sizes summed, MB: each shared page split between the processes that
+    /// map it (the figure the target is about).
+    pss: f64,
+    /// Private pages summed (unique set size), MB: what the processes hold that nothing else
+    /// maps, whatever other processes happen to share with them.
+    uss: f64,
+    /// The PSS and private memory of each process, by name.
+    each: String,
+}
+
+fn tree_memory(root: u32) -> TreeMemory {
     let mut pids = vec![root];
     let mut i = 0;
     let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
@@ -195,12 +209,12 @@ fn tree_memory(root: u32) -> (f64, f64, String) {
         pids.extend(all.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
         i += 1;
     }
-    let (mut rss, mut pss) = (0.0, 0.0);
-    let mut each = Vec::new();
+    let (mut rss, mut pss, mut uss) = (0.0, 0.0, 0.0);
+    let (mut each, mut private) = (Vec::new(), Vec::new());
     for pid in pids {
         let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else { continue };
         keep_smaps(pid);
-        let before = pss;
+        let (before, private_before) = (pss, uss);
         for line in rollup.lines() {
             let kb = |prefix: &str| {
                 line.strip_prefix(prefix)
@@ -210,12 +224,15 @@ fn tree_memory(root: u32) -> (f64, f64, String) {
                 rss += v / 1024.0;
             } else if let Some(v) = kb("Pss:") {
                 pss += v / 1024.0;
+            } else if let Some(v) = kb("Private_Clean:").or_else(|| kb("Private_Dirty:")) {
+                uss += v / 1024.0;
             }
         }
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         each.push(format!("{} {:.0} MB", name.trim(), pss - before));
+        private.push(format!("{} {:.0} MB", name.trim(), uss - private_before));
     }
-    (rss, pss, each.join(", "))
+    TreeMemory { rss, pss, uss, each: format!("{}; private: {}", each.join(", "), private.join(", ")) }
 }
 
 /// The reference for the app's memory: the same app with no account, on its welcome screen (what
@@ -230,19 +247,19 @@ async fn empty_window_memory() -> Figure {
         drop(driver);
     })
     .await;
-    let (rss, pss, each) = rx.await.expect("the empty window's memory");
+    let TreeMemory { rss, pss, uss, each } = rx.await.expect("the empty window's memory");
     Figure::plain(
         "app_empty_memory_pss".into(),
         pss,
         "MB",
         format!(
-            "the app with no account, on its welcome screen: the floor under app_*_memory_pss ({each}); RSS summed: {rss:.0} MB"
+            "the app with no account, on its welcome screen: the floor under app_*_memory_pss ({each}); RSS summed: {rss:.0} MB; private (USS) summed: {uss:.1} MB"
         ),
     )
 }
 
 /// [`tree_memory`] after two quiet seconds.
-async fn settled_memory(pid: u32) -> (f64, f64, String) {
+async fn settled_memory(pid: u32) -> TreeMemory {
     tokio::time::sleep(Duration::from_secs(2)).await;
     tree_memory(pid)
 }
@@ -330,12 +347,14 @@ async fn measure(driver: WebDriver, mode: &'static str, messages: u64, full: boo
         return out;
     }
     // Memory as the inbox first shows, before anything is scrolled.
-    let (_, pss, each) = settled_memory(pid).await;
+    let TreeMemory { pss, uss, each, .. } = settled_memory(pid).await;
     out.push(Figure::plain(
         format!("app_{mode}_memory_pss_at_start"),
         pss,
         "MB",
-        format!("2 s after the first rows painted, nothing scrolled ({each})"),
+        format!(
+            "2 s after the first rows painted, nothing scrolled ({each}); private (USS) summed: {uss:.1} MB"
+        ),
     ));
     // Start from the small Sent folder, then open the inbox: the first time builds its view.
     wait_for(&driver, &folder("Sent")).await;
@@ -406,13 +425,13 @@ async fn measure(driver: WebDriver, mode: &'static str, messages: u64, full: boo
     }
 
     // Memory with the 100,000-message inbox open and scrolled through: the app and its WebView.
-    let (rss, pss, each) = settled_memory(pid).await;
+    let TreeMemory { rss, pss, uss, each } = settled_memory(pid).await;
     out.push(Figure::plain(
         format!("app_{mode}_memory_pss"),
         pss,
         "MB",
         format!(
-            "the app and its WebView processes, inbox open ({each}); RSS summed: {rss:.0} MB (shared pages counted in each)"
+            "the app and its WebView processes, inbox open ({each}); RSS summed: {rss:.0} MB (shared pages counted in each); private (USS) summed: {uss:.1} MB"
         ),
     ));
 
