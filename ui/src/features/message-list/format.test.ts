@@ -26,6 +26,23 @@ describe('list dates', () => {
     expect(listDate(at('2025-06-14T23:30:00Z'), { now, locale: 'en-GB', timeZone: 'UTC' })).toBe('14 Jun');
   });
 
+  it.each([
+    // messages around the local midnights of the day before "now", of "now" and of New Year
+    '2025-06-14T00:00:00',
+    '2025-06-14T23:59:59',
+    '2025-06-15T00:00:00',
+    '2025-06-15T00:00:01',
+    '2024-12-31T23:59:59',
+    '2025-01-01T00:00:00',
+  ])('reads %s (local time) in the user’s time zone as the time zone named explicitly', (local) => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const seconds = Math.floor(new Date(local).getTime() / 1000);
+    const localNow = new Date('2025-06-15T12:00:00');
+    expect(listDate(seconds, { now: localNow, locale: 'en-GB' })).toBe(
+      listDate(seconds, { now: localNow, locale: 'en-GB', timeZone: zone }),
+    );
+  });
+
   it('accepts bigint seconds (the generated type of the engine’s timestamps)', () => {
     expect(listDate(BigInt(at('2019-07-04T12:00:00Z')), { now, locale: 'en-GB', timeZone: 'UTC' })).toBe('4 Jul 2019');
   });

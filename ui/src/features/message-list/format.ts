@@ -26,6 +26,8 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Year, month and day of `date` in the time zone (the user's when undefined). */
 function calendarDay(date: Date, timeZone?: string): [number, number, number] {
+  // The user's time zone is the one `Date` reads in: no parts to build for every row drawn.
+  if (timeZone === undefined) return [date.getFullYear(), date.getMonth() + 1, date.getDate()];
   let f = dayFormatters.get(timeZone ?? '');
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone });
