@@ -130,6 +130,20 @@ describe('message list', () => {
     await waitFor(() => expect(last.querySelector('.row:not(.placeholder)')).not.toBeNull());
   });
 
+  it('draws the last screenful when scrolled past the end, as when the list shrinks under a scroll position not clamped yet', async () => {
+    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
+    setup(backend);
+    const list = await screen.findByRole('listbox', { name: 'Messages' });
+    await waitFor(() => expect(options(list).length).toBeGreaterThan(15));
+    const posinset = (o: HTMLElement) => Number(o.getAttribute('aria-posinset'));
+    await scrollTo(list, (BIG_INBOX + 1000) * ROW_HEIGHT);
+    await waitFor(() => expect(list.querySelector(`[aria-posinset="${BIG_INBOX}"] .row:not(.placeholder)`)).not.toBeNull());
+    const drawn = options(list).map(posinset);
+    // The rows of the last screenful and the ones drawn ahead above it.
+    expect(drawn.length).toBeGreaterThan(10);
+    expect(drawn).toEqual(drawn.map((_, i) => BIG_INBOX - drawn.length + 1 + i));
+  });
+
   it('keeps only a window of a 100,000-message folder in the DOM and fetches only the pages it shows', async () => {
     const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
     setup(backend);
