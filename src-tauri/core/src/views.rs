@@ -277,12 +277,6 @@ struct Member {
     uid: u32,
 }
 
-impl Default for Conversations {
-    fn default() -> Self {
-        Self::with_capacity(Vec::new(), 0, 0)
-    }
-}
-
 impl Conversations {
     /// Room for `conversations` conversations of `messages` messages in all, over `folders`
     /// (sorted).
@@ -636,15 +630,11 @@ impl Views {
             let fid = slots.get(usize::from(row.slot))?;
             summaries.get(fid).and_then(|s| s.get(row.uid))
         };
-        // A shown folder's messages by UID: (uid, arrival, whether it matches the filter).
-        let messages_of = |fid: FolderId| -> Box<dyn Iterator<Item = (u32, i64, bool)> + '_> {
-            if let Some(summary) = summaries.get(&fid) {
-                Box::new(summary.items.iter().map(|s| (s.uid, s.received, s.matches(&words))))
-            } else if let Some(messages) = arrivals.get(&fid) {
-                Box::new(messages.iter().map(|&(uid, received)| (uid, received, true)))
-            } else {
-                Box::new(std::iter::empty())
-            }
+        // Where a shown folder's messages are read from: its summaries, else its arrivals.
+        let lookup_of = |fid: FolderId| match (summaries.get(&fid), arrivals.get(&fid)) {
+            (Some(summary), _) => Some(Lookup::Summary(summary)),
+            (None, Some(messages)) => Some(Lookup::Arrivals(messages)),
+            (None, None) => None,
         };
 
         let mut threads = Vec::new();
@@ -660,15 +650,7 @@ impl Views {
                     .conversations
                     .folders
                     .iter()
-                    .map(|&fid| {
-                        let slot = slot_of(fid)?;
-                        let lookup = match (summaries.get(&fid), arrivals.get(&fid)) {
-                            (Some(summary), _) => Lookup::Summary(summary),
-                            (None, Some(messages)) => Lookup::Arrivals(messages),
-                            (None, None) => return None,
-                        };
-                        Some((slot, lookup))
-                    })
+                    .map(|&fid| Some((slot_of(fid)?, lookup_of(fid)?)))
                     .collect();
                 for c in 0..set.conversations.len() {
                     // A message as (arrival, folder's slot, UID): ordered as by arrival, then key.
@@ -698,8 +680,8 @@ impl Views {
             }
         } else {
             for f in &layout.shown {
-                let Some(slot) = slot_of(f.fid) else { continue };
-                for (uid, received, _) in messages_of(f.fid).filter(|&(_, _, matches)| matches) {
+                let (Some(slot), Some(lookup)) = (slot_of(f.fid), lookup_of(f.fid)) else { continue };
+                for (uid, received, _) in lookup.messages(&words).filter(|&(_, _, matches)| matches) {
                     let row = RowRef { slot, uid, threads: 0, conversation: RowRef::SINGLE };
                     keyed.push((row, received));
                 }
@@ -984,7 +966,20 @@ enum Lookup<'a> {
     Arrivals(&'a [(u32, i64)]),
 }
 
-impl Lookup<'_> {
+impl<'a> Lookup<'a> {
+    /// Every message by UID: (UID, arrival, whether it matches the filter `words`).
+    fn messages(self, words: &'a [String]) -> Box<dyn Iterator<Item = (u32, i64, bool)> + 'a> {
+        match self {
+            Self::Summary(summary) => {
+                Box::new(summary.items.iter().map(|s| (s.uid, s.received, s.matches(words))))
+            }
+            Self::Arrivals(messages) => {
+                Box::new(messages.iter().map(|&(uid, received)| (uid, received, true)))
+            }
+        }
+    }
+
+    /// Message `uid`'s arrival and whether it matches the filter `words`.
     fn get(&self, uid: u32, words: &[String]) -> Option<(i64, bool)> {
         match self {
             Self::Summary(summary) => summary.get(uid).map(|s| (s.received, s.matches(words))),

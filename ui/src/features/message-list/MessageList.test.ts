@@ -103,13 +103,20 @@ async function scrollTo(list: HTMLElement, top: number) {
   await fireEvent.scroll(list);
 }
 
+/** A row's place in the list, from 1. */
+const posinset = (o: HTMLElement) => Number(o.getAttribute('aria-posinset'));
+
+/** The list of the 100,000-message inbox, once its first screen of rows is drawn. */
+async function bigListDrawn(): Promise<HTMLElement> {
+  setup(createFakeBackend({ latencyMs: 0, fixture: 'big' }));
+  const list = await screen.findByRole('listbox', { name: 'Messages' });
+  await waitFor(() => expect(options(list).length).toBeGreaterThan(15));
+  return list;
+}
+
 describe('message list', () => {
   it('draws the rows in view in order and reuses a row’s elements for the row scrolling in', async () => {
-    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
-    setup(backend);
-    const list = await screen.findByRole('listbox', { name: 'Messages' });
-    await waitFor(() => expect(options(list).length).toBeGreaterThan(15));
-    const posinset = (o: HTMLElement) => Number(o.getAttribute('aria-posinset'));
+    const list = await bigListDrawn();
     await scrollTo(list, 1000 * ROW_HEIGHT);
     await waitFor(() => expect(list.querySelector('[aria-posinset="1001"] .row:not(.placeholder)')).not.toBeNull());
     const before = options(list);
@@ -131,11 +138,7 @@ describe('message list', () => {
   });
 
   it('draws the last screenful when scrolled past the end, as when the list shrinks under a scroll position not clamped yet', async () => {
-    const backend = createFakeBackend({ latencyMs: 0, fixture: 'big' });
-    setup(backend);
-    const list = await screen.findByRole('listbox', { name: 'Messages' });
-    await waitFor(() => expect(options(list).length).toBeGreaterThan(15));
-    const posinset = (o: HTMLElement) => Number(o.getAttribute('aria-posinset'));
+    const list = await bigListDrawn();
     await scrollTo(list, (BIG_INBOX + 1000) * ROW_HEIGHT);
     await waitFor(() => expect(list.querySelector(`[aria-posinset="${BIG_INBOX}"] .row:not(.placeholder)`)).not.toBeNull());
     const drawn = options(list).map(posinset);
