@@ -10,15 +10,16 @@
 //! - [`commands`]: the IPC surface, one module per domain (app, accounts, mailboxes, messages).
 //! - [`dto`]: the types that cross the bridge; TypeScript bindings are generated from them.
 //! - [`error`]: the one error type commands return.
-//! - [`memory`]: freed memory given back once the app is quiet; [`webkit_env`]: what WebKitGTK's
-//!   processes are told through the environment on Linux.
+//! - [`webkit_env`]: what WebKitGTK's processes are told through the environment on Linux.
+//!
+//! The allocator's settings, and the freed memory given back once the app is quiet, are
+//! [`tern_core::memory`]'s (the engine's benchmark applies the same settings).
 //!
 //! The shell holds no mail logic: everything it does is a call into [`tern_core::Engine`].
 
 pub mod commands;
 pub mod dto;
 pub mod error;
-pub mod memory;
 pub mod reader;
 pub mod webkit_env;
 
@@ -30,9 +31,9 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
-use tern_core::Engine;
 use tern_core::live::{EventSink, LiveEvent, LiveSettings, Supervisor};
 use tern_core::secrets::Keychain;
+use tern_core::{Engine, memory};
 
 use crate::dto::{MailEvent, SyncProgressEvent};
 

@@ -37,6 +37,7 @@ pub mod error;
 pub mod files;
 pub mod imap;
 pub mod live;
+pub mod memory;
 pub mod render;
 pub mod secrets;
 pub mod settings;

@@ -155,6 +155,8 @@ fn usage() -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // The allocator as the app sets it, so that time and memory are the engine's in the app.
+    tern_core::memory::steady_thresholds();
     let args: Vec<String> = std::env::args().skip(1).collect();
     // Internal: the cold-start and cold-list child processes.
     match args.first().map(String::as_str) {

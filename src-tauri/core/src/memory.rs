@@ -9,6 +9,9 @@
 //! engine), the thread [`watch`] starts has glibc return every free page (`malloc_trim`), once
 //! per burst. Between bursts that thread sleeps without waking.
 //!
+//! The allocator's thresholds are fixed first thing ([`steady_thresholds`]), by the app and by
+//! the engine's benchmark alike, so that the benchmark measures the engine as the app runs it.
+//!
 //! Elsewhere (other C libraries, macOS, Windows) the system allocator returns memory on its
 //! own, and these functions do nothing.
 
