@@ -220,9 +220,27 @@ impl PendingEnvelopes {
     }
 
     /// The envelopes, in the order their responses came, exactly as [`envelope`] builds them.
-    pub fn into_envelopes(self) -> Vec<Envelope> {
-        let headers = self.headers;
-        self.bare.into_iter().map(|(env, range)| with_headers(env, headers.get(range))).collect()
+    pub fn into_envelopes(mut self) -> Vec<Envelope> {
+        self.drain().collect()
+    }
+
+    /// [`Self::into_envelopes`], each parsed as it is taken, leaving the buffers empty for the
+    /// next chunk (see [`Self::reserve`]).
+    pub fn drain(&mut self) -> impl Iterator<Item = Envelope> + '_ {
+        let Self { bare, headers } = self;
+        let headers = &*headers;
+        bare.drain(..).map(move |(env, range)| with_headers(env, headers.get(range)))
+    }
+
+    /// Empties the buffers, keeping their room, with room for `n` responses: a large sync
+    /// passes its chunks' buffers back and forth between the reading and the writing rather
+    /// than mapping a megabyte of fresh pages for each chunk (a fifth of what the reading
+    /// task spent copying headers went in page faults).
+    pub fn reserve(&mut self, n: usize) {
+        self.bare.clear();
+        self.headers.clear();
+        self.bare.reserve(n);
+        self.headers.reserve(n * 512);
     }
 }
 
@@ -496,8 +514,19 @@ mod tests {
             }
         }
         assert_eq!(pending.len(), 3);
-        let later = pending.into_envelopes();
+        let later: Vec<Envelope> = pending.drain().collect();
         assert_eq!(later, at_once);
+        // The same buffers again, as the initial sync passes them from one chunk to the next:
+        // nothing of the chunk before shows, whichever of its responses came in again.
+        pending.reserve(2);
+        assert!(pending.is_empty());
+        for raw in [&responses[3], &responses[0]] {
+            let (_, parsed) = async_imap::imap_proto::Response::parse(raw.as_bytes()).unwrap();
+            if let async_imap::imap_proto::Response::Fetch(_, attributes) = &parsed {
+                pending.push_attributes(attributes);
+            }
+        }
+        assert_eq!(pending.into_envelopes(), vec![at_once[2].clone(), at_once[0].clone()]);
         // Read as the answer to a FETCH pipelined with a SELECT (each line after its `* `).
         let untagged: Vec<Vec<u8>> = responses
             .iter()

@@ -706,6 +706,21 @@ impl Store {
     /// Applies a set of changes to one folder in one atomic batch, keeping the date index and
     /// the counters in step.
     pub fn apply(&self, fid: FolderId, changes: FolderChanges) -> Result<()> {
+        self.apply_with(fid, changes, std::iter::empty())
+    }
+
+    /// [`Self::apply`] with more upserts after `changes.upserts`, each taken from `more` as it
+    /// is written and dropped before the next is taken. The initial sync passes a chunk's
+    /// envelopes so, each parsed as it is taken: built all at once, then freed all together,
+    /// the 2,000 envelopes of a chunk cost the sync about 8 % more CPU and a higher peak of
+    /// memory (the allocator's fast paths only keep a few freed blocks of each size).
+    pub fn apply_with(
+        &self,
+        fid: FolderId,
+        changes: FolderChanges,
+        more: impl IntoIterator<Item = Envelope>,
+    ) -> Result<()> {
+        let mut more = more.into_iter().peekable();
         let _writing = self.write_lock();
         let previous = self.folder_state(fid)?;
         let (mut total, mut unread) = match &previous {
@@ -722,9 +737,10 @@ impl Store {
         // The newest-first index: entries put in (true) or taken out (false), in order.
         let mut dates = Vec::new();
 
-        let members_change = !changes.upserts.is_empty() || !changes.removals.is_empty();
+        let members_change =
+            !changes.upserts.is_empty() || !changes.removals.is_empty() || more.peek().is_some();
         let fresh = changes.fresh;
-        for mut env in changes.upserts {
+        for mut env in changes.upserts.into_iter().chain(more) {
             let old = if fresh { None } else { blocks.get(env.uid)? };
             if let Some(old) = old {
                 dates.push((date_entry(old.received, old.uid), false));

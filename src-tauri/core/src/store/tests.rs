@@ -185,19 +185,22 @@ fn envelopes_across_blocks_read_back_as_written() {
     let at = |uid: u32| 1_700_000_000 - i64::from(uid % 7) * 1_000 + i64::from(uid);
     let upserts =
         |uids: std::ops::RangeInclusive<u32>| uids.rev().map(|uid| env(uid, at(uid), uid % 3 == 0)).collect();
-    // (what, changes)
-    let steps: Vec<(&str, FolderChanges)> = vec![
+    // (what, changes, whether the upserts are taken one at a time, as the initial sync gives them)
+    let steps: Vec<(&str, FolderChanges, bool)> = vec![
         (
             "first screen of an initial sync",
             FolderChanges { upserts: upserts(251..=300), fresh: true, ..Default::default() },
+            false,
         ),
         (
             "a chunk ending inside a block",
             FolderChanges { upserts: upserts(100..=250), fresh: true, ..Default::default() },
+            true,
         ),
         (
             "the chunk before it, same block",
             FolderChanges { upserts: upserts(1..=99), fresh: true, ..Default::default() },
+            true,
         ),
         (
             "flag changes in several blocks",
@@ -210,8 +213,9 @@ fn envelopes_across_blocks_read_back_as_written() {
                 ],
                 ..Default::default()
             },
+            false,
         ),
-        ("a block emptied", FolderChanges { removals: (128..=191).collect(), ..Default::default() }),
+        ("a block emptied", FolderChanges { removals: (128..=191).collect(), ..Default::default() }, false),
         (
             "new mail, a change and a removal in one set",
             FolderChanges {
@@ -220,14 +224,16 @@ fn envelopes_across_blocks_read_back_as_written() {
                 removals: vec![300, 5000],
                 ..Default::default()
             },
+            false,
         ),
         (
             "the emptied block filled again",
             FolderChanges { upserts: upserts(150..=160), ..Default::default() },
+            true,
         ),
     ];
     let mut model: BTreeMap<u32, Envelope> = BTreeMap::new();
-    for (what, changes) in steps {
+    for (what, mut changes, one_at_a_time) in steps {
         for e in &changes.upserts {
             model.insert(e.uid, e.clone());
         }
@@ -240,7 +246,15 @@ fn envelopes_across_blocks_read_back_as_written() {
         for uid in &changes.removals {
             model.remove(uid);
         }
-        store.apply(fid, changes).unwrap();
+        let members_change = !changes.upserts.is_empty() || !changes.removals.is_empty();
+        let membership = store.membership(fid);
+        if one_at_a_time {
+            let upserts = std::mem::take(&mut changes.upserts);
+            store.apply_with(fid, changes, upserts).unwrap();
+        } else {
+            store.apply(fid, changes).unwrap();
+        }
+        assert_eq!(store.membership(fid) != membership, members_change, "{what}: views over the folder");
         let uids: Vec<u32> = model.keys().copied().collect();
         assert_eq!(store.uids(fid).unwrap(), uids, "{what}");
         let flags: Vec<(u32, FlagState)> = model.values().map(|e| (e.uid, e.flags.clone())).collect();

@@ -1063,14 +1063,17 @@ impl Syncer<'_> {
         // competes with it. While chunk k is parsed and written on the blocking pool, chunk k+1
         // is read: the server, the reading task and the cache work at the same time. The
         // reading task only copies each response's header fields out ([`PendingEnvelopes`]), so
-        // it keeps up with the server; their parsing (mail-parser) goes with the cache write. At
-        // most one write is outstanding, so chunks land (and progress is reported) in order.
+        // it keeps up with the server; their parsing (mail-parser) goes with the cache write, one
+        // envelope at a time ([`Store::apply_with`]). At most one write is outstanding, so
+        // chunks land (and progress is reported) in order.
         let (store, progress) = (self.store, self.progress);
         let mut announced = Vec::new();
         let mut pipe = Pipeline::new(self.session, self.timeouts.command);
         let mut done = 0;
         // The chunk being written while the next is read.
         let mut pending: Option<(tokio::task::JoinHandle<Result<()>>, u32)> = None;
+        // The buffers of a chunk written, back for the next chunk read.
+        let (spare_back, mut spare) = tokio::sync::mpsc::unbounded_channel::<PendingEnvelopes>();
         let fetched: Result<()> = async {
             let mut ranges = ranges.into_iter();
             let mut asked = std::collections::VecDeque::new();
@@ -1079,7 +1082,8 @@ impl Syncer<'_> {
                 asked.push_back((low, top));
             }
             while let Some((low, top)) = asked.pop_front() {
-                let mut chunk = PendingEnvelopes::with_capacity((top - low + 1) as usize);
+                let mut chunk = spare.try_recv().unwrap_or_default();
+                chunk.reserve((top - low + 1) as usize);
                 pipe.answer(|response| match response {
                     Response::Fetch(_, attributes) => chunk.push_attributes(attributes),
                     Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
@@ -1099,13 +1103,15 @@ impl Syncer<'_> {
                 let first = done == 0;
                 done += top - low + 1;
                 let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
-                let store = store.clone();
+                let (store, spare_back) = (store.clone(), spare_back.clone());
                 let write = tokio::task::spawn_blocking(move || {
-                    let upserts = chunk.into_envelopes();
-                    store.apply(
+                    let written = store.apply_with(
                         fid,
-                        FolderChanges { upserts, state: Some(state), fresh: true, ..Default::default() },
-                    )
+                        FolderChanges { state: Some(state), fresh: true, ..Default::default() },
+                        chunk.drain(),
+                    );
+                    let _ = spare_back.send(chunk);
+                    written
                 });
                 if first {
                     // The first screen goes to the cache (and the UI) before anything else is read.
