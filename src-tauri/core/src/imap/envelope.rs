@@ -195,7 +195,9 @@ impl PendingEnvelopes {
     /// Room for `n` responses of about the usual size (the list's header fields are a few
     /// hundred bytes), so that a chunk is not copied over as it grows.
     pub fn with_capacity(n: usize) -> Self {
-        Self { bare: Vec::with_capacity(n), headers: Vec::with_capacity(n * 512) }
+        let mut pending = Self::default();
+        pending.reuse_for(n);
+        pending
     }
 
     /// Takes in a FETCH response read off the connection, by its attributes; one that lacks
@@ -225,18 +227,19 @@ impl PendingEnvelopes {
     }
 
     /// [`Self::into_envelopes`], each parsed as it is taken, leaving the buffers empty for the
-    /// next chunk (see [`Self::reserve`]).
+    /// next chunk (see [`Self::reuse_for`]).
     pub fn drain(&mut self) -> impl Iterator<Item = Envelope> + '_ {
         let Self { bare, headers } = self;
         let headers = &*headers;
         bare.drain(..).map(move |(env, range)| with_headers(env, headers.get(range)))
     }
 
-    /// Empties the buffers, keeping their room, with room for `n` responses: a large sync
+    /// Empties the buffers, keeping their room, with room for `n` responses (as
+    /// [`Self::with_capacity`]): a large sync
     /// passes its chunks' buffers back and forth between the reading and the writing rather
     /// than mapping a megabyte of fresh pages for each chunk (a fifth of what the reading
     /// task spent copying headers went in page faults).
-    pub fn reserve(&mut self, n: usize) {
+    pub fn reuse_for(&mut self, n: usize) {
         self.bare.clear();
         self.headers.clear();
         self.bare.reserve(n);
@@ -518,7 +521,7 @@ mod tests {
         assert_eq!(later, at_once);
         // The same buffers again, as the initial sync passes them from one chunk to the next:
         // nothing of the chunk before shows, whichever of its responses came in again.
-        pending.reserve(2);
+        pending.reuse_for(2);
         assert!(pending.is_empty());
         for raw in [&responses[3], &responses[0]] {
             let (_, parsed) = async_imap::imap_proto::Response::parse(raw.as_bytes()).unwrap();

@@ -1083,7 +1083,7 @@ impl Syncer<'_> {
             }
             while let Some((low, top)) = asked.pop_front() {
                 let mut chunk = spare.try_recv().unwrap_or_default();
-                chunk.reserve((top - low + 1) as usize);
+                chunk.reuse_for((top - low + 1) as usize);
                 pipe.answer(|response| match response {
                     Response::Fetch(_, attributes) => chunk.push_attributes(attributes),
                     Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
