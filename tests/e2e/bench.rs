@@ -532,9 +532,10 @@ async fn message_list_in_the_real_webview() {
         .iter()
         .map(|f| json!({ "name": f.name, "value": (f.value * 10.0).round() / 10.0, "unit": f.unit, "runs": f.runs.iter().map(|r| (r * 10.0).round() / 10.0).collect::<Vec<_>>(), "note": f.note }))
         .collect();
-    let out = std::env::var_os("TERN_BENCH_OUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/ui-results.json"));
+    // A relative path is the repository's, where `make bench-ui` runs (the test itself runs in
+    // the app's crate).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = root.join(std::env::var_os("TERN_BENCH_OUT").unwrap_or_else(|| "bench/ui-results.json".into()));
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).unwrap();
     }

@@ -20,8 +20,10 @@
 //!    that the two are compared on the same machine conditions.
 //! 2. **Initial sync**: `Engine::sync_folder` on a fresh data dir: total, time to the first
 //!    progress callback (the first screen is in the cache), peak memory, cache size on disk; and
-//!    where the time goes (fetch + IMAP parsing, header parsing, cache writes).
-//! 3. **Resync without changes**, 4. **resync after 100 flag changes, 10 expunges and 10
+//!    where the time goes (fetch + IMAP parsing, header parsing, cache writes). On the fixture,
+//!    the bytes one more (untimed) initial sync moves, through a counting proxy, beside the
+//!    floor's.
+//! 3. **Resync without changes** (on the fixture, with its bytes), 4. **resync after 100 flag changes, 10 expunges and 10
 //!    APPENDs** (QRESYNC): standalone (`sync_folder`, its login included) and, on the fixture,
 //!    as the running app does it (on the live engine's logged-in command connection), with the
 //!    bytes it moves.
@@ -760,6 +762,9 @@ async fn bench(options: &Options, target: &Target<'_>) -> Res<()> {
             .target(50.0)
             .note("sync_folder incl. login/logout; STATUS says nothing changed"),
     );
+    if target.fixture.is_some() {
+        sync_traffic(target, secrets.clone(), work.path(), &mut report).await?;
+    }
 
     // ---------------------------------------------------------------- 4. resync with changes
     if target.writes {
@@ -1089,6 +1094,73 @@ async fn resync_live(engine: Arc<Engine>, target: &Target<'_>, id: &str, report:
     report.push(Metric::new("resync_120_changes_bytes", median(&bytes), "KB").runs(&bytes).note(&format!(
         "bytes on the wire (TLS included, both ways) for that resync; {:.1} KB from the server",
         median(&down)
+    )));
+    Ok(())
+}
+
+/// The bytes on the wire of an initial sync and of a resync without changes (the fixture only),
+/// beside the raw floor's FETCH: one more untimed sync of each, on a fresh engine whose account
+/// goes through a counting proxy (the timed syncs connect directly, since the proxy's copying
+/// would share the two cores with them).
+async fn sync_traffic(
+    target: &Target<'_>,
+    secrets: Arc<dyn SecretStore>,
+    dir: &Path,
+    report: &mut Report,
+) -> Res<()> {
+    let Some(server) = target.fixture else { return Ok(()) };
+    let folder = target.folder.as_str();
+    let proxy = Proxy::start(server.tls_addr())?;
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+
+    let mut raw = RawClient::connect_to(&RawServer { port: proxy.port(), ..target.raw.clone() }).await?;
+    raw.login(&target.user, &target.password).await?;
+    raw.select(folder).await?;
+    proxy.wait_quiet(Duration::from_millis(100)).await;
+    proxy.reset_traffic();
+    let (_, imap_bytes) = raw.uid_fetch_all(ENVELOPE_ITEMS).await?;
+    let floor = proxy.reset_traffic();
+    raw.logout().await?;
+
+    let engine = Engine::open(&dir.join("traffic"), secrets)?;
+    let mut via = target.account.clone();
+    via.imap.port = proxy.port();
+    let id = engine.add_account(via, Password::new(target.password.clone())).await?.id;
+    let noop = |_: SyncProgress| {};
+    let mut measured = Vec::new();
+    for expected in [SyncMode::Initial, SyncMode::Unchanged] {
+        proxy.wait_quiet(Duration::from_millis(300)).await;
+        proxy.reset_traffic();
+        let sync = engine.sync_folder(&id, folder, &noop).await?;
+        proxy.wait_quiet(Duration::from_millis(300)).await;
+        let traffic = proxy.reset_traffic();
+        if sync.mode != expected {
+            return Err(format!("the sync for its bytes was {:?}, not {expected:?}", sync.mode).into());
+        }
+        measured.push(traffic);
+    }
+    engine.shutdown()?;
+    let (initial, unchanged) = (measured[0], measured[1]);
+    say(&format!(
+        "bytes on the wire: initial sync {:.2} MB down, {:.1} KB up; the floor's FETCH {:.2} MB down; resync without changes {} B",
+        mb(initial.to_client),
+        initial.to_server as f64 / 1e3,
+        mb(floor.to_client),
+        unchanged.total()
+    ));
+    report.push(Metric::new("initial_sync_bytes", mb(initial.total()), "MB").note(&format!(
+        "bytes on the wire (TLS included, both ways) for one initial sync through a counting proxy, its login and logout included: {:.2} MB from the server, {:.1} KB to it",
+        mb(initial.to_client),
+        initial.to_server as f64 / 1e3
+    )));
+    report.push(Metric::new("raw_floor_wire_bytes", mb(floor.total()), "MB").note(&format!(
+        "the same for the raw floor's UID FETCH alone, on a session already logged in: {:.2} MB from the server ({:.1} MB of IMAP after TLS: raw_floor_bytes)",
+        mb(floor.to_client),
+        mb(imap_bytes)
+    )));
+    report.push(Metric::new("resync_unchanged_bytes", unchanged.total() as f64 / 1e3, "KB").note(&format!(
+        "bytes on the wire (TLS included, both ways) for a resync without changes, its login and logout included: {} B from the server",
+        unchanged.to_client
     )));
     Ok(())
 }
