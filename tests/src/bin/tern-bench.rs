@@ -23,10 +23,10 @@
 //!    where the time goes (fetch + IMAP parsing, header parsing, cache writes). On the fixture,
 //!    the bytes one more (untimed) initial sync moves, through a counting proxy, beside the
 //!    floor's.
-//! 3. **Resync without changes** (on the fixture, with its bytes), 4. **resync after 100 flag changes, 10 expunges and 10
-//!    APPENDs** (QRESYNC): standalone (`sync_folder`, its login included) and, on the fixture,
-//!    as the running app does it (on the live engine's logged-in command connection), with the
-//!    bytes it moves.
+//! 3. **Resync without changes** (on the fixture, with its bytes), 4. **resync after 100 flag
+//!    changes, 10 expunges and 10 APPENDs** (QRESYNC): standalone (`sync_folder`, its login
+//!    included) and, on the fixture, as the running app does it (on the live engine's logged-in
+//!    command connection), with the bytes it moves.
 //! 5. **New mail** (`bench/live.rs`): the live engine on the account while another session
 //!    APPENDs 50 messages one at a time (20 with `--quick`): p50 and p99 from the APPEND to the
 //!    UI's event batch, next to the server's own floor measured on the same arrivals by a raw
