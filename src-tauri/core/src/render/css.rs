@@ -180,7 +180,7 @@ fn filter_rules<'i>(nodes: &[Node<'i>], policy: &UrlPolicy, blocked: &mut u32) -
             let (rule, tail) = rest.split_at(end + 1);
             rest = tail;
             let Some((Node::Block(_, body), selector)) = rule.split_last() else { continue };
-            if !value_is_inert(selector) {
+            if !value_is_inert(selector) || !could_be_selector(selector) {
                 continue;
             }
             let body = filter_declaration_list(body, policy, blocked);
@@ -340,6 +340,13 @@ fn value_is_inert(nodes: &[Node<'_>]) -> bool {
         Node::Block(Token::CurlyBracketBlock, _) => false,
         Node::Block(_, children) => value_is_inert(children),
     })
+}
+
+/// False for what no selector holds: an at-keyword or a `;` at its top level. A browser drops
+/// such a rule as invalid, and so does the policy, rather than keep a `;` followed by what a
+/// reader taking `;` for the end of a statement would see as an at-rule (`…;@import …{…}`).
+fn could_be_selector(nodes: &[Node<'_>]) -> bool {
+    !nodes.iter().any(|node| matches!(node, Node::Leaf(Token::AtKeyword(_) | Token::Semicolon)))
 }
 
 fn mentions_script(text: &str) -> bool {

@@ -944,6 +944,18 @@ const CASES: &[Case] = &[
         ..ROW
     },
     Case {
+        name: "style @import after a ; in a selector",
+        html: "<style>b;@import url(https://x.example/s.css) x{color:red}p{color:blue}</style><p>keep</p>",
+        exact: Some("<style>p{color:blue}</style><p>keep</p>"),
+        ..ROW
+    },
+    Case {
+        name: "style at-keyword inside a selector",
+        html: "<style>p @import x{color:red}i{color:blue}</style><p>keep</p>",
+        exact: Some("<style>i{color:blue}</style><p>keep</p>"),
+        ..ROW
+    },
+    Case {
         name: "style @import javascript",
         html: "<style>@import url(javascript:alert(1));p{color:red}</style><p>keep</p>",
         exact: Some("<style>p{color:red}</style><p>keep</p>"),
