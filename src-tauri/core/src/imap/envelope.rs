@@ -235,10 +235,9 @@ impl PendingEnvelopes {
     }
 
     /// Empties the buffers, keeping their room, with room for `n` responses (as
-    /// [`Self::with_capacity`]): a large sync
-    /// passes its chunks' buffers back and forth between the reading and the writing rather
-    /// than mapping a megabyte of fresh pages for each chunk (a fifth of what the reading
-    /// task spent copying headers went in page faults).
+    /// [`Self::with_capacity`]): a large sync passes its chunks' buffers back and forth between
+    /// the reading and the writing rather than mapping a megabyte of fresh pages for each chunk
+    /// (a fifth of what the reading task spent copying headers went in page faults).
     pub fn reuse_for(&mut self, n: usize) {
         self.bare.clear();
         self.headers.clear();
