@@ -7,8 +7,12 @@
 //!   conversations on (the default) and with single messages;
 //! - the frame times while the list scrolls at a steady pace and while it is flung, and how many
 //!   frames showed a row still waiting for its data;
-//! - the time until every visible row is filled after a jump to an arbitrary place.
+//! - the time until every visible row is filled after a jump to an arbitrary place;
+//! - the memory of the app and its WebView processes, with no account, at the first rows and
+//!   once the list has scrolled through.
 //!
+//! Each scenario but the first start after the sync runs on several starts of the app (three
+//! unless `TERN_BENCH_STARTS` says otherwise), and each figure is the median of its starts.
 //! Figures are printed as a table and written to `bench/ui-results.json` (see BENCHMARKS.md).
 
 use std::path::PathBuf;
@@ -280,6 +284,34 @@ impl Figure {
     }
 }
 
+/// The figures of several starts of one scenario as one set: each figure's value is the median
+/// of the starts' values, which its `runs` lists, start by start, and its note is the note of
+/// the start that gave the median. A single start's figures stay as they are.
+fn merged(starts: Vec<Vec<Figure>>) -> Vec<Figure> {
+    if starts.len() < 2 {
+        return starts.into_iter().flatten().collect();
+    }
+    let n = starts.len();
+    let mut starts: Vec<std::collections::VecDeque<Figure>> = starts.into_iter().map(Into::into).collect();
+    let mut out = Vec::new();
+    while let Some(first) = starts[0].pop_front() {
+        let mut same = vec![first];
+        for start in &mut starts[1..] {
+            if let Some(at) = start.iter().position(|f| f.name == same[0].name) {
+                same.extend(start.remove(at));
+            }
+        }
+        let values: Vec<f64> = same.iter().map(|f| f.value).collect();
+        let middle = median(&values);
+        let chosen = same.iter().position(|f| f.value == middle).unwrap_or(0);
+        let Figure { name, unit, note, .. } = same.swap_remove(chosen);
+        let listed: Vec<String> = values.iter().map(|v| format!("{v:.1}")).collect();
+        let note = format!("median of {n} starts ({}); the median start: {note}", listed.join(", "));
+        out.push(Figure { name, value: middle, unit, runs: values, note });
+    }
+    out
+}
+
 fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
@@ -493,7 +525,15 @@ async fn message_list_in_the_real_webview() {
 
     // The first start after the sync threads the inbox (and saves its conversations); every
     // later start, the one users live with, reads them back.
-    let mut figures = vec![empty_window_memory().await];
+    // Each figure of a scenario is the median of several starts of the app (`TERN_BENCH_STARTS`,
+    // 3 unless set): the memory of one start varies by a few megabytes from the next.
+    let starts: usize =
+        std::env::var("TERN_BENCH_STARTS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(3);
+    let mut empty = Vec::new();
+    for _ in 0..starts {
+        empty.push(vec![empty_window_memory().await]);
+    }
+    let mut figures = merged(empty);
     let runs = [
         ("conversations_first_start", true, false),
         ("conversations", true, true),
@@ -507,13 +547,18 @@ async fn message_list_in_the_real_webview() {
             engine.set_settings(settings).unwrap();
             engine.shutdown().unwrap();
         }
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let count = messages as u64;
-        with_app(data.path(), &[], move |driver| async move {
-            let _ = tx.send(measure(driver, mode, count, full).await);
-        })
-        .await;
-        figures.extend(rx.await.expect("the scenario's figures"));
+        // The first start after the sync happens once.
+        let mut each = Vec::new();
+        for _ in 0..if full { starts } else { 1 } {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let count = messages as u64;
+            with_app(data.path(), &[], move |driver| async move {
+                let _ = tx.send(measure(driver, mode, count, full).await);
+            })
+            .await;
+            each.push(rx.await.expect("the scenario's figures"));
+        }
+        figures.extend(merged(each));
     }
     server.stop().unwrap();
 
