@@ -15,7 +15,7 @@
 //! unless `TERN_BENCH_STARTS` says otherwise), and each figure is the median of its starts.
 //! Figures are printed as a table and written to `bench/ui-results.json` (see BENCHMARKS.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -284,6 +284,16 @@ impl Figure {
     }
 }
 
+/// The variables of `TERN_BENCH_ALTERNATIVE` (`NAME=VALUE` pairs separated by white space);
+/// anything without a `=` is left out.
+fn alternative_environment(spec: &str) -> Vec<(String, PathBuf)> {
+    spec.split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, value)| (name.to_string(), PathBuf::from(value)))
+        .collect()
+}
+
 /// The figures of several starts of one scenario as one set: each figure's value is the median
 /// of the starts' values, which its `runs` lists, start by start, and its note is the note of
 /// the start that gave the median. A single start's figures stay as they are.
@@ -529,6 +539,11 @@ async fn message_list_in_the_real_webview() {
     // 3 unless set): the memory of one start varies by a few megabytes from the next.
     let starts: usize =
         std::env::var("TERN_BENCH_STARTS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(3);
+    // `TERN_BENCH_ALTERNATIVE="NAME=VALUE NAME=VALUE"`: the scenarios with the inbox also run,
+    // start for start, with these variables set for the app; their figures carry the suffix
+    // `_alternative`. Starts of one run vary less than runs do, so this compares a setting
+    // more closely than two runs of the benchmark would.
+    let alternative = alternative_environment(&std::env::var("TERN_BENCH_ALTERNATIVE").unwrap_or_default());
     let mut empty = Vec::new();
     for _ in 0..starts {
         empty.push(vec![empty_window_memory().await]);
@@ -547,18 +562,41 @@ async fn message_list_in_the_real_webview() {
             engine.set_settings(settings).unwrap();
             engine.shutdown().unwrap();
         }
-        // The first start after the sync happens once.
-        let mut each = Vec::new();
-        for _ in 0..if full { starts } else { 1 } {
+        // The first start after the sync happens once. With an alternative environment, every
+        // other start of a full scenario runs in it.
+        let (mut each, mut other) = (Vec::new(), Vec::new());
+        let rounds = if !full {
+            1
+        } else if alternative.is_empty() {
+            starts
+        } else {
+            2 * starts
+        };
+        for round in 0..rounds {
+            let in_other = full && !alternative.is_empty() && round % 2 == 1;
+            let env: Vec<(&str, &Path)> = if in_other {
+                alternative.iter().map(|(name, value)| (name.as_str(), value.as_path())).collect()
+            } else {
+                Vec::new()
+            };
             let (tx, rx) = tokio::sync::oneshot::channel();
             let count = messages as u64;
-            with_app(data.path(), &[], move |driver| async move {
+            with_app(data.path(), &env, move |driver| async move {
                 let _ = tx.send(measure(driver, mode, count, full).await);
             })
             .await;
-            each.push(rx.await.expect("the scenario's figures"));
+            let mut taken = rx.await.expect("the scenario's figures");
+            if in_other {
+                for figure in &mut taken {
+                    figure.name.push_str("_alternative");
+                }
+                other.push(taken);
+            } else {
+                each.push(taken);
+            }
         }
         figures.extend(merged(each));
+        figures.extend(merged(other));
     }
     server.stop().unwrap();
 
@@ -587,4 +625,20 @@ async fn message_list_in_the_real_webview() {
     let doc = json!({ "machine": machine, "messages": messages, "webview": "WebKitGTK (the app's own), Xvfb", "results": results });
     std::fs::write(&out, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     println!("wrote {}", out.display());
+}
+
+#[test]
+fn the_alternative_environment_is_read_pair_by_pair() {
+    // (TERN_BENCH_ALTERNATIVE) -> the variables set
+    let table: &[(&str, &[(&str, &str)])] = &[
+        ("", &[]),
+        ("JSC_useJIT=true", &[("JSC_useJIT", "true")]),
+        ("A=1  B=x=y\tC", &[("A", "1"), ("B", "x=y")]),
+        ("=1 D=", &[("D", "")]),
+    ];
+    for (spec, want) in table {
+        let got = alternative_environment(spec);
+        let got: Vec<(&str, &str)> = got.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+        assert_eq!(got, *want, "{spec:?}");
+    }
 }
