@@ -138,13 +138,7 @@ check();
 /// The newest running process of the app binary: its pid and start time (Unix ms, 10 ms steps).
 fn app_process() -> Option<(u32, f64)> {
     let binary = std::fs::canonicalize(crate::harness::app_binary()).ok()?;
-    let boot: f64 = std::fs::read_to_string("/proc/stat")
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
+    let boot = boot_time()?;
     let mut newest: Option<(u32, f64)> = None;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -158,6 +152,20 @@ fn app_process() -> Option<(u32, f64)> {
         }
     }
     newest
+}
+
+/// When the system booted, in Unix seconds to the hundredth: now less the time since boot
+/// (`/proc/uptime`, the clock of the processes' start times). `/proc/stat`'s `btime` is whole
+/// seconds, which would put every start up to a second early.
+fn boot_time() -> Option<f64> {
+    let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(now.as_secs_f64() - seconds_since_boot(&uptime)?)
+}
+
+/// The first field of `/proc/uptime`: seconds since boot.
+fn seconds_since_boot(uptime: &str) -> Option<f64> {
+    uptime.split_whitespace().next()?.parse().ok()
 }
 
 /// Field `n` (1-based, as in proc(5)) of `/proc/<pid>/stat`.
@@ -640,5 +648,19 @@ fn the_alternative_environment_is_read_pair_by_pair() {
         let got = alternative_environment(spec);
         let got: Vec<(&str, &str)> = got.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
         assert_eq!(got, *want, "{spec:?}");
+    }
+}
+
+#[test]
+fn the_time_since_boot_keeps_its_fraction() {
+    // (/proc/uptime) -> seconds since boot
+    let table: &[(&str, Option<f64>)] = &[
+        ("41937.81 80012.55\n", Some(41937.81)),
+        ("7.05 1.00", Some(7.05)),
+        ("", None),
+        ("up 3 days", None),
+    ];
+    for (uptime, want) in table {
+        assert_eq!(seconds_since_boot(uptime), *want, "{uptime:?}");
     }
 }
