@@ -137,12 +137,11 @@ check();
 
 /// The newest running process of the app binary: its pid and start time (Unix ms, 10 ms steps).
 fn app_process() -> Option<(u32, f64)> {
-    let binary = std::fs::canonicalize(crate::harness::app_binary()).ok()?;
     let boot = boot_time()?;
     let mut newest: Option<(u32, f64)> = None;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        if std::fs::read_link(entry.path().join("exe")).ok().as_deref() != Some(binary.as_path()) {
+        if !crate::harness::is_app(pid) {
             continue;
         }
         let Some(ticks) = stat_field(pid, 22) else { continue };

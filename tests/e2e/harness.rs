@@ -19,6 +19,37 @@ pub fn app_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tern"))
 }
 
+/// A variable of a launch's environment ([`with_app`]) naming another build of the app to start
+/// instead of this test run's: with `TERN_BENCH_ALTERNATIVE="TERN_APP_BINARY=/path/to/tern"`
+/// the benchmark compares two builds start for start.
+pub const APP_BINARY_VAR: &str = "TERN_APP_BINARY";
+
+/// The binary a launch with `env` starts.
+fn launched_binary(env: &[(&str, &Path)]) -> PathBuf {
+    env.iter()
+        .find(|(name, _)| *name == APP_BINARY_VAR)
+        .map(|(_, path)| path.to_path_buf())
+        .unwrap_or_else(app_binary)
+}
+
+/// True when process `pid` is the app (Linux: read from `/proc`): this test run's build, or the
+/// build its launch named in [`APP_BINARY_VAR`]. The WebView's processes, which inherit the
+/// app's environment, are not.
+pub fn is_app(pid: u32) -> bool {
+    let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else { return false };
+    let named = std::fs::read(format!("/proc/{pid}/environ")).ok().and_then(|env| {
+        let prefix = format!("{APP_BINARY_VAR}=");
+        env.split(|b| *b == 0).find_map(|var| {
+            var.strip_prefix(prefix.as_bytes())
+                .map(|v| PathBuf::from(String::from_utf8_lossy(v).into_owned()))
+        })
+    });
+    [Some(app_binary()), named]
+        .into_iter()
+        .flatten()
+        .any(|binary| std::fs::canonicalize(binary).is_ok_and(|b| b == exe))
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
@@ -95,7 +126,7 @@ where
 
     let mut caps = Capabilities::new();
     caps.set("browserName", "wry").expect("caps");
-    caps.set("tauri:options", serde_json::json!({ "application": app_binary() })).expect("caps");
+    caps.set("tauri:options", serde_json::json!({ "application": launched_binary(&env) })).expect("caps");
     // On a busy 2-core machine (other tests starting their servers) WebKitWebDriver sometimes
     // drops the very first session request: start over with a fresh driver, a few times.
     let mut attempt = 0;
@@ -138,7 +169,7 @@ fn apps_on(data_dir: &Path) -> Vec<u32> {
             std::fs::read(format!("/proc/{pid}/environ"))
                 .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_slice()))
         })
-        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app_binary()))
+        .filter(|pid| is_app(*pid))
         .collect()
 }
 
