@@ -207,6 +207,40 @@ impl RawClient {
         }
     }
 
+    /// Sends `command` and returns everything the server answered, its tagged completion
+    /// included, as it came off the connection (the bytes the engine's reader gets).
+    pub async fn capture(&mut self, command: &str) -> Res<Vec<u8>> {
+        let tag = self.tag();
+        self.stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await?;
+        self.stream.flush().await?;
+        let needle = format!("\r\n{tag} ");
+        let mut answer = b"\r\n".to_vec();
+        // Where the search for the completion resumes: it may straddle two reads.
+        let mut searched = 0;
+        loop {
+            if let Some(at) = find(&answer[searched..], needle.as_bytes()) {
+                let line = searched + at + 2;
+                if let Some(end) = find(&answer[line..], b"\r\n") {
+                    let completion = String::from_utf8_lossy(&answer[line..line + end]).into_owned();
+                    if !completion[tag.len() + 1..].starts_with("OK") {
+                        return Err(format!("{command:.40}: {completion}").into());
+                    }
+                    answer.truncate(line + end + 2);
+                    return Ok(answer.split_off(2));
+                }
+            } else {
+                searched = answer.len().saturating_sub(needle.len());
+            }
+            let n = self.stream.read(&mut self.buf).await?;
+            if n == 0 {
+                return Err(
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection").into()
+                );
+            }
+            answer.extend_from_slice(&self.buf[..n]);
+        }
+    }
+
     /// LOGIN.
     pub async fn login(&mut self, user: &str, password: &str) -> Res<()> {
         self.command(&format!("LOGIN {} {}", quote(user), quote(password))).await?;
