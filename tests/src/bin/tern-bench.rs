@@ -1503,7 +1503,7 @@ async fn breakdown(raw: &RawServer, report: &mut Report, work: &Path, n: usize) 
             "PendingEnvelopes::drain: each envelope's header fields by mail-parser",
         ),
         (
-            "phase_cache_writes",
+            "phase_cache",
             &cache_t,
             "Store::apply_with per chunk into a fresh cache (fresh: true), as the sync writes",
         ),
