@@ -141,7 +141,7 @@ impl RawClient {
             idling: None,
         };
         if !server.starttls {
-            let (_, greeting) = client.read_until(b"* ").await?;
+            let (_, greeting) = client.read_until(b"* ", None).await?;
             if !greeting.starts_with("* OK") {
                 return Err(format!("unexpected greeting {greeting:?}").into());
             }
@@ -157,12 +157,17 @@ impl RawClient {
 
     /// Sends `command` with a fresh tag; returns (time to the tagged line, bytes read, that line).
     async fn command(&mut self, command: &str) -> Res<(Duration, u64, String)> {
+        self.exchange(command, None).await
+    }
+
+    /// [`Self::command`], also appending every byte read to `kept` when given.
+    async fn exchange(&mut self, command: &str, kept: Option<&mut Vec<u8>>) -> Res<(Duration, u64, String)> {
         let tag = self.tag();
         let started = Instant::now();
         self.stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await?;
         self.stream.flush().await?;
         let needle = format!("{tag} ");
-        let (bytes, line) = self.read_until(needle.as_bytes()).await?;
+        let (bytes, line) = self.read_until(needle.as_bytes(), kept).await?;
         let elapsed = started.elapsed();
         if !line[needle.len()..].starts_with("OK") {
             return Err(format!("{command:.40}: {line}").into());
@@ -171,8 +176,9 @@ impl RawClient {
     }
 
     /// Reads until a line starting with `prefix` is complete; returns all bytes read and that
-    /// line. Only line starts are examined (a rolling window across reads).
-    async fn read_until(&mut self, prefix: &[u8]) -> Res<(u64, String)> {
+    /// line, and appends what it read to `kept` when given. Only line starts are examined (a
+    /// rolling window across reads).
+    async fn read_until(&mut self, prefix: &[u8], mut kept: Option<&mut Vec<u8>>) -> Res<(u64, String)> {
         // `\r\n` + prefix marks a line start; the stream is at a line start when this is called.
         let mut needle = b"\r\n".to_vec();
         needle.extend_from_slice(prefix);
@@ -193,6 +199,9 @@ impl RawClient {
                 );
             }
             total += n as u64;
+            if let Some(kept) = kept.as_deref_mut() {
+                kept.extend_from_slice(&self.buf[..n]);
+            }
             window.extend_from_slice(&self.buf[..n]);
             if found.is_none() {
                 match find(&window, &needle) {
@@ -210,35 +219,9 @@ impl RawClient {
     /// Sends `command` and returns everything the server answered, its tagged completion
     /// included, as it came off the connection (the bytes the engine's reader gets).
     pub async fn capture(&mut self, command: &str) -> Res<Vec<u8>> {
-        let tag = self.tag();
-        self.stream.write_all(format!("{tag} {command}\r\n").as_bytes()).await?;
-        self.stream.flush().await?;
-        let needle = format!("\r\n{tag} ");
-        let mut answer = b"\r\n".to_vec();
-        // Where the search for the completion resumes: it may straddle two reads.
-        let mut searched = 0;
-        loop {
-            if let Some(at) = find(&answer[searched..], needle.as_bytes()) {
-                let line = searched + at + 2;
-                if let Some(end) = find(&answer[line..], b"\r\n") {
-                    let completion = String::from_utf8_lossy(&answer[line..line + end]).into_owned();
-                    if !completion[tag.len() + 1..].starts_with("OK") {
-                        return Err(format!("{command:.40}: {completion}").into());
-                    }
-                    answer.truncate(line + end + 2);
-                    return Ok(answer.split_off(2));
-                }
-            } else {
-                searched = answer.len().saturating_sub(needle.len());
-            }
-            let n = self.stream.read(&mut self.buf).await?;
-            if n == 0 {
-                return Err(
-                    io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection").into()
-                );
-            }
-            answer.extend_from_slice(&self.buf[..n]);
-        }
+        let mut answer = Vec::new();
+        self.exchange(command, Some(&mut answer)).await?;
+        Ok(answer)
     }
 
     /// LOGIN.

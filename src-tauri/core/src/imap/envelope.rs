@@ -58,7 +58,7 @@ pub(crate) fn flags_of<'f>(list: impl Iterator<Item = Flag<'f>>) -> FlagState {
 /// next resync picks their change up through CHANGEDSINCE or the flag scan).
 pub fn envelope(fetch: &Fetch) -> Option<Envelope> {
     let items = Items::of_fetch(fetch);
-    Some(with_headers(bare_envelope(&items)?, items.header))
+    Some(with_header_fields(bare_envelope(&items)?, items.header, &mut Vec::new()))
 }
 
 /// The format of INTERNALDATE (RFC 3501 2.3.3), as async-imap reads it.
@@ -146,13 +146,9 @@ impl<'a> Items<'a> {
     }
 }
 
-/// Completes an envelope from [`bare_envelope`] with its raw header fields, if any.
-fn with_headers(env: Envelope, raw: Option<&[u8]>) -> Envelope {
-    with_header_fields(env, raw, &mut Vec::new())
-}
-
-/// [`with_headers`] parsing into `fields`, which a caller completing many envelopes from one
-/// buffer keeps from one to the next (see [`PendingEnvelopes::drain`]).
+/// Completes an envelope from [`bare_envelope`] with its raw header fields, if any, parsing
+/// them into `fields`, which a caller completing many envelopes from one buffer keeps from one
+/// to the next (see [`PendingEnvelopes::drain`]).
 fn with_header_fields<'x>(
     mut env: Envelope,
     raw: Option<&'x [u8]>,
