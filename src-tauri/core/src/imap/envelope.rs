@@ -11,9 +11,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use async_imap::imap_proto::{AttributeValue, BodyStructure, MessageSection, Response, SectionPath};
 use async_imap::types::{Fetch, Flag};
 use mail_parser::parsers::MessageStream;
-use mail_parser::{Header, HeaderName, HeaderValue, MessageParser};
+use mail_parser::{Addr, Header, HeaderName, HeaderValue, MessageParser};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-use crate::store::{Address, Envelope, FlagState, MessageFlags};
+use crate::error::Result;
+use crate::store::model::AddressRef;
+use crate::store::{Address, Encoded, Envelope, EnvelopeParts, FlagState, MessageFlags};
 
 /// The FETCH items of an envelope.
 pub const ENVELOPE_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE \
@@ -242,6 +245,40 @@ impl PendingEnvelopes {
         bare.drain(..).map(move |(env, range)| with_header_fields(env, headers.get(range), &mut fields))
     }
 
+    /// [`Self::drain`], each envelope encoded for the cache straight from its parsed header
+    /// fields ([`EnvelopeParts`]): the same bytes as encoding the [`Envelope`] that
+    /// [`Self::drain`] gives, without building its strings first (and freeing them after).
+    pub fn drain_encoded(&mut self) -> impl Iterator<Item = Result<Encoded>> + '_ {
+        let Self { bare, headers } = self;
+        let headers = &*headers;
+        let mut fields = Vec::new();
+        bare.drain(..).map(move |(env, range)| {
+            let raw = headers.get(range).filter(|raw| !raw.is_empty());
+            let parts = match raw {
+                Some(raw) => HeaderParts::parse(raw, &mut fields),
+                None => HeaderParts::default(),
+            };
+            Encoded::of(&EnvelopeParts {
+                uid: env.uid,
+                flags: &env.flags,
+                received: env.received,
+                date: parts.date.unwrap_or(env.received),
+                size: env.size,
+                subject: parts.subject,
+                from: Addresses(parts.from),
+                to: Addresses(parts.to),
+                cc: Addresses(parts.cc),
+                message_id: parts.message_id,
+                in_reply_to: parts.in_reply_to,
+                references: Ids(parts.references),
+                has_attachment: env.has_attachment,
+                thread_id: thread_hash(parts.thread_root(), env.uid, env.received),
+                modseq: env.modseq,
+                snippet: None,
+            })
+        })
+    }
+
     /// Empties the buffers, keeping their room, with room for `n` responses (as
     /// [`Self::with_capacity`]): a large sync passes its chunks' buffers back and forth between
     /// the reading and the writing rather than mapping a megabyte of fresh pages for each chunk
@@ -275,76 +312,153 @@ pub fn apply_headers(env: &mut Envelope, raw: &[u8]) {
     apply_header_fields(env, raw, &mut Vec::new());
 }
 
-/// [`apply_headers`], parsing into `fields` (emptied first). mail-parser's own header parser is
-/// called directly, into a list the caller may keep: building a whole [`mail_parser::Message`]
-/// (its parts, its parser's state) for a few header fields was a sixth of what completing the
-/// envelopes of a first download cost. Where a field comes more than once, the last counts, as
-/// with [`mail_parser::Message`]'s accessors.
+/// [`apply_headers`], parsing into `fields` (see [`HeaderParts::parse`]).
 fn apply_header_fields<'x>(env: &mut Envelope, raw: &'x [u8], fields: &mut Vec<Header<'x>>) {
-    fields.clear();
-    MessageStream::new(raw).parse_headers(&MessageParser::default(), fields);
-    let (mut subject, mut date, mut from, mut to, mut cc) = (None, None, None, None, None);
-    let (mut message_id, mut in_reply_to, mut references) = (None, None, None);
-    for field in fields.iter() {
-        let value = Some(&field.value);
-        match field.name {
-            HeaderName::Subject => subject = value,
-            HeaderName::Date => date = value,
-            HeaderName::From => from = value,
-            HeaderName::To => to = value,
-            HeaderName::Cc => cc = value,
-            HeaderName::MessageId => message_id = value,
-            HeaderName::InReplyTo => in_reply_to = value,
-            HeaderName::References => references = value,
-            _ => {}
+    let parts = HeaderParts::parse(raw, fields);
+    env.subject = parts.subject.to_string();
+    if let Some(date) = parts.date {
+        env.date = date;
+    }
+    env.from = addresses(parts.from);
+    env.to = addresses(parts.to);
+    env.cc = addresses(parts.cc);
+    env.message_id = parts.message_id.map(str::to_string);
+    env.in_reply_to = parts.in_reply_to.map(str::to_string);
+    env.references = ids(parts.references).map(str::to_string).collect();
+}
+
+/// What an envelope takes from its header fields, borrowed from their parse.
+#[derive(Debug, Default)]
+struct HeaderParts<'h> {
+    /// The subject, trimmed (empty without one).
+    subject: &'h str,
+    date: Option<i64>,
+    from: Option<&'h mail_parser::Address<'h>>,
+    to: Option<&'h mail_parser::Address<'h>>,
+    cc: Option<&'h mail_parser::Address<'h>>,
+    message_id: Option<&'h str>,
+    /// The first message id of `In-Reply-To:`.
+    in_reply_to: Option<&'h str>,
+    references: Option<&'h HeaderValue<'h>>,
+}
+
+impl<'h> HeaderParts<'h> {
+    /// Parses raw header fields into `fields` (emptied first) and picks the envelope's parts.
+    /// mail-parser's own header parser is called directly, into a list the caller may keep:
+    /// building a whole [`mail_parser::Message`] (its parts, its parser's state) for a few
+    /// header fields was a sixth of what completing the envelopes of a first download cost.
+    /// Where a field comes more than once, the last counts, as with [`mail_parser::Message`]'s
+    /// accessors.
+    fn parse<'x: 'h>(raw: &'x [u8], fields: &'h mut Vec<Header<'x>>) -> Self {
+        fields.clear();
+        MessageStream::new(raw).parse_headers(&MessageParser::default(), fields);
+        let (mut subject, mut date, mut from, mut to, mut cc) = (None, None, None, None, None);
+        let (mut message_id, mut in_reply_to, mut references) = (None, None, None);
+        for field in fields.iter() {
+            let value = Some(&field.value);
+            match field.name {
+                HeaderName::Subject => subject = value,
+                HeaderName::Date => date = value,
+                HeaderName::From => from = value,
+                HeaderName::To => to = value,
+                HeaderName::Cc => cc = value,
+                HeaderName::MessageId => message_id = value,
+                HeaderName::InReplyTo => in_reply_to = value,
+                HeaderName::References => references = value,
+                _ => {}
+            }
+        }
+        Self {
+            subject: subject.and_then(HeaderValue::as_text).unwrap_or_default().trim(),
+            date: date.and_then(HeaderValue::as_datetime).map(|date| date.to_timestamp()),
+            from: from.and_then(HeaderValue::as_address),
+            to: to.and_then(HeaderValue::as_address),
+            cc: cc.and_then(HeaderValue::as_address),
+            message_id: message_id.and_then(HeaderValue::as_text),
+            in_reply_to: ids(in_reply_to).next(),
+            references,
         }
     }
-    env.subject = subject.and_then(HeaderValue::as_text).unwrap_or_default().trim().to_string();
-    if let Some(date) = date.and_then(HeaderValue::as_datetime) {
-        env.date = date.to_timestamp();
+
+    /// The id a conversation is known by (see [`thread_id`]).
+    fn thread_root(&self) -> Option<&'h str> {
+        ids(self.references).next().or(self.in_reply_to).or(self.message_id)
     }
-    env.from = addresses(from.and_then(HeaderValue::as_address));
-    env.to = addresses(to.and_then(HeaderValue::as_address));
-    env.cc = addresses(cc.and_then(HeaderValue::as_address));
-    env.message_id = message_id.and_then(HeaderValue::as_text).map(str::to_string);
-    env.in_reply_to = in_reply_to.map(ids).unwrap_or_default().into_iter().next();
-    env.references = references.map(ids).unwrap_or_default();
+}
+
+/// The addresses of an address field (`From:`, `To:`, `Cc:`) that have an address, each trimmed,
+/// with its name where the name says more than the address.
+fn address_refs<'h>(list: Option<&'h mail_parser::Address<'h>>) -> impl Iterator<Item = AddressRef<'h>> {
+    // As `mail_parser::Address::iter`, without its boxed iterator.
+    let (plain, groups) = match list {
+        Some(mail_parser::Address::List(list)) => (&list[..], &[][..]),
+        Some(mail_parser::Address::Group(groups)) => (&[][..], &groups[..]),
+        None => (&[][..], &[][..]),
+    };
+    plain.iter().chain(groups.iter().flat_map(|group| group.addresses.iter())).filter_map(
+        |addr: &'h Addr<'h>| {
+            let email = addr.address()?.trim();
+            let name = addr.name().map(str::trim).filter(|n| !n.is_empty() && *n != email);
+            Some(AddressRef { name, email })
+        },
+    )
 }
 
 fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
-    list.map(|a| {
-        a.iter()
-            .filter_map(|addr| {
-                let email = addr.address()?.trim().to_string();
-                let name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && *n != email);
-                Some(Address { name, email })
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+    address_refs(list)
+        .map(|a| Address { name: a.name.map(str::to_string), email: a.email.to_string() })
+        .collect()
 }
 
-fn ids(value: &HeaderValue<'_>) -> Vec<String> {
-    match value {
-        HeaderValue::Text(id) => vec![id.to_string()],
-        HeaderValue::TextList(ids) => ids.iter().map(|s| s.to_string()).collect(),
-        _ => vec![],
+/// The message ids of an `In-Reply-To:` or `References:` field.
+fn ids<'h>(value: Option<&'h HeaderValue<'h>>) -> impl Iterator<Item = &'h str> {
+    let (one, list) = match value {
+        Some(HeaderValue::Text(id)) => (Some(id.as_ref()), &[][..]),
+        Some(HeaderValue::TextList(ids)) => (None, &ids[..]),
+        _ => (None, &[][..]),
+    };
+    one.into_iter().chain(list.iter().map(|id| id.as_ref()))
+}
+
+/// A header's addresses encoded as the cache encodes an envelope's (a list of [`Address`]es).
+struct Addresses<'h>(Option<&'h mail_parser::Address<'h>>);
+
+impl Serialize for Addresses<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(address_refs(self.0).count()))?;
+        for address in address_refs(self.0) {
+            seq.serialize_element(&address)?;
+        }
+        seq.end()
+    }
+}
+
+/// A header's message ids encoded as the cache encodes an envelope's references.
+struct Ids<'h>(Option<&'h HeaderValue<'h>>);
+
+impl Serialize for Ids<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(ids(self.0).count()))?;
+        for id in ids(self.0) {
+            seq.serialize_element(id)?;
+        }
+        seq.end()
     }
 }
 
 /// The conversation a message belongs to: the root of its References chain, else what it
 /// replies to, else itself. Messages of one thread share it whichever arrives first.
 pub fn thread_id(env: &Envelope) -> u64 {
-    let root = env
-        .references
-        .first()
-        .or(env.in_reply_to.as_ref())
-        .or(env.message_id.as_ref())
-        .map(|id| id.to_ascii_lowercase());
+    let root = env.references.first().or(env.in_reply_to.as_ref()).or(env.message_id.as_ref());
+    thread_hash(root.map(String::as_str), env.uid, env.received)
+}
+
+/// [`thread_id`] of the conversation whose root is `root`, or of a message without one.
+fn thread_hash(root: Option<&str>, uid: u32, received: i64) -> u64 {
     let mut hasher = DefaultHasher::new();
     match root {
-        Some(id) => id.hash(&mut hasher),
-        None => (env.uid, env.received).hash(&mut hasher),
+        Some(id) => id.to_ascii_lowercase().hash(&mut hasher),
+        None => (uid, received).hash(&mut hasher),
     }
     hasher.finish()
 }
@@ -468,18 +582,38 @@ mod tests {
         // What mail-parser's whole-message reading gives, field by field: the reference the
         // direct header parse must match (a repeated field: the last counts).
         fn reference(raw: &[u8]) -> Envelope {
+            fn list(value: &HeaderValue<'_>) -> Vec<String> {
+                match value {
+                    HeaderValue::Text(id) => vec![id.to_string()],
+                    HeaderValue::TextList(ids) => ids.iter().map(|s| s.to_string()).collect(),
+                    _ => vec![],
+                }
+            }
+            fn people(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+                let Some(list) = list else { return vec![] };
+                list.iter()
+                    .filter_map(|addr| {
+                        let email = addr.address()?.trim().to_string();
+                        let name = addr
+                            .name()
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty() && *n != email);
+                        Some(Address { name, email })
+                    })
+                    .collect()
+            }
             let mut env = blank(1);
             let Some(msg) = MessageParser::default().parse_headers(raw) else { return env };
             env.subject = msg.subject().unwrap_or_default().trim().to_string();
             if let Some(date) = msg.date() {
                 env.date = date.to_timestamp();
             }
-            env.from = addresses(msg.from());
-            env.to = addresses(msg.to());
-            env.cc = addresses(msg.cc());
+            env.from = people(msg.from());
+            env.to = people(msg.to());
+            env.cc = people(msg.cc());
             env.message_id = msg.message_id().map(str::to_string);
-            env.in_reply_to = ids(msg.in_reply_to()).into_iter().next();
-            env.references = ids(msg.references());
+            env.in_reply_to = list(msg.in_reply_to()).into_iter().next();
+            env.references = list(msg.references());
             env
         }
         let table = [
@@ -498,6 +632,72 @@ mod tests {
             let mut env = blank(1);
             apply_headers(&mut env, raw.as_bytes());
             assert_eq!(env, reference(raw.as_bytes()), "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn envelopes_encoded_from_their_parts_are_the_envelopes_encoded() {
+        let fetch = |uid: u32, flags: &str, headers: Option<&str>| {
+            let mut r = format!(
+                "* {uid} FETCH (UID {uid} FLAGS ({flags}) INTERNALDATE \"17-Jul-2024 02:44:25 -0700\" \
+                 RFC822.SIZE 321 MODSEQ (9) BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1 NIL NIL NIL NIL)"
+            );
+            if let Some(headers) = headers {
+                let headers = headers.replace('\n', "\r\n");
+                r += &format!(" BODY[HEADER.FIELDS (DATE FROM)] {{{}}}\r\n{headers}", headers.len());
+            }
+            r + ")\r\n"
+        };
+        let table = [
+            (
+                Some(
+                    "Subject: Hello\nFrom: Ann <ann@example.org>\nTo: b@example.org, Cy <c@example.org>\nCc: d@example.org\nDate: Tue, 16 Jul 2024 10:00:00 +0200\nMessage-ID: <m1@x>\nIn-Reply-To: <m0@x>\nReferences: <r@x> <m0@x>\n\n",
+                ),
+                "\\Seen $Label",
+            ),
+            (
+                Some(
+                    "Subject: first\nSubject:  second \nFrom: a@x\nFrom: B <b@x>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nDate: nonsense\nMessage-ID: <one@x>\nMessage-ID: <two@x>\n\n",
+                ),
+                "",
+            ),
+            (
+                Some(
+                    "Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\n =?ISO-8859-1?Q?_J=F6rg?=\nFrom: =?UTF-8?Q?J=C3=B6rg?= <j@example.de>\nReferences: <a@x>\n <b@x>\n\t<c@x>\n\n",
+                ),
+                "\\Flagged",
+            ),
+            (
+                Some(
+                    "In-Reply-To: <x@y> <z@y>\nTo: undisclosed-recipients:;\nCc: Group: a@x, B <b@x>;, c@x\n\n",
+                ),
+                "\\Answered",
+            ),
+            (Some("From: Same <same@x>\nTo: \"same@x\" <same@x>, <>, Nobody\nReferences: <ONLY@X>\n\n"), ""),
+            (Some("Subject\nFrom: <<<>>>\nDate: yesterday-ish\nMessage-ID: no brackets\n\n"), ""),
+            (Some("\n"), ""),
+            (Some(""), ""),
+            (None, "\\Seen"),
+        ];
+        for (uid, (headers, flags)) in (1..).zip(table) {
+            let response = fetch(uid, flags, headers);
+            let (_, parsed) = Response::parse(response.as_bytes()).unwrap();
+            let Response::Fetch(_, attributes) = &parsed else { panic!("{response}") };
+            let mut whole = PendingEnvelopes::default();
+            whole.push_attributes(attributes);
+            let mut encoded = PendingEnvelopes::default();
+            encoded.push_attributes(attributes);
+            let env: Vec<Envelope> = whole.drain().collect();
+            let bytes: Vec<Encoded> = encoded.drain_encoded().map(|e| e.unwrap()).collect();
+            assert_eq!(env.len(), 1, "{headers:?}");
+            let expected = Encoded {
+                uid,
+                received: env[0].received,
+                seen: env[0].flags.flags.seen,
+                bytes: postcard::to_allocvec(&env[0]).unwrap(),
+            };
+            assert_eq!(bytes, [expected], "{headers:?}");
+            assert_eq!(postcard::from_bytes::<Envelope>(&bytes[0].bytes).unwrap(), env[0], "{headers:?}");
         }
     }
 

@@ -63,7 +63,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 pub use model::{
-    Address, Envelope, EnvelopeHead, FlagState, FolderState, MessageFlags, PendingFlags, StorageQuota,
+    Address, Envelope, EnvelopeHead, EnvelopeParts, FlagState, FolderState, MessageFlags, PendingFlags,
+    StorageQuota,
 };
 
 use crate::error::{Error, Result};
@@ -720,7 +721,28 @@ impl Store {
         changes: FolderChanges,
         more: impl IntoIterator<Item = Envelope>,
     ) -> Result<()> {
-        let mut more = more.into_iter().peekable();
+        self.apply_upserts(fid, changes, more.into_iter().map(|env| Ok(Upsert::Whole(env))))
+    }
+
+    /// [`Self::apply_with`] for envelopes already encoded ([`Encoded`]): a first download's,
+    /// encoded from the parts their headers parse into ([`EnvelopeParts`]) rather than built
+    /// as [`Envelope`]s first. An envelope that failed to encode fails the whole change set.
+    pub fn apply_encoded(
+        &self,
+        fid: FolderId,
+        changes: FolderChanges,
+        more: impl IntoIterator<Item = Result<Encoded>>,
+    ) -> Result<()> {
+        self.apply_upserts(fid, changes, more.into_iter().map(|encoded| encoded.map(Upsert::Encoded)))
+    }
+
+    fn apply_upserts(
+        &self,
+        fid: FolderId,
+        changes: FolderChanges,
+        more: impl Iterator<Item = Result<Upsert>>,
+    ) -> Result<()> {
+        let mut more = more.peekable();
         let _writing = self.write_lock();
         let previous = self.folder_state(fid)?;
         let (mut total, mut unread) = match &previous {
@@ -740,22 +762,32 @@ impl Store {
         let members_change =
             !changes.upserts.is_empty() || !changes.removals.is_empty() || more.peek().is_some();
         let fresh = changes.fresh;
-        for mut env in changes.upserts.into_iter().chain(more) {
-            let old = if fresh { None } else { blocks.get(env.uid)? };
+        for upsert in changes.upserts.into_iter().map(|env| Ok(Upsert::Whole(env))).chain(more) {
+            let mut upsert = upsert?;
+            let (uid, received, seen) = upsert.summary();
+            let old = if fresh { None } else { blocks.get(uid)? };
             if let Some(old) = old {
                 dates.push((date_entry(old.received, old.uid), false));
                 total -= 1;
                 unread -= i64::from(!old.flags.flags.seen);
+                if let Upsert::Encoded(encoded) = &upsert {
+                    upsert = Upsert::Whole(decode(&encoded.bytes)?);
+                }
                 // The sync never has a snippet; one taken from the body earlier still holds (a
                 // UID names the same message for as long as the folder's UIDVALIDITY does).
-                if env.snippet.is_none() {
+                if let Upsert::Whole(env) = &mut upsert
+                    && env.snippet.is_none()
+                {
                     env.snippet = old.snippet;
                 }
             }
-            blocks.put(&env)?;
-            dates.push((date_entry(env.received, env.uid), true));
+            match upsert {
+                Upsert::Whole(env) => blocks.put(&env)?,
+                Upsert::Encoded(encoded) => blocks.put_encoded(uid, encoded.bytes)?,
+            }
+            dates.push((date_entry(received, uid), true));
             total += 1;
-            unread += i64::from(!env.flags.flags.seen);
+            unread += i64::from(!seen);
         }
         for (uid, flags, modseq) in changes.flag_updates {
             if let Some(mut env) = blocks.get(uid)? {
@@ -821,6 +853,49 @@ impl Store {
     }
 }
 
+/// An envelope encoded for the cache (see [`EnvelopeParts`]), with what the cache's counters and
+/// newest-first index take from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    /// UID.
+    pub uid: u32,
+    /// Arrival time.
+    pub received: i64,
+    /// Whether it has been read.
+    pub seen: bool,
+    /// The envelope as the cache encodes it.
+    pub bytes: Vec<u8>,
+}
+
+impl Encoded {
+    /// Encodes `parts`.
+    pub fn of<A: serde::Serialize, R: serde::Serialize>(parts: &EnvelopeParts<'_, A, R>) -> Result<Self> {
+        Ok(Self {
+            uid: parts.uid,
+            received: parts.received,
+            seen: parts.flags.flags.seen,
+            bytes: encode(parts)?,
+        })
+    }
+}
+
+/// One envelope of a change set.
+#[allow(clippy::large_enum_variant)] // One at a time, on the stack: boxing would allocate for each.
+enum Upsert {
+    Whole(Envelope),
+    Encoded(Encoded),
+}
+
+impl Upsert {
+    /// UID, arrival time, and whether it has been read.
+    fn summary(&self) -> (u32, i64, bool) {
+        match self {
+            Upsert::Whole(env) => (env.uid, env.received, env.flags.flags.seen),
+            Upsert::Encoded(encoded) => (encoded.uid, encoded.received, encoded.seen),
+        }
+    }
+}
+
 /// The envelope blocks one change set touches, read on first use and written back together.
 struct Blocks<'s> {
     store: &'s Store,
@@ -858,9 +933,12 @@ impl<'s> Blocks<'s> {
     }
 
     fn put(&mut self, env: &Envelope) -> Result<()> {
-        let bytes = encode(env)?;
-        self.block(env.uid)?.insert(env.uid, bytes);
-        self.dirty.insert(block_of(env.uid));
+        self.put_encoded(env.uid, encode(env)?)
+    }
+
+    fn put_encoded(&mut self, uid: u32, bytes: Vec<u8>) -> Result<()> {
+        self.block(uid)?.insert(uid, bytes);
+        self.dirty.insert(block_of(uid));
         Ok(())
     }
 

@@ -120,8 +120,9 @@ pub struct StorageQuota {
     pub limit_kib: u64,
 }
 
-/// An address borrowed from a stored envelope.
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// An address borrowed from a stored envelope (or, to be stored, from a parsed header), encoded
+/// as an [`Address`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressRef<'a> {
     /// Display name.
     #[serde(borrow)]
@@ -164,6 +165,47 @@ pub struct EnvelopeHead<'a> {
     /// `References:`.
     #[serde(borrow)]
     pub references: Vec<&'a str>,
+}
+
+/// An [`Envelope`] made of borrowed parts, encoded exactly as the envelope they make up (postcard
+/// encodes a struct as its fields in order, and a list as its length then its elements, whatever
+/// holds them): a first download writes the envelopes it parses without building each one's
+/// strings only to encode and free them ([`crate::store::Store::apply_encoded`]). `A` encodes as
+/// a list of [`AddressRef`]s, `R` as a list of strings.
+#[derive(Debug, Serialize)]
+pub struct EnvelopeParts<'a, A, R> {
+    /// UID.
+    pub uid: u32,
+    /// Flags and keywords.
+    pub flags: &'a FlagState,
+    /// Arrival time.
+    pub received: i64,
+    /// `Date:`, else the arrival time.
+    pub date: i64,
+    /// Size.
+    pub size: u32,
+    /// Subject.
+    pub subject: &'a str,
+    /// `From:`.
+    pub from: A,
+    /// `To:`.
+    pub to: A,
+    /// `Cc:`.
+    pub cc: A,
+    /// `Message-ID:`.
+    pub message_id: Option<&'a str>,
+    /// `In-Reply-To:`.
+    pub in_reply_to: Option<&'a str>,
+    /// `References:`.
+    pub references: R,
+    /// Whether any part is an attachment.
+    pub has_attachment: bool,
+    /// The conversation.
+    pub thread_id: u64,
+    /// MODSEQ.
+    pub modseq: u64,
+    /// The first words of the text.
+    pub snippet: Option<&'a str>,
 }
 
 /// A list of addresses in a stored envelope, read past without keeping anything: a scan of a

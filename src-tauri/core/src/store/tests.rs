@@ -93,6 +93,42 @@ fn counters_follow_upserts_flag_changes_and_removals() {
 }
 
 #[test]
+fn encoded_envelopes_are_written_as_whole_ones_are() {
+    fn encoded(e: &Envelope) -> Result<Encoded> {
+        Ok(Encoded { uid: e.uid, received: e.received, seen: e.flags.flags.seen, bytes: encode(e)? })
+    }
+    let (_a_dir, whole) = open();
+    let (_b_dir, parts) = open();
+    let (a, b) =
+        (whole.folder_id_or_create("a", "INBOX").unwrap(), parts.folder_id_or_create("a", "INBOX").unwrap());
+    // A first download: fresh chunks, newest first.
+    for chunk in [(101..=200).rev().collect::<Vec<u32>>(), (1..=100).rev().collect()] {
+        let envelopes: Vec<Envelope> =
+            chunk.iter().map(|&uid| env(uid, i64::from(uid % 7) * 100, uid % 3 == 0)).collect();
+        let fresh = || FolderChanges { fresh: true, ..Default::default() };
+        whole.apply_with(a, fresh(), envelopes.clone()).unwrap();
+        parts.apply_encoded(b, fresh(), envelopes.iter().map(encoded)).unwrap();
+    }
+    // Over envelopes already cached: the snippet taken from the body stays, the counters follow.
+    for (store, fid) in [(&whole, a), (&parts, b)] {
+        assert!(store.set_snippet(fid, 9, "the first words").unwrap());
+    }
+    let again = vec![env(9, 900, true), env(10, 1000, true), env(300, 50, false)];
+    whole.apply_with(a, FolderChanges::default(), again.clone()).unwrap();
+    parts.apply_encoded(b, FolderChanges::default(), again.iter().map(encoded)).unwrap();
+    let state = |store: &Store, fid| store.folder_state(fid).unwrap().unwrap();
+    assert_eq!(state(&parts, b), state(&whole, a));
+    assert_eq!((state(&parts, b).total, state(&parts, b).unread), (201, 134));
+    assert_eq!(parts.page(b, 0, 1000).unwrap(), whole.page(a, 0, 1000).unwrap());
+    assert_eq!(parts.envelope(b, 9).unwrap().unwrap().snippet.as_deref(), Some("the first words"));
+    // One that failed to encode fails the change set, which writes nothing.
+    let failed = vec![encoded(&env(400, 1, false)), Err(Error::Cache("encoding: no".into()))];
+    assert!(parts.apply_encoded(b, FolderChanges::default(), failed).is_err());
+    assert_eq!(parts.envelope(b, 400).unwrap(), None);
+    assert_eq!(state(&parts, b), state(&whole, a));
+}
+
+#[test]
 fn clearing_renaming_and_forgetting_folders() {
     let (_dir, store) = open();
     let fid = store.folder_id_or_create("a", "Old").unwrap();

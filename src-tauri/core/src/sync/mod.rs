@@ -1064,7 +1064,8 @@ impl Syncer<'_> {
         // is read: the server, the reading task and the cache work at the same time. The
         // reading task only copies each response's header fields out ([`PendingEnvelopes`]), so
         // it keeps up with the server; their parsing (mail-parser) goes with the cache write, one
-        // envelope at a time ([`Store::apply_with`]). At most one write is outstanding, so
+        // envelope at a time, each encoded for the cache straight from its parsed fields
+        // ([`PendingEnvelopes::drain_encoded`], [`Store::apply_encoded`]). At most one write is outstanding, so
         // chunks land (and progress is reported) in order.
         let (store, progress) = (self.store, self.progress);
         let mut announced = Vec::new();
@@ -1105,10 +1106,10 @@ impl Syncer<'_> {
                 let state = if low == 1 { Self::state_for(server, true) } else { incomplete.clone() };
                 let (store, spare_back) = (store.clone(), spare_back.clone());
                 let write = tokio::task::spawn_blocking(move || {
-                    let written = store.apply_with(
+                    let written = store.apply_encoded(
                         fid,
                         FolderChanges { state: Some(state), fresh: true, ..Default::default() },
-                        chunk.drain(),
+                        chunk.drain_encoded(),
                     );
                     let _ = spare_back.send(chunk);
                     written
